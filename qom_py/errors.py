@@ -1,0 +1,166 @@
+"""
+Errors raised by qom_py, each worded as QEMU words it and tagged with its QMP class.
+
+Every error raised on purpose derives from `QOMError`.  ``str(err)`` is QEMU's
+message, one line, exactly what QMP carries in ``error.desc``; a second line that
+QEMU prints only on the command line (a hint) is kept apart in ``err.hint``.
+The QMP error class is data (``qmp_class``); the QMP dispatcher is the only place
+that turns an exception into a ``{"error": ...}`` reply.
+
+All constructors pass every argument to ``Exception.__init__`` so that errors
+pickle and cross threads intact.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Final
+
+__all__ = [
+    "AbstractTypeError",
+    "CommandNotFoundError",
+    "DeviceNotFoundError",
+    "DuplicatePropertyError",
+    "JSONParseError",
+    "KeyvalError",
+    "ObjectInUseError",
+    "ObjectNotFoundError",
+    "ParameterError",
+    "PropertyAccessError",
+    "PropertyNotFoundError",
+    "QMPProtocolError",
+    "QOMError",
+    "QOMInternalError",
+    "TypeNotFoundError",
+    "TypeRegistrationError",
+]
+
+#: The second line QEMU prints for a malformed ``id`` on the command line.
+ID_HINT: Final = "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter."
+
+
+class QOMError(Exception):
+    """
+    Base class for every error qom_py raises on purpose.
+
+    Args:
+        message: QEMU's one-line message (``str(err)``).
+        hint: an optional second line, printed on the command line only.
+    """
+
+    #: QMP ``error.class`` reported when this error escapes a command.
+    qmp_class: ClassVar[str] = "GenericError"
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        #: QEMU's one-line message.
+        self.message = message
+        #: A second line for the command line (not part of QMP's ``desc``).
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class QOMInternalError(QOMError):
+    """Something inside qom_py went wrong: this is our bug, please report it."""
+
+
+class TypeRegistrationError(QOMError):
+    """A `TypeInfo` cannot be registered (bad name, duplicate, broken hierarchy)."""
+
+
+class TypeNotFoundError(QOMError, LookupError):
+    """A type name is not registered."""
+
+
+class AbstractTypeError(QOMError, TypeError):
+    """An abstract type cannot be instantiated."""
+
+
+class PropertyNotFoundError(QOMError, LookupError):
+    """*typename* has no property called *name*."""
+
+    def __init__(self, typename: str, name: str) -> None:
+        super().__init__(f"Property '{typename}.{name}' not found")
+        self.args = (typename, name)
+        #: The object's type name.
+        self.typename = typename
+        #: The property that was asked for.
+        self.name = name
+
+
+class PropertyAccessError(QOMError, AttributeError):
+    """A property is read-only (no setter) or write-only (no getter)."""
+
+    def __init__(self, typename: str, name: str, access: str) -> None:
+        super().__init__(f"Property '{typename}.{name}' is not {access}")
+        self.args = (typename, name, access)
+        #: The object's type name.
+        self.typename = typename
+        #: The property's name.
+        self.name = name
+        #: ``"readable"`` or ``"writable"``.
+        self.access = access
+
+
+class DuplicatePropertyError(QOMError):
+    """A property name is already used on an object or its class chain."""
+
+    def __init__(self, name: str, typename: str) -> None:
+        super().__init__(f"attempt to add duplicate property '{name}' to object (type '{typename}')")
+        self.args = (name, typename)
+        #: The property name added twice.
+        self.name = name
+        #: The type of the object it was added to.
+        self.typename = typename
+
+
+class ParameterError(QOMError, ValueError):
+    """An input value was rejected by a visitor, the schema, or a property check."""
+
+
+class KeyvalError(ParameterError):
+    """A ``key=value`` string does not follow QEMU's keyval grammar."""
+
+
+class JSONParseError(QOMError, ValueError):
+    """A JSON text could not be parsed (QEMU's ``JSON parse error, ...``)."""
+
+
+class QMPProtocolError(QOMError):
+    """A QMP message is malformed (not a command object, bad members, ...)."""
+
+
+class DeviceNotFoundError(QOMError, LookupError):
+    """A path or class does not name anything (QMP class ``DeviceNotFound``)."""
+
+    qmp_class: ClassVar[str] = "DeviceNotFound"
+
+
+class CommandNotFoundError(QOMError, LookupError):
+    """A QMP command is unknown or not available now (QMP class ``CommandNotFound``)."""
+
+    qmp_class: ClassVar[str] = "CommandNotFound"
+
+
+class ObjectNotFoundError(QOMError, LookupError):
+    """``object_del`` was given an id that is not under ``/objects``."""
+
+    def __init__(self, id: str) -> None:  # noqa: A002 - QEMU's name
+        super().__init__(f"object '{id}' not found")
+        self.args = (id,)
+        #: The id that was asked for.
+        self.id = id
+
+
+class ObjectInUseError(QOMError):
+    """``object_del`` was refused by the object's ``can_be_deleted`` hook."""
+
+    def __init__(self, id: str) -> None:  # noqa: A002 - QEMU's name
+        super().__init__(f"object '{id}' is in use, can not be deleted")
+        self.args = (id,)
+        #: The id of the object that stays.
+        self.id = id
