@@ -1,0 +1,274 @@
+"""
+Declarative QOM types: a Python class with typed property declarations.
+
+::
+
+    @qom_type("qemu-dummy", interfaces=["user-creatable"])
+    class Dummy(Object):
+        bv = prop.Bool(default=False)
+        sv = prop.Str(description="A string")
+        av = prop.Enum("DummyAnimal", ["frog", "alligator", "platypus"])
+
+        def complete(self) -> None: ...
+
+This produces exactly what `TypeInfo` + ``class_init`` would: the same registry
+entry, class properties added in the generated ``class_init`` (``link`` ones as
+instance properties, since they hold per-object state), class slots
+(``complete``, ``can_be_deleted``, ``unparent``) set from methods of those names,
+and the hooks ``instance_init`` / ``instance_post_init`` / ``instance_finalize``
+taken from methods defined on the class itself.  Attribute access goes through
+the property: ``obj.sv = 1`` fails exactly as ``qom-set`` would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
+
+from ._names import wire_name
+from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, int_kind
+from ._registry import TypeRegistry, default_registry
+from ._typeinfo import TYPE_OBJECT, TypeInfo
+from ._unset import UNSET
+
+if TYPE_CHECKING:
+    from ._object import Object, ObjectClass
+
+__all__ = ["Bool", "Enum", "Int", "Link", "Number", "Property", "Size", "Str", "UInt", "declare_type", "qom_type"]
+
+T = TypeVar("T")
+O = TypeVar("O", bound="Object")
+
+#: Methods that become class slots of the same name.
+CLASS_SLOTS: Final = ("complete", "can_be_deleted", "unparent")
+#: Methods that become the type's instance hooks.
+INSTANCE_HOOKS: Final = ("instance_init", "instance_post_init", "instance_finalize")
+
+#: ``check(obj, value)``: raise a `QOMError` to refuse a value (nothing is stored then).
+Check = Callable[[Any, Any], None]
+
+
+class Property(Generic[T]):
+    """A typed property declared on a declarative class (a data descriptor)."""
+
+    def __init__(
+        self,
+        kind: PropertyKind,
+        *,
+        default: Any = UNSET,
+        description: str | None = None,
+        name: str | None = None,
+        check: Check | None = None,
+        read_only: bool = False,
+        initial: Any = None,
+    ) -> None:
+        self.kind = kind
+        self.default = default
+        self.description = description
+        #: The wire name (kebab-case), from the attribute name unless given.
+        self.name = name or ""
+        self.check = check
+        self.read_only = read_only
+        self.initial = default if default is not UNSET else initial
+        self.attr = ""
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self.attr = attr
+        if not self.name:
+            self.name = wire_name(attr)
+
+    @property
+    def _slot(self) -> str:
+        return f"_qom_{self.attr}"
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Property[T]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return obj.__dict__.get(self._slot, self.initial)
+
+    def __set__(self, obj: Object, value: Any) -> None:
+        obj.property_set(self.name, value)
+
+    def store(self, obj: Object, value: Any) -> None:
+        """Store an already-checked *value* (the property's setter)."""
+        if self.check is not None:
+            self.check(obj, value)
+        obj.__dict__[self._slot] = value
+
+    def add_to(self, klass: ObjectClass) -> None:
+        """Add this property to *klass* as a class property."""
+        klass.property_add_typed(
+            self.name,
+            self.kind,
+            lambda obj: obj.__dict__.get(self._slot, self.initial),
+            None if self.read_only else self.store,
+            description=self.description,
+            default=self.default,
+        )
+
+
+def Bool(**kwargs: Any) -> Property[bool]:  # noqa: N802 - reads as a type in declarations
+    """Declare a ``bool`` property."""
+    return Property(BOOL, initial=False, **kwargs)
+
+
+def Str(**kwargs: Any) -> Property[str]:  # noqa: N802
+    """Declare a ``string`` property."""
+    return Property(STR, initial="", **kwargs)
+
+
+def Number(**kwargs: Any) -> Property[float]:  # noqa: N802
+    """Declare a ``number`` (double) property."""
+    return Property(NUMBER, initial=0.0, **kwargs)
+
+
+def Int(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
+    """Declare a signed integer property of *bits* width (``int``, ``int32``, ...)."""
+    return Property(int_kind(bits, True), initial=0, **kwargs)
+
+
+def UInt(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
+    """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint64``)."""
+    return Property(int_kind(bits, False), initial=0, **kwargs)
+
+
+def Size(**kwargs: Any) -> Property[int]:  # noqa: N802
+    """Declare a ``size`` property (keyval accepts ``4k``, ``1G``, ...)."""
+    return Property(SIZE, initial=0, **kwargs)
+
+
+def Enum(enum_name: str, values: Sequence[str], **kwargs: Any) -> Property[str]:  # noqa: N802
+    """Declare an enum property named *enum_name* with members *values*."""
+    kwargs.setdefault("initial", values[0] if values else "")
+    return Property(EnumKind(enum_name, tuple(values)), **kwargs)
+
+
+class Link:
+    """Declare a ``link<T>`` property (an instance property: it holds per-object state)."""
+
+    def __init__(self, target_type: str, *, strong: bool = False, description: str | None = None,
+                 name: str | None = None, check: Callable[[Any, str, Any], None] | None = None) -> None:
+        self.target_type = target_type
+        self.strong = strong
+        self.description = description
+        self.name = name or ""
+        self.check = check
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        if not self.name:
+            self.name = wire_name(attr)
+
+    def __get__(self, obj: Object | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return obj.link_target(self.name)
+
+    def __set__(self, obj: Object, value: str) -> None:
+        obj.property_set(self.name, value)
+
+    def add_to(self, obj: Object) -> None:
+        """Add this link to *obj*."""
+        obj.property_add_link(
+            self.name, self.target_type, check=self.check, strong=self.strong, description=self.description
+        )
+
+
+def declare_type(
+    cls: type[Object],
+    typename: str,
+    *,
+    parent: str | None = None,
+    abstract: bool = False,
+    interfaces: Iterable[str] = (),
+    class_data: Any = None,
+    registry: TypeRegistry | None = default_registry,
+) -> TypeInfo:
+    """
+    Build (and register, unless *registry* is None) the `TypeInfo` of the declarative *cls*.
+
+    The parent is the nearest declarative base class's type unless given.
+    """
+    if parent is None:
+        parent = TYPE_OBJECT
+        for base in cls.__mro__[1:]:
+            info = base.__dict__.get("__qom_type_info__")
+            if info is not None:
+                parent = info.name
+                break
+    own = cls.__dict__
+    props = [v for v in own.values() if isinstance(v, Property)]
+    links = [v for v in own.values() if isinstance(v, Link)]
+    slots = {name: own[name] for name in CLASS_SLOTS if name in own}
+    user_class_init = own.get("class_init")
+    if isinstance(user_class_init, (staticmethod, classmethod)):
+        user_class_init = user_class_init.__get__(None, cls)
+    user_instance_init = own.get("instance_init")
+
+    def class_init(klass: ObjectClass, data: Any) -> None:
+        for prop in props:
+            prop.add_to(klass)
+        for name, fn in slots.items():
+            setattr(klass, name, fn)
+        if user_class_init is not None:
+            user_class_init(klass, data)
+
+    def instance_init(obj: Object) -> None:
+        for link in links:
+            link.add_to(obj)
+        if user_instance_init is not None:
+            user_instance_init(obj)
+
+    info = TypeInfo(
+        typename,
+        parent=parent,
+        abstract=abstract,
+        interfaces=tuple(interfaces),
+        class_init=class_init,
+        instance_init=instance_init if (links or user_instance_init) else None,
+        instance_post_init=own.get("instance_post_init"),
+        instance_finalize=own.get("instance_finalize"),
+        class_data=class_data,
+        instance_class=cls,
+    )
+    cls.__qom_type_info__ = info  # type: ignore[attr-defined]  # set on declarative classes only
+    if registry is not None:
+        registry.register(info)
+    return info
+
+
+def qom_type(
+    typename: str,
+    *,
+    parent: str | None = None,
+    abstract: bool = False,
+    interfaces: Iterable[str] = (),
+    class_data: Any = None,
+    registry: TypeRegistry | None = default_registry,
+) -> Callable[[type[O]], type[O]]:
+    """
+    Class decorator: declare and register the QOM type *typename* from the class.
+
+    Example::
+
+        @qom_type("qemu-dummy", interfaces=["user-creatable"])
+        class Dummy(Object):
+            sv = prop.Str()
+    """
+
+    def decorate(cls: type[O]) -> type[O]:
+        declare_type(
+            cls,
+            typename,
+            parent=parent,
+            abstract=abstract,
+            interfaces=interfaces,
+            class_data=class_data,
+            registry=registry,
+        )
+        return cls
+
+    return decorate

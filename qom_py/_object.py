@@ -1,0 +1,452 @@
+"""
+`ObjectClass` and `Object`: QOM classes and instances, their properties and lifecycle.
+
+Lifecycle of an instance (QEMU's ``object_new`` / ``object_finalize``):
+
+1. class-property defaults are applied (before any ``instance_init``);
+2. ``instance_init`` runs root first, then ``instance_post_init`` root first;
+3. the object lives with a reference count (1 after creation; a ``child<>``
+   property holds one more);
+4. when the count reaches 0: every property's ``release`` runs (repeating until
+   none is left, because releasing one may delete others), then
+   ``instance_finalize`` runs leaf first, exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Final
+
+from ._property import ObjectProperty, PropertyBuilders
+from ._tree import TreeMixin
+from ._unset import UNSET
+from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor
+from .errors import (
+    DuplicatePropertyError,
+    PropertyAccessError,
+    PropertyNotFoundError,
+    QOMError,
+    QOMInternalError,
+)
+
+if TYPE_CHECKING:
+    from ._registry import TypeRegistry
+    from ._typeinfo import TypeInfo
+
+__all__ = ["InterfaceClass", "Object", "ObjectClass", "Observer"]
+
+#: ``callback(obj, name, value)`` after a successful set; *value* as JSON carries it.
+Observer = Callable[["Object", str, Any], None]
+
+#: Attributes of a class object that are its own, never copied from the parent.
+_OWN_ATTRIBUTES: Final = frozenset(
+    {
+        "type_info",
+        "type_name",
+        "parent_class",
+        "registry",
+        "interfaces",
+        "abstract",
+        "_properties",
+        "_find_cache",
+        "_find_generation",
+    }
+)
+_AUTO_NUMBERED: Final = re.compile(r"\[\*\]\Z")
+
+
+class ObjectClass(PropertyBuilders):
+    """
+    The class of a QOM type: its class properties and method slots.
+
+    Models QEMU's ``ObjectClass``.  On realization a class starts as a copy of its
+    parent's slots (every attribute that is not one of its own, such as
+    ``complete``, ``can_be_deleted``, ``unparent`` or user slots), so values set
+    by an ancestor's ``class_init`` are inherited; properties are not copied,
+    lookup walks up the parents instead.
+    """
+
+    def __init__(self, registry: TypeRegistry, info: TypeInfo, parent: ObjectClass | None) -> None:
+        if parent is not None:
+            for key, value in vars(parent).items():
+                if key not in _OWN_ATTRIBUTES:
+                    setattr(self, key, value)
+        #: The registry this class belongs to.
+        self.registry = registry
+        #: The declaration this class was realized from.
+        self.type_info = info
+        #: The type's name.
+        self.type_name = info.name
+        #: The parent class, or None at a root.
+        self.parent_class = parent
+        #: Whether ``object_new`` refuses this class.
+        self.abstract = info.abstract
+        #: The interface classes this class implements (one per interface).
+        self.interfaces: list[InterfaceClass] = []
+        self._properties: dict[str, ObjectProperty] = {}
+        # Lookup cache for property_find; valid while the registry's property
+        # generation (bumped by every class-property add) is unchanged.
+        self._find_cache: dict[str, ObjectProperty | None] = {}
+        self._find_generation = -1
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.type_name!r}>"
+
+    # -- hierarchy ---------------------------------------------------------
+
+    def ancestors(self) -> Iterator[ObjectClass]:
+        """Yield this class, then its parent, up to the root."""
+        klass: ObjectClass | None = self
+        while klass is not None:
+            yield klass
+            klass = klass.parent_class
+
+    def is_subclass_of(self, typename: str) -> bool:
+        """Whether *typename* is this class's type or one of its ancestors."""
+        return any(k.type_name == typename for k in self.ancestors())
+
+    def dynamic_cast(self, typename: str) -> ObjectClass | None:
+        """
+        Cast this class to *typename* (QEMU's ``object_class_dynamic_cast``).
+
+        Returns:
+            the class itself when *typename* is an ancestor; for an interface,
+            this class's interface class; None when it does not apply, when the
+            name is unknown, or when more than one interface class matches.
+        """
+        target = self.registry.class_by_name(typename)
+        if target is None:
+            return None
+        if target.is_interface and self.interfaces:
+            found = [i for i in self.interfaces if i.is_subclass_of(typename)]
+            return found[0] if len(found) == 1 else None
+        return self if self.is_subclass_of(typename) else None
+
+    @property
+    def is_interface(self) -> bool:
+        """Whether this is an interface type (a descendant of ``interface``)."""
+        return self.is_subclass_of("interface")
+
+    # -- class properties ----------------------------------------------------
+
+    def _add_property(self, prop: ObjectProperty) -> ObjectProperty:
+        if self.property_find(prop.name) is not None:
+            raise DuplicatePropertyError(prop.name, self.type_name)
+        self._properties[prop.name] = prop
+        self.registry.property_generation += 1
+        return prop
+
+    def property_find(self, name: str) -> ObjectProperty | None:
+        """Find a class property on this class or an ancestor (the most distant first)."""
+        generation = self.registry.property_generation
+        if self._find_generation != generation:
+            self._find_cache.clear()
+            self._find_generation = generation
+        try:
+            return self._find_cache[name]
+        except KeyError:
+            pass
+        found: ObjectProperty | None = None
+        for klass in reversed(list(self.ancestors())):
+            found = klass._properties.get(name)
+            if found is not None:
+                break
+        self._find_cache[name] = found
+        return found
+
+    def properties(self) -> Iterator[ObjectProperty]:
+        """Yield the class properties: this class's, then each parent's up to the root."""
+        for klass in self.ancestors():
+            yield from list(klass._properties.values())
+
+    def own_properties(self) -> Iterator[ObjectProperty]:
+        """Yield the properties declared on this very class."""
+        yield from list(self._properties.values())
+
+
+class InterfaceClass(ObjectClass):
+    """
+    The hidden per-implementer class of an interface, named ``"<type>::<iface>"``.
+
+    Its parent is the interface type's class, or the parent type's interface
+    class when the interface is inherited, so values set in a parent's
+    ``class_init`` are inherited (QEMU's ``type_initialize_interface``).
+    """
+
+    def __init__(
+        self,
+        registry: TypeRegistry,
+        info: TypeInfo,
+        parent: ObjectClass,
+        concrete_class: ObjectClass,
+        interface_type: str,
+    ) -> None:
+        super().__init__(registry, info, parent)
+        #: The class that implements the interface.
+        self.concrete_class = concrete_class
+        #: The interface type's name.
+        self.interface_type = interface_type
+
+    def is_subclass_of(self, typename: str) -> bool:
+        return typename == self.type_name or (
+            self.parent_class is not None and self.parent_class.is_subclass_of(typename)
+        )
+
+
+class Object(PropertyBuilders, TreeMixin):
+    """
+    An instance of a QOM type. Models QEMU's ``Object``.
+
+    Create objects with ``object_new`` (or ``object_add`` for user-creatable
+    ones), never by calling the class.  Attributes not named here are free for
+    the type's own state.
+    """
+
+    def __init__(self, klass: ObjectClass) -> None:
+        #: The object's class.
+        self.klass = klass
+        self._properties: dict[str, ObjectProperty] = {}
+        self._refcount = 1
+        self._finalized = False
+        self._observers: dict[str, list[Observer]] = {}
+        TreeMixin.__init__(self)
+
+    def __repr__(self) -> str:
+        path = self.canonical_path
+        where = f" at {path}" if path else ""
+        return f"<{type(self).__name__} {self.type_name!r}{where}>"
+
+    @property
+    def type_name(self) -> str:
+        """The object's type name."""
+        return self.klass.type_name
+
+    @property
+    def registry(self) -> TypeRegistry:
+        """The registry the object's type lives in."""
+        return self.klass.registry
+
+    # -- casts -------------------------------------------------------------
+
+    def dynamic_cast(self, typename: str) -> Object | None:
+        """Return this object if its class casts to *typename*, else None."""
+        return self if self.klass.dynamic_cast(typename) is not None else None
+
+    def interface_class(self, typename: str) -> InterfaceClass | None:
+        """Return this object's class cast to the interface *typename* (or None)."""
+        klass = self.klass.dynamic_cast(typename)
+        return klass if isinstance(klass, InterfaceClass) else None
+
+    # -- reference counting and finalization -------------------------------
+
+    def ref(self) -> Object:
+        """Take a reference; return the object."""
+        if self._finalized:
+            msg = f"object of type '{self.type_name}' referenced after finalization"
+            raise QOMInternalError(msg)
+        self._refcount += 1
+        return self
+
+    def unref(self) -> None:
+        """Drop a reference; finalize the object when none is left."""
+        if self._refcount <= 0:
+            msg = f"unbalanced unref of an object of type '{self.type_name}'"
+            raise QOMInternalError(msg)
+        self._refcount -= 1
+        if self._refcount == 0:
+            self._finalize()
+
+    @property
+    def refcount(self) -> int:
+        """The current reference count."""
+        return self._refcount
+
+    @property
+    def is_finalized(self) -> bool:
+        """Whether ``instance_finalize`` has run."""
+        return self._finalized
+
+    def _finalize(self) -> None:
+        # Release every property (instance and class), once each, restarting the
+        # walk after each release: a release may delete other properties
+        # (check-qom-proplist "delchild").
+        done: set[int] = set()
+        released = True
+        while released:
+            released = False
+            for prop in list(self.properties()):
+                if id(prop) in done:
+                    continue
+                done.add(id(prop))
+                if prop.release is not None:
+                    prop.release(self, prop.name)
+                    released = True
+                    break
+        self._properties.clear()
+        for klass in self.klass.ancestors():  # leaf first
+            hook = klass.type_info.instance_finalize
+            if hook is not None:
+                hook(self)
+        self._finalized = True
+        self._observers.clear()
+
+    # -- properties --------------------------------------------------------
+
+    def _add_property(self, prop: ObjectProperty) -> ObjectProperty:
+        if _AUTO_NUMBERED.search(prop.name):
+            base = prop.name[:-3]
+            i = 0
+            while self.property_find(f"{base}[{i}]") is not None:
+                i += 1
+            prop.name = f"{base}[{i}]"
+        elif self.property_find(prop.name) is not None:
+            raise DuplicatePropertyError(prop.name, self.type_name)
+        self._properties[prop.name] = prop
+        return prop
+
+    def property_set_default(self, prop: ObjectProperty, default: Any) -> None:
+        prop.default = default
+        if prop.set is not None:
+            prop.set(self, JSON_VISITOR, prop.name, default)
+
+    def property_find(self, name: str) -> ObjectProperty | None:
+        """Find *name*: the class chain first, then the instance (None if absent)."""
+        prop = self.klass.property_find(name)
+        if prop is None:
+            prop = self._properties.get(name)
+        return prop
+
+    def property(self, name: str) -> ObjectProperty:
+        """
+        Return the property *name*.
+
+        Raises:
+            PropertyNotFoundError: ``Property 'T.name' not found``.
+        """
+        prop = self.property_find(name)
+        if prop is None:
+            raise PropertyNotFoundError(self.type_name, name)
+        return prop
+
+    def properties(self) -> Iterator[ObjectProperty]:
+        """Yield the instance properties, then the class properties leaf to root."""
+        yield from list(self._properties.values())
+        yield from self.klass.properties()
+
+    def property_del(self, name: str) -> None:
+        """
+        Delete the instance property *name*, running its release callback.
+
+        Raises:
+            PropertyNotFoundError: there is no instance property *name*.
+        """
+        prop = self._properties.pop(name, None)
+        if prop is None:
+            raise PropertyNotFoundError(self.type_name, name)
+        if prop.release is not None:
+            prop.release(self, name)
+
+    def property_get(self, name: str) -> Any:
+        """
+        Return the value of *name* as JSON would carry it.
+
+        Raises:
+            PropertyNotFoundError: no such property.
+            PropertyAccessError: ``Property 'T.name' is not readable``.
+        """
+        prop = self.property(name)
+        if prop.get is None:
+            raise PropertyAccessError(self.type_name, name, "readable")
+        return prop.get(self)
+
+    def property_set(self, name: str, value: Any) -> None:
+        """
+        Set *name* from a JSON-typed *value* (QMP's strict typing).
+
+        A failed set changes nothing.
+
+        Raises:
+            PropertyNotFoundError: no such property.
+            PropertyAccessError: ``Property 'T.name' is not writable``.
+            ParameterError: *value* has the wrong type or is out of range.
+        """
+        self.property_visit(name, JSON_VISITOR, value)
+
+    def property_parse(self, name: str, text: str) -> None:
+        """Set *name* from a string, as QEMU's ``object_property_parse`` does."""
+        self.property_visit(name, STRING_VISITOR, text)
+
+    def property_set_keyval(self, name: str, value: Any) -> None:
+        """Set *name* from a keyval value (strings, or nested dicts/lists of them)."""
+        self.property_visit(name, KEYVAL_VISITOR, value)
+
+    def property_visit(self, name: str, visitor: InputVisitor, raw: Any) -> None:
+        """Set *name* from *raw* through *visitor*; notify observers on success."""
+        prop = self.property(name)
+        if prop.set is None:
+            raise PropertyAccessError(self.type_name, name, "writable")
+        prop.set(self, visitor, name, raw)
+        observers = self._observers.get(name)
+        if observers:
+            value = prop.get(self) if prop.get is not None else raw
+            for callback in list(observers):
+                callback(self, name, value)
+
+    def observe(self, name: str, callback: Observer) -> Callable[[], None]:
+        """
+        Call *callback(obj, name, value)* after every successful set of *name*.
+
+        Returns:
+            a function that removes the observer again.
+
+        Raises:
+            PropertyNotFoundError: no such property.
+        """
+        self.property(name)
+        self._observers.setdefault(name, []).append(callback)
+
+        def unobserve() -> None:
+            callbacks = self._observers.get(name, [])
+            if callback in callbacks:
+                callbacks.remove(callback)
+
+        return unobserve
+
+
+def instantiate(klass: ObjectClass) -> Object:
+    """
+    Create an instance of the concrete *klass* (QEMU's ``object_initialize_with_type``).
+
+    Class-property defaults are applied first, then ``instance_init`` root first,
+    then ``instance_post_init`` root first.  If a hook fails, the half-built
+    object is finalized and the error propagates.
+    """
+    cls = _instance_class(klass)
+    obj = cls.__new__(cls)
+    Object.__init__(obj, klass)
+    chain = list(klass.ancestors())[::-1]  # root first
+    try:
+        for ancestor in chain:
+            for prop in ancestor.own_properties():
+                if prop.default is not UNSET and prop.set is not None:
+                    prop.set(obj, JSON_VISITOR, prop.name, prop.default)
+        for ancestor in chain:
+            hook = ancestor.type_info.instance_init
+            if hook is not None:
+                hook(obj)
+        for ancestor in chain:
+            hook = ancestor.type_info.instance_post_init
+            if hook is not None:
+                hook(obj)
+    except QOMError:
+        obj.unref()
+        raise
+    return obj
+
+
+def _instance_class(klass: ObjectClass) -> type[Object]:
+    for ancestor in klass.ancestors():
+        if ancestor.type_info.instance_class is not None:
+            return ancestor.type_info.instance_class
+    return Object

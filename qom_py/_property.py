@@ -1,0 +1,368 @@
+"""
+Properties: the `ObjectProperty` record, the typed kinds, and the builders.
+
+A property is a name, a type string and callbacks, as in QEMU's
+``ObjectProperty``.  The generic callbacks work on *visitors*:
+``set(obj, visitor, name, raw)`` asks the visitor for the typed value (so a bad
+input is rejected before any state changes) and only then calls the user's
+setter; ``get(obj)`` returns the value as JSON would carry it.
+
+The typed builders (`PropertyBuilders`) are shared by classes (class properties,
+added in ``class_init``) and objects (instance properties, added in
+``instance_init``): the same names on both, as the contract asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+import attrs
+
+from ._unset import UNSET, UnsetType
+from ._visitors import JSON_VISITOR, InputVisitor, type_enum, type_int
+
+if TYPE_CHECKING:
+    from ._object import Object
+
+__all__ = [
+    "BOOL",
+    "NUMBER",
+    "SIZE",
+    "STR",
+    "BoolKind",
+    "EnumKind",
+    "IntKind",
+    "ObjectProperty",
+    "PropertyBuilders",
+    "PropertyKind",
+    "int_kind",
+]
+
+#: ``get(obj)`` returning the value as JSON carries it.
+GetFn = Callable[["Object"], Any]
+#: ``set(obj, visitor, name, raw)``: visit *raw* with *visitor*, then store.
+SetFn = Callable[["Object", InputVisitor, str, object], None]
+#: ``resolve(obj, name)``: the object a path component names, or None.
+ResolveFn = Callable[["Object", str], "Object | None"]
+#: ``release(obj, name)``: called when the property goes away.
+ReleaseFn = Callable[["Object", str], None]
+
+
+@attrs.define(eq=False)
+class ObjectProperty:
+    """
+    One property of an object or class. Models QEMU's ``ObjectProperty``.
+
+    A missing ``get`` makes the property write-only, a missing ``set`` read-only.
+    """
+
+    #: The property's name (kebab-case on the wire).
+    name: str
+    #: QEMU's type string: ``int``, ``bool``, ``string``, ``link<T>``, ...
+    type: str
+    get: GetFn | None = None
+    set: SetFn | None = None
+    resolve: ResolveFn | None = None
+    release: ReleaseFn | None = None
+    description: str | None = None
+    #: The default as JSON carries it (QEMU's ``defval``); `UNSET` if none.
+    default: Any = UNSET
+    #: The typed kind when built by a typed builder (used by schemas and help).
+    kind: PropertyKind | None = None
+
+    @property
+    def is_readable(self) -> bool:
+        """Whether the property has a getter."""
+        return self.get is not None
+
+    @property
+    def is_writable(self) -> bool:
+        """Whether the property has a setter."""
+        return self.set is not None
+
+
+class PropertyKind:
+    """A typed value kind: its type string and how a visitor reads it."""
+
+    #: QEMU's type string for properties of this kind.
+    type_name: ClassVar[str] = "any"
+    #: The JSON type name used by schemas (``int``, ``bool``, ``str``, ``size``, ...).
+    schema_type: ClassVar[str] = "any"
+
+    def visit(self, visitor: InputVisitor, name: str, raw: object) -> Any:
+        """Read *raw* through *visitor* as this kind."""
+        return visitor.type_any(name, raw)
+
+    def output(self, value: Any) -> Any:
+        """Return *value* as JSON carries it."""
+        return value
+
+
+@attrs.frozen
+class BoolKind(PropertyKind):
+    """``bool``."""
+
+    type_name: ClassVar[str] = "bool"
+    schema_type: ClassVar[str] = "bool"
+
+    def visit(self, visitor: InputVisitor, name: str, raw: object) -> bool:
+        return visitor.type_bool(name, raw)
+
+
+@attrs.frozen
+class StrKind(PropertyKind):
+    """``string``."""
+
+    type_name: ClassVar[str] = "string"
+    schema_type: ClassVar[str] = "str"
+
+    def visit(self, visitor: InputVisitor, name: str, raw: object) -> str:
+        return visitor.type_str(name, raw)
+
+
+@attrs.frozen
+class NumberKind(PropertyKind):
+    """``number`` (a double)."""
+
+    type_name: ClassVar[str] = "number"
+    schema_type: ClassVar[str] = "number"
+
+    def visit(self, visitor: InputVisitor, name: str, raw: object) -> float:
+        return visitor.type_number(name, raw)
+
+
+@attrs.frozen
+class SizeKind(PropertyKind):
+    """``size``: an unsigned 64-bit byte count (keyval accepts ``1G`` and friends)."""
+
+    type_name: ClassVar[str] = "size"
+    schema_type: ClassVar[str] = "size"
+
+    def visit(self, visitor: InputVisitor, name: str, raw: object) -> int:
+        return visitor.type_size(name, raw)
+
+
+@attrs.frozen
+class IntKind(PropertyKind):
+    """Signed or unsigned integers of 8, 16, 32 or 64 bits."""
+
+    bits: int = 64
+    signed: bool = True
+
+    @property
+    def type_name(self) -> str:  # type: ignore[override]  # computed from the width
+        if self.bits == 64:
+            return "int" if self.signed else "uint64"
+        return f"{'int' if self.signed else 'uint'}{self.bits}"
+
+    @property
+    def schema_type(self) -> str:  # type: ignore[override]  # computed from the width
+        if self.bits == 64:
+            return "int" if self.signed else "uint64"
+        return self.type_name
+
+    def visit(self, visitor: InputVisitor, name: str, raw: object) -> int:
+        return type_int(visitor, name, raw, self.bits, self.signed)
+
+
+@attrs.frozen
+class EnumKind(PropertyKind):
+    """An enum, by member name; the type string is the enum's name."""
+
+    enum_name: str = "enum"
+    values: tuple[str, ...] = ()
+
+    @property
+    def type_name(self) -> str:  # type: ignore[override]  # the enum's own name
+        return self.enum_name
+
+    @property
+    def schema_type(self) -> str:  # type: ignore[override]  # the enum's own name
+        return self.enum_name
+
+    def visit(self, visitor: InputVisitor, name: str, raw: object) -> str:
+        return type_enum(visitor, name, raw, self.values)
+
+
+BOOL: Final = BoolKind()
+STR: Final = StrKind()
+SIZE: Final = SizeKind()
+NUMBER: Final = NumberKind()
+ANY: Final = PropertyKind()
+
+
+def int_kind(bits: int = 64, signed: bool = True) -> IntKind:
+    """Return the integer kind of *bits* width."""
+    if bits not in (8, 16, 32, 64):
+        msg = f"integer properties are 8, 16, 32 or 64 bits wide, not {bits}"
+        raise ValueError(msg)
+    return IntKind(bits, signed)
+
+
+def typed_property(
+    name: str,
+    kind: PropertyKind,
+    get: Callable[[Object], Any] | None,
+    set: Callable[[Object, Any], None] | None,  # noqa: A002 - the contract's name
+    *,
+    description: str | None = None,
+) -> ObjectProperty:
+    """Build an `ObjectProperty` whose setter only ever sees a checked value."""
+    getter: GetFn | None = None
+    setter: SetFn | None = None
+    if get is not None:
+        user_get = get
+        if type(kind) in (BoolKind, StrKind, IntKind, SizeKind, NumberKind, EnumKind):
+            getter = user_get  # scalar outputs are the values themselves
+        else:
+
+            def getter(obj: Object) -> Any:
+                return kind.output(user_get(obj))
+
+    if set is not None:
+        user_set = set
+
+        def setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+            user_set(obj, kind.visit(visitor, pname, raw))
+
+    return ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind)
+
+
+class PropertyBuilders:
+    """
+    The typed ``property_add_*`` builders, shared by `ObjectClass` and `Object`.
+
+    Subclasses provide `_add_property`, which checks for duplicates and stores.
+    """
+
+    def _add_property(self, prop: ObjectProperty) -> ObjectProperty:
+        raise NotImplementedError
+
+    def property_add(
+        self,
+        name: str,
+        type: str,  # noqa: A002 - QEMU's name
+        get: GetFn | None = None,
+        set: SetFn | None = None,  # noqa: A002 - QEMU's name
+        *,
+        resolve: ResolveFn | None = None,
+        release: ReleaseFn | None = None,
+        description: str | None = None,
+    ) -> ObjectProperty:
+        """
+        Add a raw property whose callbacks work on visitors (QEMU's ``object_property_add``).
+
+        Raises:
+            DuplicatePropertyError: *name* is already used.
+        """
+        prop = ObjectProperty(name, type, get, set, resolve, release, description)
+        return self._add_property(prop)
+
+    def property_add_typed(
+        self,
+        name: str,
+        kind: PropertyKind,
+        get: Callable[[Object], Any] | None,
+        set: Callable[[Object, Any], None] | None,  # noqa: A002 - the contract's name
+        *,
+        description: str | None = None,
+        default: Any = UNSET,
+    ) -> ObjectProperty:
+        """Add a property of *kind*; *set* receives values already checked against it."""
+        prop = typed_property(name, kind, get, set, description=description)
+        prop = self._add_property(prop)
+        if default is not UNSET:
+            self.property_set_default(prop, default)
+        return prop
+
+    def property_set_default(self, prop: ObjectProperty, default: Any) -> None:
+        """Give *prop* a default (JSON-typed), applied as QEMU applies ``defval``."""
+        prop.default = default
+
+    def property_add_bool(
+        self,
+        name: str,
+        get: Callable[[Object], bool] | None,
+        set: Callable[[Object, bool], None] | None,  # noqa: A002
+        *,
+        description: str | None = None,
+        default: bool | UnsetType = UNSET,
+    ) -> ObjectProperty:
+        """Add a ``bool`` property."""
+        return self.property_add_typed(name, BOOL, get, set, description=description, default=default)
+
+    def property_add_str(
+        self,
+        name: str,
+        get: Callable[[Object], str] | None,
+        set: Callable[[Object, str], None] | None,  # noqa: A002
+        *,
+        description: str | None = None,
+        default: str | UnsetType = UNSET,
+    ) -> ObjectProperty:
+        """Add a ``string`` property."""
+        return self.property_add_typed(name, STR, get, set, description=description, default=default)
+
+    def property_add_enum(
+        self,
+        name: str,
+        enum_name: str,
+        values: Sequence[str],
+        get: Callable[[Object], str] | None,
+        set: Callable[[Object, str], None] | None,  # noqa: A002
+        *,
+        description: str | None = None,
+        default: str | UnsetType = UNSET,
+    ) -> ObjectProperty:
+        """Add an enum property named *enum_name*, whose members are *values* (by name)."""
+        kind = EnumKind(enum_name, tuple(values))
+        return self.property_add_typed(name, kind, get, set, description=description, default=default)
+
+    def property_add_int(
+        self,
+        name: str,
+        get: Callable[[Object], int] | None,
+        set: Callable[[Object, int], None] | None,  # noqa: A002
+        bits: int = 64,
+        signed: bool = True,
+        *,
+        description: str | None = None,
+        default: int | UnsetType = UNSET,
+    ) -> ObjectProperty:
+        """Add an integer property (type ``int``/``uint64`` at 64 bits, ``int8``... otherwise)."""
+        kind = int_kind(bits, signed)
+        return self.property_add_typed(name, kind, get, set, description=description, default=default)
+
+    def property_add_uint(
+        self,
+        name: str,
+        get: Callable[[Object], int] | None,
+        set: Callable[[Object, int], None] | None,  # noqa: A002
+        bits: int = 64,
+        *,
+        description: str | None = None,
+        default: int | UnsetType = UNSET,
+    ) -> ObjectProperty:
+        """Add an unsigned integer property (``uint8`` ... ``uint64``)."""
+        return self.property_add_int(
+            name, get, set, bits, False, description=description, default=default
+        )
+
+    def property_add_size(
+        self,
+        name: str,
+        get: Callable[[Object], int] | None,
+        set: Callable[[Object, int], None] | None,  # noqa: A002
+        *,
+        description: str | None = None,
+        default: int | UnsetType = UNSET,
+    ) -> ObjectProperty:
+        """Add a ``size`` property (keyval accepts suffixes: ``4k``, ``1G``)."""
+        return self.property_add_typed(name, SIZE, get, set, description=description, default=default)
+
+
+def set_json(prop: ObjectProperty, obj: Object, value: Any, visitor: InputVisitor = JSON_VISITOR) -> None:
+    """Run *prop*'s setter on *obj* with *value* through *visitor*."""
+    assert prop.set is not None
+    prop.set(obj, visitor, prop.name, value)

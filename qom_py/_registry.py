@@ -1,0 +1,250 @@
+"""
+The type registry: registration, lazy parent-first class realization, lookups, casts.
+
+Realization of a class (QEMU's ``type_initialize``), in this order:
+
+1. realize the parent class;
+2. start from a copy of the parent's class slots (`ObjectClass.__init__`);
+3. rebuild the interface list: one new interface class for each interface the
+   parent implements (its parent is the parent's interface class, so values set
+   there are inherited), then one for each newly listed interface that the class
+   does not already implement (its parent is the interface type's class);
+4. run ``class_base_init`` of every ancestor, nearest parent first, with the
+   *new* class's ``class_data``;
+5. run the type's own ``class_init``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from ._object import InterfaceClass, Object, ObjectClass, instantiate
+from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
+from .errors import AbstractTypeError, TypeNotFoundError, TypeRegistrationError
+
+__all__ = ["TYPE_CONTAINER", "TypeRegistry", "default_registry"]
+
+#: A concrete object with no properties of its own, used to group children.
+TYPE_CONTAINER: Final = "container"
+
+# QEMU's type_name_is_valid: at least two characters, a letter or 1-9 first.
+_TYPE_NAME: Final = re.compile(r"[A-Za-z1-9][A-Za-z0-9._-]+\Z")
+
+
+def _type_property(klass: ObjectClass) -> None:
+    klass.property_add_str("type", lambda obj: obj.type_name, None)
+
+
+class TypeRegistry:
+    """
+    A set of QOM types and the object tree built from them.
+
+    The process normally uses `default_registry`; a fresh registry is useful in
+    tests of the type system.  Each registry owns its root container ``/``
+    (created on first use, with ``/objects`` beneath it).
+    """
+
+    def __init__(self) -> None:
+        self._infos: dict[str, TypeInfo] = {}
+        self._classes: dict[str, ObjectClass] = {}
+        self._root: Object | None = None
+        #: Bumped whenever a class property is added (invalidates lookup caches).
+        self.property_generation = 0
+        #: Bumped whenever a type is registered or unregistered.
+        self.generation = 0
+        self.register(TypeInfo(TYPE_OBJECT, parent=None, abstract=True, class_init=lambda k, d: _type_property(k)))
+        self.register(TypeInfo(TYPE_INTERFACE, parent=None, abstract=True))
+        self.register(TypeInfo(TYPE_CONTAINER))
+
+    # -- registration ------------------------------------------------------
+
+    def register(self, info: TypeInfo) -> TypeInfo:
+        """
+        Register *info* and return it; nothing else happens until first use.
+
+        Raises:
+            TypeRegistrationError: the name is malformed or already registered.
+        """
+        if not _TYPE_NAME.match(info.name):
+            msg = f"Registering '{info.name}' with illegal type name"
+            raise TypeRegistrationError(msg)
+        if info.name in self._infos:
+            msg = f"Registering `{info.name}' which already exists"
+            raise TypeRegistrationError(msg)
+        self._infos[info.name] = info
+        self.generation += 1
+        return info
+
+    def unregister(self, name: str) -> None:
+        """Forget type *name* and its realized class (for test isolation)."""
+        self._infos.pop(name, None)
+        self._classes.pop(name, None)
+        self.generation += 1
+
+    def type_names(self) -> list[str]:
+        """Every registered type name, in registration order."""
+        return list(self._infos)
+
+    def type_info(self, name: str) -> TypeInfo | None:
+        """The declaration of *name*, or None."""
+        return self._infos.get(name)
+
+    # -- classes -----------------------------------------------------------
+
+    def class_by_name(self, name: str) -> ObjectClass | None:
+        """Return the class of *name*, realizing it on first use; None if unknown."""
+        klass = self._classes.get(name)
+        if klass is not None:
+            return klass
+        info = self._infos.get(name)
+        if info is None:
+            return None
+        return self._realize(info)
+
+    def get_class(self, name: str) -> ObjectClass:
+        """
+        Return the class of *name*.
+
+        Raises:
+            TypeNotFoundError: ``unknown type 'name'``.
+        """
+        klass = self.class_by_name(name)
+        if klass is None:
+            msg = f"unknown type '{name}'"
+            raise TypeNotFoundError(msg)
+        return klass
+
+    def _realize(self, info: TypeInfo) -> ObjectClass:
+        parent: ObjectClass | None = None
+        if info.parent is not None:
+            parent = self.class_by_name(info.parent)
+            if parent is None:
+                msg = f"Type '{info.name}' is missing its parent '{info.parent}'"
+                raise TypeRegistrationError(msg)
+        class_cls = info.class_class or (type(parent) if parent is not None else ObjectClass)
+        if issubclass(class_cls, InterfaceClass):
+            class_cls = ObjectClass
+        klass = class_cls(self, info, parent)
+        is_interface = parent is not None and parent.is_interface or info.name == TYPE_INTERFACE
+        if is_interface and info.interfaces:
+            msg = f"interface type '{info.name}' may not implement interfaces"
+            raise TypeRegistrationError(msg)
+        if is_interface:
+            klass.abstract = True
+        # Publish before running hooks, so class_init may look its own type up.
+        self._classes[info.name] = klass
+        try:
+            if parent is not None:
+                for iface in parent.interfaces:
+                    self._add_interface_class(klass, iface.interface_type, iface)
+            for iface_name in info.interfaces:
+                iface_class = self.class_by_name(iface_name)
+                if iface_class is None:
+                    msg = f"missing interface '{iface_name}' for object '{info.name}'"
+                    raise TypeRegistrationError(msg)
+                if not iface_class.is_interface:
+                    msg = f"'{iface_name}' listed as an interface of '{info.name}' is not an interface"
+                    raise TypeRegistrationError(msg)
+                if klass.dynamic_cast(iface_name) is None:
+                    self._add_interface_class(klass, iface_name, iface_class)
+            self._run_class_hooks(klass, info)
+        except BaseException:
+            self._classes.pop(info.name, None)
+            raise
+        return klass
+
+    def _add_interface_class(self, klass: ObjectClass, iface_name: str, parent: ObjectClass) -> None:
+        info = TypeInfo(f"{klass.type_name}::{iface_name}", parent=parent.type_name, abstract=True)
+        iface = InterfaceClass(self, info, parent, klass, iface_name)
+        # The hidden class gets its ancestors' class_base_init, as any class does.
+        self._run_class_hooks(iface, info, own_init=False)
+        klass.interfaces.append(iface)
+
+    @staticmethod
+    def _run_class_hooks(klass: ObjectClass, info: TypeInfo, *, own_init: bool = True) -> None:
+        ancestor = klass.parent_class
+        while ancestor is not None:  # nearest parent first, up to the root
+            hook = ancestor.type_info.class_base_init
+            if hook is not None:
+                hook(klass, info.class_data)
+            ancestor = ancestor.parent_class
+        if own_init and info.class_init is not None:
+            info.class_init(klass, info.class_data)
+
+    def class_get_list(self, implements: str | None = None, include_abstract: bool = False) -> list[ObjectClass]:
+        """
+        Return the classes that cast to *implements* (every class when None).
+
+        Classes are realized as needed; abstract ones only with *include_abstract*.
+        """
+        result = []
+        for name in list(self._infos):
+            klass = self.class_by_name(name)
+            if klass is None or (klass.abstract and not include_abstract):
+                continue
+            if implements is not None and klass.dynamic_cast(implements) is None:
+                continue
+            result.append(klass)
+        return result
+
+    def class_get_list_sorted(self, implements: str | None = None, include_abstract: bool = False) -> list[ObjectClass]:
+        """`class_get_list`, sorted by name case-insensitively (as QEMU sorts)."""
+        return sorted(self.class_get_list(implements, include_abstract), key=lambda k: k.type_name.casefold())
+
+    # -- instances ---------------------------------------------------------
+
+    def new(self, typename: str) -> Object:
+        """
+        Create an object of *typename* (QEMU's ``object_new``); the caller owns one reference.
+
+        Raises:
+            TypeNotFoundError: ``unknown type 'x'``.
+            AbstractTypeError: ``object type 'x' is abstract``.
+        """
+        klass = self.get_class(typename)
+        if klass.abstract:
+            msg = f"object type '{typename}' is abstract"
+            raise AbstractTypeError(msg)
+        return instantiate(klass)
+
+    # -- the tree root -----------------------------------------------------
+
+    @property
+    def root(self) -> Object:
+        """The root container ``/``, created on first use with ``/objects`` beneath it."""
+        if self._root is None:
+            root = self.new(TYPE_CONTAINER)
+            self._root = root
+            objects = self.new(TYPE_CONTAINER)
+            root.property_add_child("objects", objects)
+            objects.unref()
+        return self._root
+
+    def root_if_created(self) -> Object | None:
+        """The root container if it exists yet (never creates it)."""
+        return self._root
+
+    @property
+    def objects_root(self) -> Object:
+        """The ``/objects`` container of user-created objects."""
+        objects = self.root.resolve_component("objects")
+        assert objects is not None
+        return objects
+
+    def container_get(self, path: str) -> Object:
+        """Return the container at the absolute *path*, creating missing ones."""
+        node = self.root
+        for part in (p for p in path.split("/") if p):
+            child = node.resolve_component(part)
+            if child is None:
+                child = self.new(TYPE_CONTAINER)
+                node.property_add_child(part, child)
+                child.unref()
+            node = child
+        return node
+
+
+#: The registry used by the module-level functions (`type_register`, `object_new`, ...).
+default_registry: Final = TypeRegistry()
+

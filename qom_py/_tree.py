@@ -1,0 +1,309 @@
+"""
+The composition tree: ``child<>``, ``link<>`` and alias properties, paths, resolution.
+
+Every object has at most one parent, recorded by the ``child<T>`` property that
+owns it.  The canonical path walks those properties up to the root container
+(``/``); a detached object has no path.  Resolution follows QEMU's
+``object_resolve_path``: absolute paths walk components from the root (empty
+components skipped), partial paths are tried below *every* node of the tree and
+must match exactly one object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._visitors import InputVisitor, invalid_type
+from .errors import DeviceNotFoundError, ParameterError, QOMInternalError
+
+if TYPE_CHECKING:
+    from ._object import Object
+    from ._property import ObjectProperty
+
+__all__ = ["LinkCheck", "TreeMixin", "resolve_path", "resolve_path_ambiguous"]
+
+#: ``check(obj, name, new_target)`` may raise a `QOMError` to veto a link change.
+LinkCheck = Callable[["Object", str, "Object | None"], None]
+
+
+def _is_child(prop: ObjectProperty) -> bool:
+    return prop.type.startswith("child<")
+
+
+class TreeMixin:
+    """Parent/child bookkeeping and the tree-shaped builders of `Object`."""
+
+    def __init__(self) -> None:
+        self._parent: Object | None = None
+        self._parent_name: str | None = None
+        self._links: dict[str, Object | None] = {}
+
+    # -- tree shape ----------------------------------------------------------
+
+    @property
+    def parent(self) -> Object | None:
+        """The object that owns this one through a ``child<>`` property."""
+        return self._parent
+
+    @property
+    def canonical_path_component(self) -> str | None:
+        """The name under the parent, or None when detached."""
+        return self._parent_name
+
+    @property
+    def canonical_path(self) -> str | None:
+        """``/a/b/c`` up to the root container, ``/`` for the root, None when detached."""
+        me: Object = self  # type: ignore[assignment]  # TreeMixin is only mixed into Object
+        if me is me.registry.root_if_created():
+            return "/"
+        parts: list[str] = []
+        node: Object | None = me
+        root = me.registry.root_if_created()
+        while node is not None and node is not root:
+            if node._parent_name is None:
+                return None
+            parts.append(node._parent_name)
+            node = node._parent
+        if node is None:
+            return None
+        return "/" + "/".join(reversed(parts))
+
+    def children(self) -> Iterator[tuple[str, Object]]:
+        """Yield ``(name, child)`` for every ``child<>`` property, in insertion order."""
+        me: Object = self  # type: ignore[assignment]
+        for prop in list(me._properties.values()):
+            if _is_child(prop) and prop.resolve is not None:
+                child = prop.resolve(me, prop.name)
+                if child is not None:
+                    yield prop.name, child
+
+    def unparent(self) -> None:
+        """Detach from the parent (QEMU's ``object_unparent``): usually finalizes."""
+        if self._parent is not None and self._parent_name is not None:
+            self._parent.property_del(self._parent_name)
+
+    # -- builders ----------------------------------------------------------
+
+    def property_add_child(self, name: str, child: Object) -> ObjectProperty:
+        """
+        Add *child* as ``child<T>`` property *name*; the parent takes a reference.
+
+        Raises:
+            DuplicatePropertyError: *name* is already used.
+            QOMInternalError: *child* already has a parent.
+        """
+        me: Object = self  # type: ignore[assignment]
+        if child._parent is not None:
+            msg = f"object '{child.canonical_path}' already has a parent"
+            raise QOMInternalError(msg)
+
+        def get(obj: Object) -> Any:
+            return child.canonical_path
+
+        def resolve(obj: Object, pname: str) -> Object | None:
+            return child
+
+        def release(obj: Object, pname: str) -> None:
+            hook = getattr(child.klass, "unparent", None)
+            if hook is not None:
+                hook(child)
+            child._parent = None
+            child._parent_name = None
+            child.unref()
+
+        prop = me.property_add(
+            name, f"child<{child.type_name}>", get, None, resolve=resolve, release=release
+        )
+        child.ref()
+        child._parent = me
+        child._parent_name = prop.name
+        return prop
+
+    def property_add_link(
+        self,
+        name: str,
+        target_type: str,
+        *,
+        check: LinkCheck | None = None,
+        strong: bool = False,
+        writable: bool = True,
+        target: Object | None = None,
+        description: str | None = None,
+    ) -> ObjectProperty:
+        """
+        Add a ``link<target_type>`` property *name* (QEMU's ``object_property_add_link``).
+
+        Reading gives the target's canonical path (``""`` when unset); writing takes a
+        path, absolute or partial, and ``""`` clears.  *check* may veto a change;
+        ``writable=False`` makes the link read-only.  A *strong* link holds a
+        reference on its target.  The current target is `link_target`.
+        """
+        me: Object = self  # type: ignore[assignment]
+        # Fix (tests/test_property.py, TestLink): the target is stored under the
+        # property's *final* name, bound below once property_add has succeeded.
+        # Storing under *name* up front let a refused duplicate add clobber the
+        # existing link's target (leaking a strong reference), and made every
+        # auto-numbered ``foo[*]`` link share one slot.
+        key = name
+
+        def get(obj: Object) -> Any:
+            current = obj._links.get(key)
+            return (current.canonical_path or "") if current is not None else ""
+
+        def resolve(obj: Object, pname: str) -> Object | None:
+            return obj._links.get(key)
+
+        def set_(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+            path = visitor.type_str(pname, raw)
+            new = resolve_link(obj, pname, target_type, path)
+            if check is not None:
+                check(obj, pname, new)
+            old = obj._links.get(key)
+            if strong and new is not None:
+                new.ref()
+            obj._links[key] = new
+            if strong and old is not None:
+                old.unref()
+
+        def release(obj: Object, pname: str) -> None:
+            old = obj._links.pop(key, None)
+            if strong and old is not None:
+                old.unref()
+
+        prop = me.property_add(
+            name,
+            f"link<{target_type}>",
+            get,
+            set_ if writable else None,
+            resolve=resolve,
+            release=release,
+            description=description,
+        )
+        key = prop.name
+        self._links[key] = target
+        if target is not None and strong:
+            target.ref()
+        return prop
+
+    def link_target(self, name: str) -> Object | None:
+        """The object link *name* points at, or None."""
+        return self._links.get(name)
+
+    def property_add_alias(self, name: str, target: Object, target_name: str) -> ObjectProperty:
+        """
+        Add *name* forwarding to *target*'s property *target_name*.
+
+        The type is the target's (``child<T>`` becomes ``link<T>``); description
+        and default are copied; errors name the alias, as QEMU's forward visitor does.
+        """
+        me: Object = self  # type: ignore[assignment]
+        tprop = target.property(target_name)
+        type_ = tprop.type
+        if type_.startswith("child<"):
+            type_ = "link<" + type_[len("child<") :]
+
+        def get(obj: Object) -> Any:
+            return target.property_get(target_name)
+
+        def set_(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+            assert tprop.set is not None
+            tprop.set(target, visitor, pname, raw)
+
+        def resolve(obj: Object, pname: str) -> Object | None:
+            return tprop.resolve(target, target_name) if tprop.resolve is not None else None
+
+        prop = me.property_add(
+            name,
+            type_,
+            get if tprop.get is not None else None,
+            set_ if tprop.set is not None else None,
+            resolve=resolve,
+            description=tprop.description,
+        )
+        prop.default = tprop.default
+        prop.kind = tprop.kind
+        return prop
+
+    # -- resolution ----------------------------------------------------------
+
+    def resolve_component(self, part: str) -> Object | None:
+        """Resolve one path component: a child, a link's target, an alias's target."""
+        me: Object = self  # type: ignore[assignment]
+        prop = me.property_find(part)
+        if prop is None or prop.resolve is None:
+            return None
+        return prop.resolve(me, part)
+
+    def resolve_relative(self, parts: list[str]) -> Object | None:
+        """Walk *parts* from this object (QEMU's ``object_resolve_abs_path``)."""
+        node: Object | None = self  # type: ignore[assignment]
+        for part in parts:
+            if node is None:
+                return None
+            node = node.resolve_component(part)
+        return node
+
+
+def _partial(node: Object, parts: list[str], typename: str | None) -> tuple[Object | None, bool]:
+    # QEMU's object_resolve_partial_path: the path relative to *node*, then
+    # below each child<> of *node*; two hits anywhere make the path ambiguous.
+    hit = node.resolve_relative(parts)
+    if hit is not None and typename is not None and hit.dynamic_cast(typename) is None:
+        hit = None
+    for _, child in list(node.children()):
+        found, ambiguous = _partial(child, parts, typename)
+        if ambiguous:
+            return None, True
+        if found is not None:
+            if hit is not None:
+                return None, True
+            hit = found
+    return hit, False
+
+
+def resolve_path_ambiguous(root: Object, path: str, typename: str | None = None) -> tuple[Object | None, bool]:
+    """
+    Resolve *path* from *root*; return ``(object or None, ambiguous)``.
+
+    An absolute path (``/`` first) walks from *root*; a partial path is tried
+    below every node of the tree, *root* included, and must match exactly one
+    object of *typename* (any type when None).
+    """
+    parts = [p for p in path.split("/") if p]
+    if path.startswith("/"):
+        hit = root.resolve_relative(parts)
+        if hit is not None and typename is not None and hit.dynamic_cast(typename) is None:
+            hit = None
+        return hit, False
+    return _partial(root, parts, typename)
+
+
+def resolve_path(root: Object, path: str, typename: str | None = None) -> Object | None:
+    """Resolve *path* from *root*; None when missing or ambiguous."""
+    return resolve_path_ambiguous(root, path, typename)[0]
+
+
+def resolve_link(obj: Object, name: str, target_type: str, path: str) -> Object | None:
+    """
+    Resolve a link property's new *path* (QEMU's ``object_resolve_link``).
+
+    Raises:
+        ParameterError: the path is ambiguous, or names an object of another type.
+        DeviceNotFoundError: ``Device 'path' not found``.
+    """
+    if path == "":
+        return None
+    root = obj.registry.root
+    target, ambiguous = resolve_path_ambiguous(root, path, target_type)
+    if ambiguous:
+        msg = f"Path '{path}' does not uniquely identify an object"
+        raise ParameterError(msg)
+    if target is None:
+        other, other_ambiguous = resolve_path_ambiguous(root, path)
+        if other is not None or other_ambiguous:
+            raise invalid_type(name, target_type)
+        msg = f"Device '{path}' not found"
+        raise DeviceNotFoundError(msg)
+    return target
+

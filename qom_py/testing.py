@@ -1,0 +1,71 @@
+"""
+Helpers for tests of code that uses qom_py: a clean slate, and a thread-leak check.
+
+``reset()`` returns the process to its state right after ``import qom_py``: every
+object under ``/objects`` is deleted (iothreads are stopped and joined), the
+types registered since import are forgotten, and the main-loop singleton is
+cleared.  Use it in a fixture::
+
+    @pytest.fixture(autouse=True)
+    def _qom_clean_slate():
+        yield
+        qom_py.testing.reset()
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from ._registry import default_registry
+
+__all__ = ["builtin_type_names", "reset", "wait_for_threads"]
+
+_builtin: frozenset[str] | None = None
+_reset_hooks: list[Callable[[], None]] = []
+
+
+def builtin_type_names() -> frozenset[str]:
+    """The types registered by qom_py itself (recorded on first use, after import)."""
+    global _builtin
+    if _builtin is None:
+        _builtin = frozenset(default_registry.type_names())
+    return _builtin
+
+
+def add_reset_hook(hook: Callable[[], None]) -> None:
+    """Run *hook* on every `reset` (for layers holding process-wide state)."""
+    _reset_hooks.append(hook)
+
+
+def reset() -> None:
+    """Delete every user object, forget types registered since import, run reset hooks."""
+    builtins = builtin_type_names()
+    root = default_registry.root
+    objects = default_registry.objects_root
+    for name, _ in list(objects.children()):
+        objects.property_del(name)
+    for name, _ in list(root.children()):
+        if name != "objects":
+            root.property_del(name)
+    for hook in list(_reset_hooks):
+        hook()
+    for name in default_registry.type_names():
+        if name not in builtins:
+            default_registry.unregister(name)
+
+
+def wait_for_threads(baseline: set[threading.Thread], timeout: float = 5.0) -> list[threading.Thread]:
+    """
+    Wait up to *timeout* seconds for threads not in *baseline* to end.
+
+    Returns:
+        the threads still alive after the wait (empty when nothing leaked).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        extra = [t for t in threading.enumerate() if t not in baseline and t.is_alive()]
+        if not extra or time.monotonic() >= deadline:
+            return extra
+        extra[0].join(max(0.0, min(0.05, deadline - time.monotonic())))
