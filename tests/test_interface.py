@@ -91,3 +91,15 @@ def test_interface_casts_through_api(interfaces: TypeRegistry) -> None:
     assert qom_py.object_class_dynamic_cast(obj.klass, TYPE_TEST_IF) is obj.interface_class(TYPE_TEST_IF)
     assert qom_py.object_cast(obj, TYPE_DIRECT_IMPL) is obj
     obj.unref()
+
+
+def test_interface_class_base_init_runs_on_hidden_classes(registry: TypeRegistry) -> None:
+    """An interface's `class_base_init` runs on each implementer's interface class, with no class data."""
+    seen: list[tuple[str, Any]] = []
+    registry.register(TypeInfo(TYPE_TEST_IF, parent="interface",
+                               class_base_init=lambda k, d: seen.append((k.type_name, d))))
+    registry.register(TypeInfo(TYPE_DIRECT_IMPL, interfaces=[TYPE_TEST_IF], class_data="direct-data"))
+    registry.register(TypeInfo(TYPE_INTERMEDIATE_IMPL, parent=TYPE_DIRECT_IMPL, class_data="inter-data"))
+    registry.class_by_name(TYPE_INTERMEDIATE_IMPL)
+    assert seen == [(f"{TYPE_DIRECT_IMPL}::{TYPE_TEST_IF}", None),
+                    (f"{TYPE_INTERMEDIATE_IMPL}::{TYPE_TEST_IF}", None)]

@@ -202,6 +202,33 @@ class TestRealization:
         assert child.property_find("flag") is parent.property_find("flag")
         assert [p.name for p in child.properties()] == ["flag", "type"]
 
+    def test_property_lookup_most_distant_ancestor_wins(self, registry: TypeRegistry) -> None:
+        """A name on both a class and its ancestor resolves to the ancestor's property (QEMU's order)."""
+        registry.register(TypeInfo("lookup-parent"))
+        registry.register(TypeInfo("lookup-child", parent="lookup-parent"))
+        parent = registry.get_class("lookup-parent")
+        child = registry.get_class("lookup-child")
+        assert child.property_find("x") is None
+        own = child.property_add_bool("x", lambda o: False, None)
+        assert child.property_find("x") is own
+        # Added to the parent later: the parent's duplicate check does not look down.
+        inherited = parent.property_add_bool("x", lambda o: True, None)
+        assert child.property_find("x") is inherited
+        assert parent.property_find("x") is inherited
+
+    def test_property_lookup_sees_later_additions(self, registry: TypeRegistry) -> None:
+        """A miss is not remembered once an ancestor gains the property."""
+        registry.register(TypeInfo("late-parent"))
+        registry.register(TypeInfo("late-child", parent="late-parent"))
+        child = registry.get_class("late-child")
+        obj = registry.new("late-child")
+        assert child.property_find("y") is None
+        assert obj.property_find("y") is None
+        added = registry.get_class("late-parent").property_add_str("y", lambda o: "y", None)
+        assert child.property_find("y") is added
+        assert obj.property_get("y") == "y"
+        obj.unref()
+
     def test_missing_parent(self, registry: TypeRegistry) -> None:
         """A type whose parent is not registered fails at first use, and works once it is."""
         registry.register(TypeInfo("orphan-type", parent="absent-parent"))

@@ -1,0 +1,82 @@
+"""QEMU's object model (QOM) in Python: typed objects, interfaces, -object strings and QMP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _declarative as prop
+from ._api import (
+    object_cast,
+    object_class_by_name,
+    object_class_dynamic_cast,
+    object_class_get_list,
+    object_dynamic_cast,
+    object_get_objects_root,
+    object_get_root,
+    object_new,
+    object_resolve_path,
+    object_resolve_path_ambiguous,
+    type_register,
+)
+from ._declarative import declare_type, qom_type
+from ._keyval import keyval_parse
+from ._schema import object_schema
+from ._user_creatable import (
+    TYPE_USER_CREATABLE,
+    object_add,
+    object_del,
+    object_option_parse,
+)
+from ._object import InterfaceClass, Object, ObjectClass
+from ._property import ObjectProperty
+from ._registry import TYPE_CONTAINER, TypeRegistry, default_registry
+from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
+from ._unset import UNSET
+from .errors import QOMError
+
+__all__ = [
+    "TYPE_CONTAINER",
+    "TYPE_INTERFACE",
+    "TYPE_OBJECT",
+    "TYPE_USER_CREATABLE",
+    "UNSET",
+    "InterfaceClass",
+    "Object",
+    "ObjectClass",
+    "ObjectProperty",
+    "QOMError",
+    "TypeInfo",
+    "TypeRegistry",
+    "declare_type",
+    "default_registry",
+    "keyval_parse",
+    "object_add",
+    "object_cast",
+    "object_class_by_name",
+    "object_class_dynamic_cast",
+    "object_class_get_list",
+    "object_del",
+    "object_dynamic_cast",
+    "object_get_objects_root",
+    "object_get_root",
+    "object_new",
+    "object_option_parse",
+    "object_resolve_path",
+    "object_resolve_path_ambiguous",
+    "object_schema",
+    "prop",
+    "qom_type",
+    "type_register",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("qom-py")
+        except PackageNotFoundError:  # running from a source tree
+            return "0.0.0"
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,505 @@
+"""
+The QAPI-style schema of creatable objects: loading, validation, derived entries, export.
+
+``schemas/qom.json`` (shipped in the wheel as ``qom_py.schemas``) is written in
+QEMU's QAPI syntax.  Each struct becomes an attrs class; cattrs structures a
+creation request into it, one converter function per struct and input mode,
+with a per-member hook that reads the value through the matching visitor, so
+type errors carry QEMU's messages.  The order of checks is QEMU's: the union's
+base members (``qom-type``, ``id``), then the variant's members in schema order
+(base struct first), and only then unexpected members.
+
+Types registered at run time that implement ``user-creatable`` and are not in
+the static ``ObjectType`` enum join it automatically, with a properties struct
+derived from their writable properties.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from ._names import python_name
+from ._object import Object, ObjectClass
+from ._property import PropertyKind
+from ._registry import TypeRegistry, default_registry
+from ._unset import UNSET
+from ._visitors import INT_RANGES, InputVisitor, invalid_type, type_enum, type_int
+from .errors import ParameterError, QOMInternalError
+
+__all__ = [
+    "Member",
+    "ObjectSchema",
+    "QAPISchema",
+    "StructDef",
+    "UnionDef",
+    "load_qapi",
+    "object_schema",
+    "parse_qapi",
+]
+
+#: The user-creatable interface's name (the interface itself lives one module up).
+_USER_CREATABLE: Final = "user-creatable"
+
+# -- reading QAPI syntax ----------------------------------------------------------
+
+_QAPI_TOKEN: Final = re.compile(
+    r"""\s*(?:(?P<comment>\#[^\n]*)|(?P<str>'[^'\\]*')|(?P<punct>[{}\[\]:,])|(?P<word>true|false))""",
+    re.VERBOSE,
+)
+
+
+def parse_qapi(text: str) -> list[dict[str, Any]]:
+    """
+    Parse QAPI schema syntax: a sequence of JSON-like expressions with single-quoted
+    strings and ``#`` comments.
+
+    Raises:
+        QOMInternalError: the text is not valid QAPI syntax (a packaging bug).
+    """
+    tokens: list[str | bool] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        m = _QAPI_TOKEN.match(text, pos)
+        if m is None:
+            msg = f"QAPI syntax error at offset {pos}: {text[pos:pos + 20]!r}"
+            raise QOMInternalError(msg)
+        pos = m.end()
+        if m.group("str") is not None:
+            tokens.append(m.group("str"))
+        elif m.group("punct") is not None:
+            tokens.append(m.group("punct"))
+        elif m.group("word") is not None:
+            tokens.append(m.group("word") == "true")
+    exprs: list[dict[str, Any]] = []
+    i = 0
+
+    def value() -> Any:
+        nonlocal i
+        tok = tokens[i]
+        i += 1
+        if isinstance(tok, bool):
+            return tok
+        if tok.startswith("'"):
+            return tok[1:-1]
+        if tok == "{":
+            result: dict[str, Any] = {}
+            while tokens[i] != "}":
+                key = value()
+                if tokens[i] != ":":
+                    raise QOMInternalError("QAPI syntax error: ':' expected")
+                i += 1
+                result[key] = value()
+                if tokens[i] == ",":
+                    i += 1
+            i += 1
+            return result
+        if tok == "[":
+            items: list[Any] = []
+            while tokens[i] != "]":
+                items.append(value())
+                if tokens[i] == ",":
+                    i += 1
+            i += 1
+            return items
+        msg = f"QAPI syntax error: unexpected {tok!r}"
+        raise QOMInternalError(msg)
+
+    while i < len(tokens):
+        expr = value()
+        if not isinstance(expr, dict):
+            raise QOMInternalError("QAPI syntax error: top-level expressions are objects")
+        exprs.append(expr)
+    return exprs
+
+
+# -- the schema model -------------------------------------------------------------
+
+
+@attrs.frozen
+class Member:
+    """One member of a QAPI struct."""
+
+    #: The wire name.
+    name: str
+    #: A QAPI type name, or a one-element list for a list type.
+    type: str | tuple[str, ...]
+    optional: bool = False
+    #: For members derived from a property: the property's kind (reads the value).
+    kind: PropertyKind | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class StructDef:
+    """A QAPI struct: optional base struct, then its own members."""
+
+    name: str
+    base: str | None
+    members: tuple[Member, ...]
+
+
+@attrs.frozen
+class UnionDef:
+    """A QAPI union with an inline base and a discriminator."""
+
+    name: str
+    base: tuple[Member, ...]
+    discriminator: str
+    variants: Mapping[str, str]
+
+
+def _members(data: Mapping[str, Any]) -> tuple[Member, ...]:
+    result = []
+    for key, typ in data.items():
+        optional = key.startswith("*")
+        name = key[1:] if optional else key
+        if isinstance(typ, list):
+            typ = tuple(typ)
+        elif isinstance(typ, dict):
+            typ = typ["type"]
+        result.append(Member(name, typ, optional))
+    return tuple(result)
+
+
+#: QAPI's built-in scalar types and how a visitor reads them.
+_BUILTINS: Final[dict[str, Callable[[InputVisitor, str, object], Any]]] = {
+    "str": lambda v, n, r: v.type_str(n, r),
+    "bool": lambda v, n, r: v.type_bool(n, r),
+    "number": lambda v, n, r: v.type_number(n, r),
+    "size": lambda v, n, r: v.type_size(n, r),
+    "any": lambda v, n, r: v.type_any(n, r),
+    "int": lambda v, n, r: v.type_int64(n, r),
+    "uint64": lambda v, n, r: v.type_uint64(n, r),
+    **{
+        ("int" if signed else "uint") + str(bits): (
+            lambda v, n, r, b=bits, s=signed: type_int(v, n, r, b, s)  # type: ignore[misc]
+        )
+        for bits, signed in INT_RANGES
+        if bits != 64
+    },
+}
+
+
+class QAPISchema:
+    """The enums, structs and unions of one QAPI schema file."""
+
+    def __init__(self, exprs: Iterable[Mapping[str, Any]]) -> None:
+        self.enums: dict[str, tuple[str, ...]] = {}
+        self.structs: dict[str, StructDef] = {}
+        self.unions: dict[str, UnionDef] = {}
+        for expr in exprs:
+            if "enum" in expr:
+                values = [v if isinstance(v, str) else v["name"] for v in expr["data"]]
+                self.enums[expr["enum"]] = tuple(values)
+            elif "struct" in expr:
+                self.structs[expr["struct"]] = StructDef(expr["struct"], expr.get("base"), _members(expr["data"]))
+            elif "union" in expr:
+                self.unions[expr["union"]] = UnionDef(
+                    expr["union"], _members(expr["base"]), expr["discriminator"], dict(expr["data"])
+                )
+
+    def all_members(self, struct: str) -> tuple[Member, ...]:
+        """The members of *struct*, its base's first."""
+        sdef = self.structs[struct]
+        base = self.all_members(sdef.base) if sdef.base else ()
+        return base + sdef.members
+
+
+def load_qapi(resource: str = "qom.json") -> QAPISchema:
+    """Load a schema file shipped in ``qom_py.schemas`` (or ``schemas/`` of a source tree)."""
+    try:
+        text = importlib.resources.files("qom_py.schemas").joinpath(resource).read_text(encoding="utf-8")
+    except ModuleNotFoundError:  # running from a source checkout, not an installed wheel
+        text = (Path(__file__).resolve().parent.parent / "schemas" / resource).read_text(encoding="utf-8")
+    return QAPISchema(parse_qapi(text))
+
+
+# -- structuring with cattrs ------------------------------------------------------
+
+
+def _attrs_class(name: str, members: tuple[Member, ...]) -> type:
+    fields = {
+        python_name(m.name): attrs.field(default=UNSET if m.optional else attrs.NOTHING, kw_only=True)
+        for m in members
+    }
+    return attrs.make_class(name, fields, frozen=True, slots=True)
+
+
+class ObjectSchema:
+    """
+    Validation of creation requests against ``ObjectOptions``, static and derived.
+
+    One per registry; `object_schema` gives the default registry's.
+    """
+
+    def __init__(self, qapi: QAPISchema, registry: TypeRegistry) -> None:
+        self.qapi = qapi
+        self.registry = registry
+        self._union = qapi.unions["ObjectOptions"]
+        self._converter = cattrs.Converter()
+        # (struct name, visitor mode, name prefix) -> structure function
+        self._codecs: dict[tuple[str, str, str], Callable[[Mapping[str, Any]], Any]] = {}
+        self._classes: dict[str, type] = {}
+        self._derived: dict[str, StructDef] = {}
+        self._derived_generation = -1
+
+    # -- the type list ------------------------------------------------------
+
+    def _refresh(self) -> None:
+        generation = self.registry.generation
+        if generation == self._derived_generation:
+            return
+        static = set(self.qapi.enums["ObjectType"])
+        derived: dict[str, StructDef] = {}
+        for klass in self.registry.class_get_list(_USER_CREATABLE, include_abstract=False):
+            if klass.type_name not in static:
+                derived[klass.type_name] = derive_struct(klass)
+        for name in list(self._codecs):
+            if name[0].startswith("derived:"):
+                del self._codecs[name]
+        self._derived = derived
+        self._derived_generation = generation
+
+    def object_types(self) -> tuple[str, ...]:
+        """The accepted ``qom-type`` values: the schema's ``ObjectType``, then derived ones."""
+        self._refresh()
+        return self.qapi.enums["ObjectType"] + tuple(self._derived)
+
+    def struct_for(self, typename: str) -> StructDef:
+        """The properties struct of the creatable *typename* (flattened, base first)."""
+        self._refresh()
+        if typename in self._derived:
+            return self._derived[typename]
+        struct = self._union.variants[typename]
+        return StructDef(struct, None, self.qapi.all_members(struct))
+
+    def _struct_key(self, typename: str) -> str:
+        return f"derived:{typename}" if typename in self._derived else self._union.variants[typename]
+
+    # -- validation ------------------------------------------------------------
+
+    def validate(self, data: Mapping[str, Any], visitor: InputVisitor) -> tuple[str, str, dict[str, Any]]:
+        """
+        Check one ``ObjectOptions`` request; return ``(qom_type, id, properties)``.
+
+        *properties* maps wire names to values typed as JSON would carry them,
+        in schema member order.
+
+        Raises:
+            ParameterError: QEMU's message for the first problem found.
+        """
+        if not isinstance(data, Mapping):
+            raise invalid_type("<anonymous>", "object")
+        if "qom-type" not in data:
+            raise ParameterError("Parameter 'qom-type' is missing")
+        qom_type = type_enum(visitor, "qom-type", data["qom-type"], self.object_types())
+        if "id" not in data:
+            raise ParameterError("Parameter 'id' is missing")
+        id_ = visitor.type_str("id", data["id"])
+        rest = {k: v for k, v in data.items() if k != "qom-type" and k != "id"}
+        props = self.structure(self._struct_key(qom_type), qom_type, rest, visitor)
+        return qom_type, id_, props
+
+    def structure(self, key: str, typename: str, data: Mapping[str, Any], visitor: InputVisitor,
+                  prefix: str = "") -> dict[str, Any]:
+        """Structure *data* as the struct *key*, checking members then leftovers."""
+        codec = self._codecs.get((key, visitor.mode, prefix))
+        members = self.struct_for(typename).members if key.startswith("derived:") else self.qapi.all_members(key)
+        if codec is None:
+            codec = self._make_codec(key, members, visitor, prefix)
+            self._codecs[key, visitor.mode, prefix] = codec
+        try:
+            typed = codec(data)
+        except KeyError as exc:
+            msg = f"Parameter '{prefix}{exc.args[0]}' is missing"
+            raise ParameterError(msg) from None
+        known = {m.name for m in members}
+        for name in data:
+            if name not in known:
+                msg = f"Parameter '{prefix}{name}' is unexpected"
+                raise ParameterError(msg)
+        result = {}
+        for m in members:
+            value = getattr(typed, python_name(m.name))
+            if value is not UNSET:
+                result[m.name] = value
+        return result
+
+    def _make_codec(self, key: str, members: tuple[Member, ...], visitor: InputVisitor,
+                    prefix: str) -> Callable[[Mapping[str, Any]], Any]:
+        cls = self._classes.get(key)
+        if cls is None or key.startswith("derived:"):
+            cls = _attrs_class(key.replace("derived:", "Derived_").replace("-", "_"), members)
+            self._classes[key] = cls
+        overrides = {
+            python_name(m.name): override(rename=m.name, struct_hook=self._member_hook(m, visitor, prefix + m.name))
+            for m in members
+        }
+        fn = make_dict_structure_fn(
+            cls,
+            self._converter,
+            _cattrs_forbid_extra_keys=False,  # leftovers are checked after the members, as QEMU does
+            _cattrs_detailed_validation=False,  # the first error wins, as in QMP
+            **overrides,
+        )
+        return fn  # type: ignore[return-value]  # cattrs' hook type is wider than we use
+
+    def _member_hook(self, member: Member, visitor: InputVisitor, name: str) -> Callable[[Any, Any], Any]:
+        if member.kind is not None:
+            kind = member.kind
+            return lambda raw, _t: kind.visit(visitor, name, raw)
+        typ = member.type
+        if isinstance(typ, tuple):
+            return self._list_hook(typ[0], visitor, name)
+        builtin = _BUILTINS.get(typ)
+        if builtin is not None:
+            return lambda raw, _t: builtin(visitor, name, raw)
+        if typ in self.qapi.enums:
+            values = self.qapi.enums[typ]
+            return lambda raw, _t: type_enum(visitor, name, raw, values)
+        if typ in self.qapi.structs:
+            return lambda raw, _t: self._nested(typ, raw, visitor, name)
+        msg = f"schema member '{name}' has unknown type '{typ}'"
+        raise QOMInternalError(msg)
+
+    def _nested(self, struct: str, raw: Any, visitor: InputVisitor, name: str) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            raise invalid_type(name, "object")
+        return self.structure(struct, struct, raw, visitor, prefix=name + ".")
+
+    def _list_hook(self, item_type: str, visitor: InputVisitor, name: str) -> Callable[[Any, Any], Any]:
+        def hook(raw: Any, _t: Any) -> list[Any]:
+            if not isinstance(raw, list):
+                raise invalid_type(name, "array")
+            result = []
+            for i, item in enumerate(raw):
+                item_name = f"{name}.{i}" if visitor.mode == "keyval" else f"{name}[{i}]"
+                result.append(self._member_hook(Member(item_name, item_type), visitor, item_name)(item, None))
+            return result
+
+        return hook
+
+    # -- export ---------------------------------------------------------------
+
+    def json_schema(self, typename: str | None = None) -> dict[str, Any]:
+        """
+        Return a JSON Schema (draft 2020-12) of creation requests.
+
+        For *typename*, the schema of that type's ``object-add`` arguments; for
+        None, a ``oneOf`` over every creatable type.
+        """
+        if typename is None:
+            return {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": "ObjectOptions",
+                "oneOf": [self._type_schema(t) for t in self.object_types()],
+            }
+        schema = self._type_schema(typename)
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        return schema
+
+    def _type_schema(self, typename: str) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "qom-type": {"const": typename},
+            "id": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9._-]*$"},
+        }
+        required = ["qom-type", "id"]
+        for m in self.struct_for(typename).members:
+            props[m.name] = self._json_type(m)
+            if not m.optional:
+                required.append(m.name)
+        return {
+            "title": typename,
+            "type": "object",
+            "properties": props,
+            "required": required,
+            "additionalProperties": False,
+        }
+
+    def _json_type(self, member: Member) -> dict[str, Any]:
+        typ: Any = member.type
+        if member.kind is not None:
+            typ = member.kind.schema_type
+            values = getattr(member.kind, "values", None)
+            if values is not None:
+                return {"enum": list(values)}
+        if isinstance(typ, tuple):
+            return {"type": "array", "items": self._json_type(Member(member.name, typ[0]))}
+        if typ == "str":
+            return {"type": "string"}
+        if typ == "bool":
+            return {"type": "boolean"}
+        if typ == "number":
+            return {"type": "number"}
+        if typ == "int":
+            return {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}
+        if typ in ("size", "uint64"):
+            return {"type": "integer", "minimum": 0, "maximum": 2**64 - 1}
+        for (bits, signed), (low, high, _) in INT_RANGES.items():
+            if typ == ("int" if signed else "uint") + str(bits):
+                return {"type": "integer", "minimum": low, "maximum": high}
+        if typ in self.qapi.enums:
+            return {"enum": list(self.qapi.enums[typ])}
+        if typ in self.qapi.structs:
+            members = self.qapi.all_members(typ)
+            return {
+                "type": "object",
+                "properties": {m.name: self._json_type(m) for m in members},
+                "required": [m.name for m in members if not m.optional],
+                "additionalProperties": False,
+            }
+        return {}
+
+
+def derive_struct(klass: ObjectClass) -> StructDef:
+    """
+    Derive the properties struct of *klass* from its writable properties.
+
+    Class properties come first (root class first), then the instance properties
+    a throwaway instance has (QEMU's ``qom-list-properties`` makes one too).
+    """
+    members: list[Member] = []
+    seen: set[str] = set()
+    for ancestor in reversed(list(klass.ancestors())):
+        for prop in ancestor.own_properties():
+            if prop.set is not None and prop.name not in seen:
+                seen.add(prop.name)
+                members.append(_member_of(prop.name, prop.type, prop.kind))
+    if not klass.abstract:
+        obj: Object = klass.registry.new(klass.type_name)
+        try:
+            for prop in list(obj._properties.values()):
+                if prop.set is not None and prop.name not in seen:
+                    seen.add(prop.name)
+                    members.append(_member_of(prop.name, prop.type, prop.kind))
+        finally:
+            obj.unref()
+    return StructDef(f"derived:{klass.type_name}", None, tuple(members))
+
+
+def _member_of(name: str, type_: str, kind: PropertyKind | None) -> Member:
+    if kind is not None:
+        return Member(name, kind.schema_type, optional=True, kind=kind)
+    if type_.startswith("link<"):
+        return Member(name, "str", optional=True)
+    return Member(name, "any", optional=True)
+
+
+_schemas: dict[int, ObjectSchema] = {}
+
+
+def object_schema(registry: TypeRegistry = default_registry) -> ObjectSchema:
+    """The `ObjectSchema` of *registry* (loaded from ``schemas/qom.json`` once)."""
+    schema = _schemas.get(id(registry))
+    if schema is None:
+        schema = ObjectSchema(load_qapi(), registry)
+        _schemas[id(registry)] = schema
+    return schema

@@ -1,0 +1,250 @@
+"""
+The ``user-creatable`` interface and object management: ``object_add``, ``object_del``,
+``--object`` strings and their help.
+
+One creation reads straight through `user_creatable_add_qapi`:
+
+1. the schema checks the request (``qom-type``, then members, then leftovers);
+2. the ``id`` must be an identifier;
+3. the class must exist, be user-creatable and concrete;
+4. ``object_new``; each property is set through the JSON visitor, in schema
+   member order (so each property's own range check runs in that order);
+5. the class's ``prepare`` slot (a qom_py extension: whole-object checks such
+   as event loops' min/max pair) runs before anything is visible;
+6. the object is attached as ``/objects/ID`` (a duplicate id fails here);
+7. ``complete`` runs; if it fails the object is detached again.
+
+Any failure releases the object: nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Mapping
+from typing import IO, Any, Final
+
+from ._keyval import keyval_parse_with_help
+from ._names import wire_name
+from ._object import Object, ObjectClass
+from ._registry import default_registry
+from ._schema import object_schema
+from ._typeinfo import TYPE_INTERFACE, TypeInfo
+from ._unset import UNSET
+from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
+from .errors import ID_HINT, ObjectInUseError, ObjectNotFoundError, ParameterError, QOMError
+
+__all__ = [
+    "TYPE_USER_CREATABLE",
+    "object_add",
+    "object_del",
+    "object_help",
+    "object_option_parse",
+    "object_property_help",
+    "type_options_help",
+    "user_creatable_add_qapi",
+    "user_creatable_add_type",
+    "user_creatable_can_be_deleted",
+    "user_creatable_complete",
+    "user_creatable_types_help",
+]
+
+#: The interface of objects that ``object-add`` / ``--object`` may create.
+TYPE_USER_CREATABLE: Final = "user-creatable"
+
+default_registry.register(TypeInfo(TYPE_USER_CREATABLE, parent=TYPE_INTERFACE))
+
+_ID: Final = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
+
+
+def id_wellformed(id: str) -> bool:  # noqa: A002 - QEMU's name
+    """Whether *id* is an identifier: a letter, then letters, digits, ``-``, ``.``, ``_``."""
+    return _ID.match(id) is not None
+
+
+def _slot(obj: Object, name: str) -> Any:
+    # A hook may sit on the user-creatable interface class (QEMU style, set through
+    # a cast in class_init) or on the class itself (declarative style).
+    iface = obj.interface_class(TYPE_USER_CREATABLE)
+    hook = getattr(iface, name, None) if iface is not None else None
+    return hook if hook is not None else getattr(obj.klass, name, None)
+
+
+def user_creatable_complete(obj: Object) -> None:
+    """Run *obj*'s ``complete`` hook, if its class has one."""
+    hook = _slot(obj, "complete")
+    if hook is not None:
+        hook(obj)
+
+
+def user_creatable_can_be_deleted(obj: Object) -> bool:
+    """Ask *obj*'s ``can_be_deleted`` hook (true when there is none)."""
+    hook = _slot(obj, "can_be_deleted")
+    return True if hook is None else bool(hook(obj))
+
+
+def user_creatable_add_type(
+    typename: str, id: str, props: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR  # noqa: A002
+) -> Object:
+    """
+    Create *typename* as ``/objects/<id>`` with *props* (QEMU's ``user_creatable_add_type``).
+
+    Returns:
+        the new object, owned by the tree.
+
+    Raises:
+        ParameterError: bad id, property values.
+        QOMError: unknown, abstract or non-creatable type; duplicate id; ``complete`` failed.
+    """
+    if not id_wellformed(id):
+        raise ParameterError("Parameter 'id' expects an identifier", ID_HINT)
+    registry = default_registry
+    klass = registry.class_by_name(typename)
+    if klass is None:
+        msg = f"invalid object type: {typename}"
+        raise QOMError(msg)
+    if klass.dynamic_cast(TYPE_USER_CREATABLE) is None:
+        msg = f"object type '{typename}' isn't supported by object-add"
+        raise QOMError(msg)
+    if klass.abstract:
+        msg = f"object type '{typename}' is abstract"
+        raise QOMError(msg)
+    obj = registry.new(typename)
+    try:
+        for name, value in props.items():
+            obj.property_visit(name, visitor, value)
+        prepare = _slot(obj, "prepare")
+        if prepare is not None:
+            prepare(obj)
+        parent = registry.objects_root
+        parent.property_add_child(id, obj)
+        try:
+            user_creatable_complete(obj)
+        except BaseException:
+            obj.unparent()
+            raise
+    finally:
+        obj.unref()  # the tree holds the object now, or nobody does
+    return obj
+
+
+def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR) -> Object:
+    """
+    Check *options* against ``ObjectOptions`` read through *visitor*, then create.
+
+    This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
+    """
+    typename, id_, props = object_schema().validate(options, visitor)
+    return user_creatable_add_type(typename, id_, props, JSON_VISITOR)
+
+
+def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object:  # noqa: A002
+    """
+    Create a user-creatable object, typed strictly as QMP ``object-add`` types it.
+
+    ``object_add("main-loop", id="ml", thread_pool_min=1)``: keyword names map to
+    QEMU's dashed names; *props* takes dashed names directly.
+
+    Returns:
+        the new object (``/objects/<id>``).
+
+    Raises:
+        QOMError: with QEMU's message; nothing is created then.
+    """
+    options: dict[str, Any] = {"qom-type": typename}
+    if id is not UNSET:
+        options["id"] = id
+    if props:
+        options.update(props)
+    for key, value in kwargs.items():
+        options[wire_name(key)] = value
+    return user_creatable_add_qapi(options, JSON_VISITOR)
+
+
+def object_del(id: str) -> None:  # noqa: A002 - QEMU's name
+    """
+    Delete ``/objects/<id>`` (QEMU's ``user_creatable_del``).
+
+    Raises:
+        ObjectNotFoundError: ``object 'x' not found``.
+        ObjectInUseError: ``object 'x' is in use, can not be deleted``.
+    """
+    obj = default_registry.objects_root.resolve_component(id)
+    if obj is None:
+        raise ObjectNotFoundError(id)
+    if not user_creatable_can_be_deleted(obj):
+        raise ObjectInUseError(id)
+    obj.unparent()
+
+
+def object_option_parse(text: str, *, out: IO[str] | None = None) -> Object | None:
+    """
+    Create the object one ``--object`` string describes, as ``qemu-storage-daemon`` does.
+
+    A string starting with ``{`` is JSON; anything else is keyval with the implied
+    key ``qom-type``.  A help request prints help to *out* (stdout) and returns None.
+
+    Raises:
+        QOMError: QEMU's message (``err.hint`` holds a second line where QEMU prints one).
+    """
+    if text.startswith("{"):
+        from ._json import parse_json_object  # the QEMU-compatible JSON reader
+
+        return user_creatable_add_qapi(parse_json_object(text), JSON_VISITOR)
+    args, help_requested = keyval_parse_with_help(text, "qom-type")
+    if help_requested:
+        print(object_help(args), end="", file=out if out is not None else sys.stdout)
+        return None
+    return user_creatable_add_qapi(args, KEYVAL_VISITOR)
+
+
+# -- help ----------------------------------------------------------------------
+
+
+def user_creatable_types_help() -> str:
+    """``List of user creatable objects:`` and the concrete types, sorted case-insensitively."""
+    lines = ["List of user creatable objects:"]
+    for klass in default_registry.class_get_list_sorted(TYPE_USER_CREATABLE, include_abstract=False):
+        lines.append(f"  {klass.type_name}")
+    return "\n".join(lines) + "\n"
+
+
+def object_property_help(name: str, type: str, default: Any, description: str | None) -> str:  # noqa: A002
+    """One help line: ``  name=<type>``, padded to column 24 before `` - `` when there is more."""
+    line = f"  {name}=<{type}>"
+    if description or default is not UNSET:
+        line = line.ljust(24) + " - "
+    if description:
+        line += description
+    if default is not UNSET:
+        # QEMU 7.2 prints every default as JSON (qobject_to_json).
+        line += f" (default: {json.dumps(default, separators=(',', ':'))})"
+    return line
+
+
+def type_options_help(klass: ObjectClass) -> str:
+    """``TYPE options:`` and one line per writable class property, sorted bytewise."""
+    lines = sorted(
+        object_property_help(p.name, p.type, p.default, p.description)
+        for p in klass.properties()
+        if p.set is not None
+    )
+    if not lines:
+        return f"There are no options for {klass.type_name}.\n"
+    return f"{klass.type_name} options:\n" + "".join(line + "\n" for line in lines)
+
+
+def object_help(args: Mapping[str, Any]) -> str:
+    """
+    The help text for a keyval ``--object`` help request with parsed *args*.
+
+    The type's options when ``qom-type`` names a known type (abstract ones too),
+    else the list of creatable types (QEMU's keyval behaviour).
+    """
+    typename = args.get("qom-type")
+    if isinstance(typename, str):
+        klass = default_registry.class_by_name(typename)
+        if klass is not None:
+            return type_options_help(klass)
+    return user_creatable_types_help()
