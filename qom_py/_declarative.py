@@ -71,15 +71,14 @@ class Property(Generic[T]):
         self.read_only = read_only
         self.initial = default if default is not UNSET else initial
         self.attr = ""
+        self._slot = ""
 
     def __set_name__(self, owner: type, attr: str) -> None:
         self.attr = attr
+        #: Where the value lives in the instance's ``__dict__``.
+        self._slot = f"_qom_{attr}"
         if not self.name:
             self.name = wire_name(attr)
-
-    @property
-    def _slot(self) -> str:
-        return f"_qom_{self.attr}"
 
     @overload
     def __get__(self, obj: None, objtype: type | None = None) -> Property[T]: ...
@@ -91,7 +90,7 @@ class Property(Generic[T]):
         return obj.__dict__.get(self._slot, self.initial)
 
     def __set__(self, obj: Object, value: Any) -> None:
-        obj.property_set(self.name, value)
+        obj.property_set(self.name, value)  # validated exactly as qom-set would
 
     def store(self, obj: Object, value: Any) -> None:
         """Store an already-checked *value* (the property's setter)."""
@@ -104,7 +103,7 @@ class Property(Generic[T]):
         klass.property_add_typed(
             self.name,
             self.kind,
-            lambda obj: obj.__dict__.get(self._slot, self.initial),
+            self.__get__,
             None if self.read_only else self.store,
             description=self.description,
             default=self.default,

@@ -51,6 +51,7 @@ _OWN_ATTRIBUTES: Final = frozenset(
         "_properties",
         "_find_cache",
         "_find_generation",
+        "_plan",
     }
 )
 _AUTO_NUMBERED: Final = re.compile(r"\[\*\]\Z")
@@ -89,6 +90,7 @@ class ObjectClass(PropertyBuilders):
         # generation (bumped by every class-property add) is unchanged.
         self._find_cache: dict[str, ObjectProperty | None] = {}
         self._find_generation = -1
+        self._plan: InstancePlan | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.type_name!r}>"
@@ -139,21 +141,28 @@ class ObjectClass(PropertyBuilders):
 
     def property_find(self, name: str) -> ObjectProperty | None:
         """Find a class property on this class or an ancestor (the most distant first)."""
+        cache = self._find_cache
         generation = self.registry.property_generation
         if self._find_generation != generation:
-            self._find_cache.clear()
+            cache.clear()
             self._find_generation = generation
-        try:
-            return self._find_cache[name]
-        except KeyError:
-            pass
+        elif name in cache:
+            return cache[name]
         found: ObjectProperty | None = None
         for klass in reversed(list(self.ancestors())):
             found = klass._properties.get(name)
             if found is not None:
                 break
-        self._find_cache[name] = found
+        cache[name] = found
         return found
+
+    def instance_plan(self) -> InstancePlan:
+        """The cached recipe for creating and finalizing instances of this class."""
+        plan = self._plan
+        if plan is None or plan.generation != self.registry.property_generation:
+            plan = InstancePlan.build(self)
+            self._plan = plan
+        return plan
 
     def properties(self) -> Iterator[ObjectProperty]:
         """Yield the class properties: this class's, then each parent's up to the root."""
@@ -268,6 +277,16 @@ class Object(PropertyBuilders, TreeMixin):
         return self._finalized
 
     def _finalize(self) -> None:
+        plan = self.klass.instance_plan()
+        if self._properties or plan.releases:
+            self._release_properties()
+        self._properties.clear()
+        for hook in plan.finalize:  # leaf first
+            hook(self)
+        self._finalized = True
+        self._observers.clear()
+
+    def _release_properties(self) -> None:
         # Release every property (instance and class), once each, restarting the
         # walk after each release: a release may delete other properties
         # (check-qom-proplist "delchild").
@@ -283,13 +302,6 @@ class Object(PropertyBuilders, TreeMixin):
                     prop.release(self, prop.name)
                     released = True
                     break
-        self._properties.clear()
-        for klass in self.klass.ancestors():  # leaf first
-            hook = klass.type_info.instance_finalize
-            if hook is not None:
-                hook(self)
-        self._finalized = True
-        self._observers.clear()
 
     # -- properties --------------------------------------------------------
 
@@ -355,10 +367,13 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyNotFoundError: no such property.
             PropertyAccessError: ``Property 'T.name' is not readable``.
         """
-        prop = self.property(name)
-        if prop.get is None:
+        prop = self.klass.property_find(name) or self._properties.get(name)
+        if prop is None:
+            raise PropertyNotFoundError(self.type_name, name)
+        getter = prop.get
+        if getter is None:
             raise PropertyAccessError(self.type_name, name, "readable")
-        return prop.get(self)
+        return getter(self)
 
     def property_set(self, name: str, value: Any) -> None:
         """
@@ -371,7 +386,16 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyAccessError: ``Property 'T.name' is not writable``.
             ParameterError: *value* has the wrong type or is out of range.
         """
-        self.property_visit(name, JSON_VISITOR, value)
+        # property_visit with the JSON visitor, inlined: this is the hot path.
+        prop = self.klass.property_find(name) or self._properties.get(name)
+        if prop is None:
+            raise PropertyNotFoundError(self.type_name, name)
+        setter = prop.set
+        if setter is None:
+            raise PropertyAccessError(self.type_name, name, "writable")
+        setter(self, JSON_VISITOR, name, value)
+        if self._observers:
+            self._notify(prop, name, value)
 
     def property_parse(self, name: str, text: str) -> None:
         """Set *name* from a string, as QEMU's ``object_property_parse`` does."""
@@ -383,10 +407,17 @@ class Object(PropertyBuilders, TreeMixin):
 
     def property_visit(self, name: str, visitor: InputVisitor, raw: Any) -> None:
         """Set *name* from *raw* through *visitor*; notify observers on success."""
-        prop = self.property(name)
-        if prop.set is None:
+        prop = self.klass.property_find(name) or self._properties.get(name)
+        if prop is None:
+            raise PropertyNotFoundError(self.type_name, name)
+        setter = prop.set
+        if setter is None:
             raise PropertyAccessError(self.type_name, name, "writable")
-        prop.set(self, visitor, name, raw)
+        setter(self, visitor, name, raw)
+        if self._observers:
+            self._notify(prop, name, raw)
+
+    def _notify(self, prop: ObjectProperty, name: str, raw: Any) -> None:
         observers = self._observers.get(name)
         if observers:
             value = prop.get(self) if prop.get is not None else raw
@@ -422,27 +453,56 @@ def instantiate(klass: ObjectClass) -> Object:
     then ``instance_post_init`` root first.  If a hook fails, the half-built
     object is finalized and the error propagates.
     """
-    cls = _instance_class(klass)
-    obj = cls.__new__(cls)
+    plan = klass.instance_plan()
+    obj = plan.cls.__new__(plan.cls)
     Object.__init__(obj, klass)
-    chain = list(klass.ancestors())[::-1]  # root first
     try:
-        for ancestor in chain:
-            for prop in ancestor.own_properties():
-                if prop.default is not UNSET and prop.set is not None:
-                    prop.set(obj, JSON_VISITOR, prop.name, prop.default)
-        for ancestor in chain:
-            hook = ancestor.type_info.instance_init
-            if hook is not None:
-                hook(obj)
-        for ancestor in chain:
-            hook = ancestor.type_info.instance_post_init
-            if hook is not None:
-                hook(obj)
+        for prop in plan.defaults:
+            prop.set(obj, JSON_VISITOR, prop.name, prop.default)  # type: ignore[misc]  # has a setter
+        for hook in plan.init:
+            hook(obj)
     except QOMError:
         obj.unref()
         raise
     return obj
+
+
+class InstancePlan:
+    """
+    What creating and finalizing an instance of one class takes, computed once.
+
+    Rebuilt when any class property is added (the registry's property generation).
+    """
+
+    __slots__ = ("cls", "defaults", "finalize", "generation", "init", "releases")
+
+    def __init__(self, cls: type[Object], defaults: list[ObjectProperty], init: list[Callable[[Object], None]],
+                 finalize: list[Callable[[Object], None]], releases: bool, generation: int) -> None:
+        #: The Python class of instances.
+        self.cls = cls
+        #: Class properties with a default and a setter, root class first.
+        self.defaults = defaults
+        #: ``instance_init`` hooks root first, then ``instance_post_init`` hooks root first.
+        self.init = init
+        #: ``instance_finalize`` hooks, leaf first.
+        self.finalize = finalize
+        #: Whether any class property has a release callback.
+        self.releases = releases
+        self.generation = generation
+
+    @classmethod
+    def build(cls, klass: ObjectClass) -> InstancePlan:
+        """Compute the plan of *klass*."""
+        leaf_first = list(klass.ancestors())
+        chain = leaf_first[::-1]
+        defaults = [
+            prop for k in chain for prop in k.own_properties() if prop.default is not UNSET and prop.set is not None
+        ]
+        init = [k.type_info.instance_init for k in chain if k.type_info.instance_init is not None]
+        init += [k.type_info.instance_post_init for k in chain if k.type_info.instance_post_init is not None]
+        finalize = [k.type_info.instance_finalize for k in leaf_first if k.type_info.instance_finalize is not None]
+        releases = any(prop.release is not None for k in chain for prop in k.own_properties())
+        return cls(_instance_class(klass), defaults, init, finalize, releases, klass.registry.property_generation)
 
 
 def _instance_class(klass: ObjectClass) -> type[Object]:

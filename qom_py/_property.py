@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from ._unset import UNSET, UnsetType
-from ._visitors import JSON_VISITOR, InputVisitor, type_enum, type_int
+from ._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_int
 
 if TYPE_CHECKING:
     from ._object import Object
@@ -107,6 +107,8 @@ class BoolKind(PropertyKind):
     schema_type: ClassVar[str] = "bool"
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> bool:
+        if type(raw) is bool and visitor is JSON_VISITOR:  # fast path
+            return raw
         return visitor.type_bool(name, raw)
 
 
@@ -118,6 +120,8 @@ class StrKind(PropertyKind):
     schema_type: ClassVar[str] = "str"
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> str:
+        if type(raw) is str:  # every visitor takes a str as it is
+            return raw
         return visitor.type_str(name, raw)
 
 
@@ -143,7 +147,7 @@ class SizeKind(PropertyKind):
         return visitor.type_size(name, raw)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class IntKind(PropertyKind):
     """Signed or unsigned integers of 8, 16, 32 or 64 bits."""
 
@@ -162,7 +166,16 @@ class IntKind(PropertyKind):
             return "int" if self.signed else "uint64"
         return self.type_name
 
+    def __attrs_post_init__(self) -> None:
+        low, high, _ = INT_RANGES[self.bits, self.signed]
+        object.__setattr__(self, "_low", low)
+        object.__setattr__(self, "_high", high)
+
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> int:
+        # Fast path: an in-range int from the JSON visitor is accepted as is
+        # (what type_int would conclude, minus four calls).
+        if visitor is JSON_VISITOR and type(raw) is int and self._low <= raw <= self._high:  # type: ignore[attr-defined]
+            return raw
         return type_int(visitor, name, raw, self.bits, self.signed)
 
 
