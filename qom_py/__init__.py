@@ -33,10 +33,14 @@ from ._registry import TYPE_CONTAINER, TypeRegistry, default_registry
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 from ._unset import UNSET
 from .errors import QOMError
+from .loop import TYPE_EVENT_LOOP_BASE, TYPE_IOTHREAD, TYPE_MAIN_LOOP, main_aio_context
 
 __all__ = [
     "TYPE_CONTAINER",
+    "TYPE_EVENT_LOOP_BASE",
     "TYPE_INTERFACE",
+    "TYPE_IOTHREAD",
+    "TYPE_MAIN_LOOP",
     "TYPE_OBJECT",
     "TYPE_USER_CREATABLE",
     "UNSET",
@@ -50,6 +54,7 @@ __all__ = [
     "declare_type",
     "default_registry",
     "keyval_parse",
+    "main_aio_context",
     "object_add",
     "object_cast",
     "object_class_by_name",
@@ -80,3 +85,8 @@ def __getattr__(name: str) -> Any:
             return "0.0.0"
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
+
+
+from . import testing as _testing  # noqa: E402 - records the built-in types, last
+
+_testing.builtin_type_names()

@@ -51,6 +51,9 @@ def reset() -> None:
             root.property_del(name)
     for hook in list(_reset_hooks):
         hook()
+    from .loop import reset_main_aio_context  # the loop layer sits above this helper's core
+
+    reset_main_aio_context()
     for name in default_registry.type_names():
         if name not in builtins:
             default_registry.unregister(name)
