@@ -343,14 +343,14 @@ class ObjectSchema:
             python_name(m.name): override(rename=m.name, struct_hook=self._member_hook(m, visitor, prefix + m.name))
             for m in members
         }
-        fn = make_dict_structure_fn(
+        fn: Callable[[Mapping[str, Any]], Any] = make_dict_structure_fn(
             cls,
             self._converter,
             _cattrs_forbid_extra_keys=False,  # leftovers are checked after the members, as QEMU does
             _cattrs_detailed_validation=False,  # the first error wins, as in QMP
-            **overrides,
+            **overrides,  # type: ignore[arg-type]  # cattrs types **overrides as if they could hit its bool keywords
         )
-        return fn  # type: ignore[return-value]  # cattrs' hook type is wider than we use
+        return fn
 
     def _member_hook(self, member: Member, visitor: InputVisitor, name: str) -> Callable[[Any, Any], Any]:
         if member.kind is not None:

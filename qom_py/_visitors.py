@@ -67,8 +67,10 @@ def expects(name: str, what: str) -> ParameterError:
 class InputVisitor(Protocol):
     """The typed reads a property setter (or a schema member) may ask of a visitor."""
 
-    #: ``"json"``, ``"keyval"`` or ``"string"``.
-    mode: str
+    @property
+    def mode(self) -> str:
+        """``"json"``, ``"keyval"`` or ``"string"``."""
+        ...
 
     def type_int64(self, name: str, raw: object) -> int: ...
     def type_uint64(self, name: str, raw: object) -> int: ...

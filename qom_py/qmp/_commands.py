@@ -1,0 +1,198 @@
+"""
+The QOM commands of QMP: ``object-add``, ``object-del``, ``qom-*`` and ``query-*``.
+
+Each handler takes the command's arguments (already checked against its
+argument spec by the dispatcher, except ``object-add``, whose arguments are an
+``ObjectOptions`` checked by the schema) and returns the JSON reply value.
+Errors are `QOMError`\\ s with QEMU's messages and classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._object import Object
+from .._property import ObjectProperty
+from .._registry import default_registry
+from .._tree import resolve_path_ambiguous
+from .._unset import UNSET
+from .._user_creatable import object_del, user_creatable_add_qapi
+from .._visitors import JSON_VISITOR
+from ..errors import DeviceNotFoundError, QOMError
+from ..loop import ThreadPool, main_aio_context
+from ..loop._iothread import TYPE_IOTHREAD, query_iothreads
+
+__all__ = [
+    "qmp_object_add",
+    "qmp_object_del",
+    "qmp_qom_get",
+    "qmp_qom_list",
+    "qmp_qom_list_get",
+    "qmp_qom_list_properties",
+    "qmp_qom_list_types",
+    "qmp_qom_set",
+    "qmp_query_iothreads",
+    "qmp_query_thread_pools",
+]
+
+
+def _resolve_strict(path: str) -> Object:
+    # qom-list / qom-list-get: an ambiguous path is an error of its own.
+    obj, ambiguous = resolve_path_ambiguous(default_registry.root, path)
+    if ambiguous:
+        msg = f"Path '{path}' is ambiguous"
+        raise QOMError(msg)
+    if obj is None:
+        msg = f"Device '{path}' not found"
+        raise DeviceNotFoundError(msg)
+    return obj
+
+
+def _resolve_loose(path: str) -> Object:
+    # qom-get / qom-set ignore ambiguity: missing or ambiguous is "not found".
+    obj, _ = resolve_path_ambiguous(default_registry.root, path)
+    if obj is None:
+        msg = f"Device '{path}' not found"
+        raise DeviceNotFoundError(msg)
+    return obj
+
+
+def _listing_order(obj: Object) -> list[ObjectProperty]:
+    # QEMU builds qom-list by prepending while iterating (instance, then leaf
+    # class up to the root), so its reply starts at the root class.  Here:
+    # each class root first, in declaration order, then instance properties.
+    props: list[ObjectProperty] = []
+    for klass in reversed(list(obj.klass.ancestors())):
+        props.extend(klass.own_properties())
+    props.extend(obj._properties.values())
+    return props
+
+
+def qmp_qom_list(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """``qom-list {path}`` -> ``[{name, type}]``."""
+    obj = _resolve_strict(args["path"])
+    return [{"name": p.name, "type": p.type} for p in _listing_order(obj)]
+
+
+def qmp_qom_get(args: dict[str, Any]) -> Any:
+    """``qom-get {path, property}`` -> the value as JSON."""
+    return _resolve_loose(args["path"]).property_get(args["property"])
+
+
+def qmp_qom_set(args: dict[str, Any]) -> dict[str, Any]:
+    """``qom-set {path, property, value}`` (strict JSON typing)."""
+    _resolve_loose(args["path"]).property_visit(args["property"], JSON_VISITOR, args["value"])
+    return {}
+
+
+def qmp_qom_list_get(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """``qom-list-get {paths}`` (QEMU 10.1): every property with its value, per path."""
+    objects = [_resolve_strict(path) for path in args["paths"]]
+    result = []
+    for obj in objects:
+        entries = []
+        for prop in _listing_order(obj):
+            entry: dict[str, Any] = {"name": prop.name, "type": prop.type}
+            if prop.get is not None:
+                try:
+                    entry["value"] = prop.get(obj)
+                except QOMError:
+                    pass  # QEMU leaves "value" out when the getter fails
+            entries.append(entry)
+        result.append({"properties": entries})
+    return result
+
+
+def qmp_object_add(args: dict[str, Any]) -> dict[str, Any]:
+    """``object-add`` with an ``ObjectOptions`` (``qom-type``, ``id``, properties)."""
+    user_creatable_add_qapi(args, JSON_VISITOR)
+    return {}
+
+
+def qmp_object_del(args: dict[str, Any]) -> dict[str, Any]:
+    """``object-del {id}``."""
+    object_del(args["id"])
+    return {}
+
+
+def qmp_qom_list_types(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """``qom-list-types {implements?, abstract?}`` -> ``[{name, parent?, abstract?}]``."""
+    implements = args.get("implements")
+    include_abstract = bool(args.get("abstract", False))
+    result = []
+    for klass in default_registry.class_get_list(implements, include_abstract):
+        entry: dict[str, Any] = {"name": klass.type_name}
+        if klass.abstract:
+            entry["abstract"] = True
+        if klass.parent_class is not None:
+            entry["parent"] = klass.parent_class.type_name
+        result.append(entry)
+    return result
+
+
+def qmp_qom_list_properties(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """
+    ``qom-list-properties {typename}``.
+
+    An abstract type lists its class properties; a concrete one gets a throwaway
+    instance (``instance_init`` runs, ``complete`` does not), as QEMU does.
+    """
+    typename = args["typename"]
+    klass = default_registry.class_by_name(typename)
+    if klass is None:
+        msg = f"Class '{typename}' not found"
+        raise DeviceNotFoundError(msg)
+    if klass.is_interface:
+        raise QOMError("Parameter 'typename' expects a QOM type")
+    if klass.abstract:
+        props = list(klass.properties())
+    else:
+        obj = default_registry.new(typename)
+        try:
+            props = list(obj.properties())
+        finally:
+            obj.unref()
+    result = []
+    for prop in props:
+        entry: dict[str, Any] = {"name": prop.name, "type": prop.type}
+        if prop.description is not None:
+            entry["description"] = prop.description
+        if prop.default is not UNSET:
+            entry["default-value"] = prop.default
+        result.append(entry)
+    return result
+
+
+def qmp_query_iothreads(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """``query-iothreads``: the iothreads under ``/objects``."""
+    return query_iothreads()
+
+
+def _pool_entry(name: str, pool: ThreadPool) -> dict[str, Any]:
+    stats = pool.statistics()
+    return {
+        "id": name,
+        "min-threads": stats.min_threads,
+        "max-threads": stats.max_threads,
+        "threads": stats.threads,
+        "idle-threads": stats.idle_threads,
+        "queued": stats.queued,
+        "spawned": stats.spawned,
+        "completed": stats.completed,
+    }
+
+
+def qmp_query_thread_pools(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """
+    ``query-thread-pools`` (qom-py only): each event-loop context's pool statistics.
+
+    The main loop's context is listed as ``main-loop``; each iothread by its id.
+    """
+    result = [_pool_entry("main-loop", main_aio_context().thread_pool)]
+    for name, obj in default_registry.objects_root.children():
+        if obj.dynamic_cast(TYPE_IOTHREAD) is None:
+            continue
+        ctx = getattr(obj, "aio_context", None)
+        if ctx is not None:
+            result.append(_pool_entry(name, ctx.thread_pool))
+    return result
