@@ -248,7 +248,8 @@ class ObjectSchema:
         # (struct name, visitor mode, name prefix) -> structure function
         self._codecs: dict[tuple[str, str, str], Callable[[Mapping[str, Any]], Any]] = {}
         self._classes: dict[str, type] = {}
-        self._derived: dict[str, StructDef] = {}
+        # Derived structs by type name; None until first needed (see _refresh).
+        self._derived: dict[str, StructDef | None] = {}
         self._derived_generation = -1
 
     # -- the type list ------------------------------------------------------
@@ -258,10 +259,14 @@ class ObjectSchema:
         if generation == self._derived_generation:
             return
         static = set(self.qapi.enums["ObjectType"])
-        derived: dict[str, StructDef] = {}
+        derived: dict[str, StructDef | None] = {}
         for klass in self.registry.class_get_list(_USER_CREATABLE, include_abstract=False):
             if klass.type_name not in static:
-                derived[klass.type_name] = derive_struct(klass)
+                # FIX (tests/test_schema.py, test_failing_instance_init_stays_local):
+                # derive lazily, in struct_for.  Deriving every type here built a
+                # throwaway instance of each, so one type whose instance_init fails
+                # made every creation (``iothread,id=x`` too) fail with its error.
+                derived[klass.type_name] = None
         for name in list(self._codecs):
             if name[0].startswith("derived:"):
                 del self._codecs[name]
@@ -277,7 +282,11 @@ class ObjectSchema:
         """The properties struct of the creatable *typename* (flattened, base first)."""
         self._refresh()
         if typename in self._derived:
-            return self._derived[typename]
+            sdef = self._derived[typename]
+            if sdef is None:  # derived on first use (see _refresh)
+                sdef = derive_struct(self.registry.get_class(typename))
+                self._derived[typename] = sdef
+            return sdef
         struct = self._union.variants[typename]
         return StructDef(struct, None, self.qapi.all_members(struct))
 

@@ -1,0 +1,157 @@
+"""
+Benchmark: creating user-creatable objects, from ``--object`` strings and from dicts.
+
+The type is ``bench-widget``, a declarative user-creatable type with no thread
+(bool, string, enum, int and size properties), so the numbers measure the
+user-creatable layer itself: keyval parsing, the schema check (cattrs), object
+creation, property setting, attaching under ``/objects``, ``complete``, and --
+in the full-cycle rows -- ``object_del`` with finalization.
+
+Rows, each the median over `timeit.repeat` runs, in microseconds per operation:
+
+1. ``object_option_parse(STR)`` + ``object_del`` -- a ``--object`` keyval string;
+2. ``object_add(typename, id=..., **props)`` + ``object_del``;
+3. ``user_creatable_add_qapi(dict)`` + ``object_del`` -- what QMP ``object-add`` runs;
+4. the parts: ``keyval_parse`` alone, ``ObjectSchema.validate`` alone (JSON mode),
+   and ``object_new`` + ``property_set`` per key + ``unref`` (no user-creatable layer);
+5. pydantic ``model_validate`` of an equivalent strict model (same members, bounds,
+   enum, id pattern, unknown keys forbidden) -- validation only, it creates no object
+   in any tree.
+
+The ratio column is row / pydantic (above 1 means slower than pydantic).  Every
+contender is checked first to accept the values and refuse a string for the int.
+
+Run: ``python bench/user_creatable.py`` (well under a minute).
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import sys
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pydantic  # noqa: E402 - after the path tweak
+
+import qom_py  # noqa: E402
+from qom_py import Object, prop, qom_type  # noqa: E402
+from qom_py._keyval import keyval_parse_with_help  # noqa: E402
+from qom_py._user_creatable import user_creatable_add_qapi  # noqa: E402
+from qom_py._visitors import JSON_VISITOR  # noqa: E402
+
+TYPE = "bench-widget"
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+TEXT = f"{TYPE},id=w,flag=on,label=hiss,colour=blue,count=42,size=4k"
+PROPS: dict[str, Any] = {"flag": True, "label": "hiss", "colour": "blue", "count": 42, "size": 4096}
+REQUEST: dict[str, Any] = {"qom-type": TYPE, "id": "w", **PROPS}
+
+#: timeit settings: (loops per run, runs).  Arbitrary; sized to finish well under 60 s.
+LOOPS, RUNS = 5_000, 7
+
+
+@qom_type(TYPE, interfaces=[qom_py.TYPE_USER_CREATABLE])
+class Widget(Object):
+    flag = prop.Bool()
+    label = prop.Str()
+    colour = prop.Enum("WidgetColour", ["red", "green", "blue"])
+    count = prop.Int()
+    size = prop.Size()
+
+    def complete(self) -> None:
+        pass
+
+
+class PydanticWidget(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(strict=True, extra="forbid", populate_by_name=True)
+    qom_type: Literal["bench-widget"] = pydantic.Field(alias="qom-type")
+    id: Annotated[str, pydantic.Field(pattern=r"^[A-Za-z][A-Za-z0-9._-]*$")]
+    flag: bool | None = None
+    label: str | None = None
+    colour: Literal["red", "green", "blue"] | None = None
+    count: Annotated[int, pydantic.Field(ge=INT64_MIN, le=INT64_MAX)] | None = None
+    size: Annotated[int, pydantic.Field(ge=0, le=2**64 - 1)] | None = None
+
+
+def _refuses(fn: Callable[[], object]) -> bool:
+    try:
+        fn()
+    except Exception:  # noqa: BLE001 - any refusal counts
+        return True
+    return False
+
+
+def sanity_checks() -> None:
+    """Fail loudly if a contender does not do the work it is timed for."""
+    obj = qom_py.object_option_parse(TEXT)
+    assert obj is not None and {k: obj.property_get(k) for k in PROPS} == PROPS
+    qom_py.object_del("w")
+    obj = qom_py.object_add(TYPE, id="w", **PROPS)
+    assert {k: obj.property_get(k) for k in PROPS} == PROPS
+    qom_py.object_del("w")
+    assert obj.is_finalized
+    assert _refuses(lambda: qom_py.object_add(TYPE, id="w", **{**PROPS, "count": "42"}))
+    assert _refuses(lambda: user_creatable_add_qapi({**REQUEST, "bogus": 1}))
+    assert qom_py.object_schema().validate(REQUEST, JSON_VISITOR) == (TYPE, "w", PROPS)
+    assert PydanticWidget.model_validate(REQUEST).model_dump(exclude={"qom_type", "id"}) == PROPS
+    assert _refuses(lambda: PydanticWidget.model_validate({**REQUEST, "count": "42"}))
+    assert _refuses(lambda: PydanticWidget.model_validate({**REQUEST, "bogus": 1}))
+    assert _refuses(lambda: PydanticWidget.model_validate({**REQUEST, "id": "1w"}))
+    assert not list(qom_py.object_get_objects_root().children())
+
+
+def contenders() -> list[tuple[str, Callable[[], object]]]:
+    parse, add, delete = qom_py.object_option_parse, qom_py.object_add, qom_py.object_del
+    validate = qom_py.object_schema().validate
+
+    def from_string() -> None:
+        parse(TEXT)
+        delete("w")
+
+    def from_kwargs() -> None:
+        add(TYPE, id="w", **PROPS)
+        delete("w")
+
+    def from_dict() -> None:
+        user_creatable_add_qapi(REQUEST)
+        delete("w")
+
+    def bare_object() -> None:
+        obj = qom_py.object_new(TYPE)
+        for key, value in PROPS.items():
+            obj.property_set(key, value)
+        obj.unref()
+
+    return [
+        ("object_option_parse(keyval) + object_del", from_string),
+        ("object_add(**props) + object_del", from_kwargs),
+        ("user_creatable_add_qapi(dict) + object_del", from_dict),
+        ("  part: keyval_parse", lambda: keyval_parse_with_help(TEXT, "qom-type")),
+        ("  part: ObjectSchema.validate (JSON mode)", lambda: validate(REQUEST, JSON_VISITOR)),
+        ("  part: object_new + property_set x5 + unref", bare_object),
+        ("pydantic model_validate (validation only)", lambda: PydanticWidget.model_validate(REQUEST)),
+    ]
+
+
+def main() -> None:
+    sanity_checks()
+    print(f"Python {platform.python_version()}; qom_py {qom_py.__version__}, pydantic {pydantic.__version__}")
+    print(f"--object {TEXT}")
+    rows = []
+    for label, fn in contenders():
+        times = timeit.repeat(fn, number=LOOPS, repeat=RUNS)
+        rows.append((label, statistics.median(times) / LOOPS * 1e6))
+    assert not list(qom_py.object_get_objects_root().children())
+    peer = rows[-1][1]
+    print(f"\nmedian of {RUNS} runs x {LOOPS} loops")
+    print(f"  {'operation':<46} {'us/op':>9} {'ops/s':>10} {'/ pydantic':>11}")
+    for label, us in rows:
+        print(f"  {label:<46} {us:>9.2f} {1e6 / us:>10.0f} {us / peer:>11.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,436 @@
+"""
+The QAPI-style schema of creatable objects: ``schemas/qom.json``, validation, derived
+entries for run-time types, the JSON Schema export, and packaging.
+
+Messages are QEMU 7.2's (``qemu-storage-daemon --object`` for keyval, QMP
+``object-add`` for JSON).  When ``qemu-storage-daemon`` is installed, one test also
+compares the static structs with QEMU's own ``query-qmp-schema``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qom_py
+import qom_py.loop._event_loop_base  # registers event-loop-base and main-loop
+import qom_py.loop._iothread  # registers iothread
+import qom_py.testing
+from qom_py import Object, TypeInfo, default_registry, prop, qom_type
+from qom_py._schema import Member, load_qapi, object_schema, parse_qapi
+from qom_py._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_qapi
+from qom_py._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
+from qom_py.errors import QOMError
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENT_LOOP_MEMBERS = ("aio-max-batch", "thread-pool-min", "thread-pool-max")
+IOTHREAD_MEMBERS = ("poll-max-ns", "poll-grow", "poll-shrink")
+TYPE_WIDGET = "test-widget"
+
+
+@pytest.fixture
+def widget() -> type[Object]:
+    """A run-time user-creatable type with one property of each kind."""
+
+    @qom_type(TYPE_WIDGET, interfaces=[TYPE_USER_CREATABLE])
+    class Widget(Object):
+        flag = prop.Bool()
+        label = prop.Str()
+        colour = prop.Enum("WidgetColour", ["red", "green", "blue"])
+        i8 = prop.Int(8)
+        u16 = prop.UInt(16)
+        i64 = prop.Int()
+        u64 = prop.UInt()
+        size = prop.Size()
+        peer = prop.Link(TYPE_WIDGET)
+
+    return Widget
+
+
+# --- the file -----------------------------------------------------------------------
+
+
+class TestSchemaFile:
+    """``schemas/qom.json`` says what QEMU 7.2's ``qapi/qom.json`` says for these types."""
+
+    def test_parses(self) -> None:
+        """The file is valid QAPI syntax: enums, structs and one union."""
+        qapi = load_qapi()
+        assert set(qapi.enums) == {"ObjectType"}
+        assert set(qapi.structs) == {"EventLoopBaseProperties", "IothreadProperties", "MainLoopProperties"}
+        assert set(qapi.unions) == {"ObjectOptions"}
+
+    def test_source_file_matches_loaded(self) -> None:
+        """The authored file under ``schemas/`` is what `load_qapi` reads."""
+        exprs = parse_qapi((ROOT / "schemas" / "qom.json").read_text(encoding="utf-8"))
+        assert [next(iter(e.values())) for e in exprs] == [
+            "EventLoopBaseProperties", "IothreadProperties", "MainLoopProperties", "ObjectType", "ObjectOptions",
+        ]
+
+    def test_event_loop_base_properties(self) -> None:
+        """``EventLoopBaseProperties``: three optional ``int`` members, no base."""
+        sdef = load_qapi().structs["EventLoopBaseProperties"]
+        assert sdef.base is None
+        assert sdef.members == tuple(Member(n, "int", optional=True) for n in EVENT_LOOP_MEMBERS)
+
+    def test_iothread_properties(self) -> None:
+        """``IothreadProperties``: base ``EventLoopBaseProperties`` plus the poll members."""
+        qapi = load_qapi()
+        sdef = qapi.structs["IothreadProperties"]
+        assert sdef.base == "EventLoopBaseProperties"
+        assert sdef.members == tuple(Member(n, "int", optional=True) for n in IOTHREAD_MEMBERS)
+        assert [m.name for m in qapi.all_members("IothreadProperties")] == [*EVENT_LOOP_MEMBERS, *IOTHREAD_MEMBERS]
+
+    def test_main_loop_properties(self) -> None:
+        """``MainLoopProperties``: the base and nothing else."""
+        qapi = load_qapi()
+        assert qapi.structs["MainLoopProperties"].base == "EventLoopBaseProperties"
+        assert qapi.structs["MainLoopProperties"].members == ()
+        assert [m.name for m in qapi.all_members("MainLoopProperties")] == list(EVENT_LOOP_MEMBERS)
+
+    def test_object_options(self) -> None:
+        """``ObjectOptions``: base ``qom-type``/``id``, discriminated by ``qom-type``."""
+        qapi = load_qapi()
+        assert qapi.enums["ObjectType"] == ("iothread", "main-loop")
+        union = qapi.unions["ObjectOptions"]
+        assert union.base == (Member("qom-type", "ObjectType"), Member("id", "str"))
+        assert union.discriminator == "qom-type"
+        assert dict(union.variants) == {"iothread": "IothreadProperties", "main-loop": "MainLoopProperties"}
+
+    @pytest.mark.parametrize(
+        ("typename", "classes", "structs"),
+        [
+            ("iothread", ["event-loop-base", "iothread"], ["EventLoopBaseProperties", "IothreadProperties"]),
+            ("main-loop", ["event-loop-base", "main-loop"], ["EventLoopBaseProperties", "MainLoopProperties"]),
+        ],
+    )
+    def test_agrees_with_declared_properties(self, typename: str, classes: list[str], structs: list[str]) -> None:
+        """Each class's writable class properties are its struct's members: same names, ``int``, base first."""
+        qapi = load_qapi()
+        klass = default_registry.get_class(typename)
+        chain = [k for k in reversed(list(klass.ancestors())) if k.type_name != "object"]
+        assert [k.type_name for k in chain] == classes
+        for k, struct in zip(chain, structs, strict=True):
+            declared = {p.name: p.type for p in k.own_properties() if p.set is not None}
+            members = {m.name: m.type for m in qapi.structs[struct].members}
+            assert declared == members
+        flat = [p.name for k in chain for p in k.own_properties() if p.set is not None]
+        assert sorted(flat) == sorted(m.name for m in object_schema().struct_for(typename).members)
+        read_only = [p.name for p in klass.properties() if p.set is None]
+        assert read_only == ["type"]
+
+    @pytest.mark.skipif(shutil.which("qemu-storage-daemon") is None, reason="qemu-storage-daemon is not installed")
+    def test_matches_qemu_introspection(self) -> None:
+        """QEMU's ``query-qmp-schema`` has the same ``object-add`` members for these types."""
+        entities = {e["name"]: e for e in _qemu_schema()}
+        command = next(e for e in entities.values() if e["meta-type"] == "command" and e["name"] == "object-add")
+        args = entities[command["arg-type"]]
+        assert args["tag"] == "qom-type"
+        assert [(m["name"], m.get("type")) for m in args["members"]][1:] == [("id", "str")]
+        enum = entities[args["members"][0]["type"]]
+        qemu_types = [m["name"] for m in enum["members"]]
+        variants = {v["case"]: entities[v["type"]] for v in args["variants"]}
+        for typename in ("iothread", "main-loop"):
+            assert typename in qemu_types
+            theirs = [(m["name"], m["type"], "default" in m) for m in variants[typename]["members"]]
+            ours = [(m.name, m.type, m.optional) for m in object_schema().struct_for(typename).members]
+            assert ours == theirs
+
+
+def _qemu_schema() -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "qmp.sock")
+        proc = subprocess.Popen(
+            ["qemu-storage-daemon", "--chardev", f"socket,id=m,path={path},server=on,wait=off", "--monitor", "m"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while not os.path.exists(path):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("qemu-storage-daemon did not start")
+                time.sleep(0.02)
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(10)
+                sock.connect(path)
+                stream = sock.makefile("rwb")
+                json.loads(stream.readline())  # greeting
+                for command in ("qmp_capabilities", "query-qmp-schema"):
+                    stream.write(json.dumps({"execute": command}).encode())
+                    stream.flush()
+                    reply = json.loads(stream.readline())
+            result: list[dict[str, Any]] = reply["return"]
+            return result
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+# --- run-time types -----------------------------------------------------------------
+
+
+class TestDerivedTypes:
+    """Types registered at run time join ``ObjectType`` with a struct from their properties."""
+
+    def test_joins_and_leaves(self, widget: type[Object]) -> None:
+        """A new user-creatable type is accepted until `qom_py.testing.reset` forgets it."""
+        schema = object_schema()
+        assert schema.object_types() == ("iothread", "main-loop", TYPE_WIDGET)
+        assert schema.validate({"qom-type": TYPE_WIDGET, "id": "w"}, JSON_VISITOR) == (TYPE_WIDGET, "w", {})
+        qom_py.testing.reset()
+        assert schema.object_types() == ("iothread", "main-loop")
+        with pytest.raises(QOMError, match="^Parameter 'qom-type' does not accept value 'test-widget'$"):
+            schema.validate({"qom-type": TYPE_WIDGET, "id": "w"}, JSON_VISITOR)
+
+    def test_derived_struct(self, widget: type[Object]) -> None:
+        """The derived struct lists every writable property, optional, typed by its kind."""
+        members = object_schema().struct_for(TYPE_WIDGET).members
+        assert [(m.name, m.type, m.optional) for m in members] == [
+            ("flag", "bool", True),
+            ("label", "str", True),
+            ("colour", "WidgetColour", True),
+            ("i8", "int8", True),
+            ("u16", "uint16", True),
+            ("i64", "int", True),
+            ("u64", "uint64", True),
+            ("size", "size", True),
+            ("peer", "str", True),
+        ]
+
+    def test_derived_struct_of_subtype(self, widget: type[Object]) -> None:
+        """A subtype's struct has its parent's class properties first, instance properties last."""
+
+        @qom_type("test-subwidget", parent=TYPE_WIDGET)
+        class SubWidget(widget):  # type: ignore[misc, valid-type]  # a fixture-made class
+            extra = prop.Bool()
+
+        names = [m.name for m in object_schema().struct_for("test-subwidget").members]
+        parent = [m.name for m in object_schema().struct_for(TYPE_WIDGET).members]
+        # class properties root first, then the instance properties (the link) last
+        assert names == [*parent[:-1], "extra", "peer"]
+
+    def test_not_creatable_types_stay_out(self) -> None:
+        """Types that are abstract or do not implement user-creatable do not join."""
+
+        @qom_type("test-plain")
+        class Plain(Object):
+            flag = prop.Bool()
+
+        @qom_type("test-abstract", abstract=True, interfaces=[TYPE_USER_CREATABLE])
+        class Abstract(Object):
+            flag = prop.Bool()
+
+        assert object_schema().object_types() == ("iothread", "main-loop")
+        for name in ("test-plain", "test-abstract", "container"):
+            with pytest.raises(QOMError, match=f"^Parameter 'qom-type' does not accept value '{name}'$"):
+                qom_py.object_add(name, "x")
+
+    def test_failing_instance_init_stays_local(self) -> None:
+        """A type whose ``instance_init`` fails breaks only its own creation, not the others'."""
+
+        def instance_init(obj: Object) -> None:
+            raise QOMError("Failed to initialize event notifier")  # QEMU's aio_context_new wording
+
+        qom_py.type_register(TypeInfo("test-broken", interfaces=(TYPE_USER_CREATABLE,), instance_init=instance_init))
+        assert "test-broken" in object_schema().object_types()
+        assert qom_py.object_option_parse("iothread,id=io0") is not None
+        assert qom_py.object_option_parse("test-broken,help", out=io.StringIO()) is None
+        with pytest.raises(QOMError, match="^Failed to initialize event notifier$"):
+            qom_py.object_option_parse("test-broken,id=b")
+        assert [name for name, _ in default_registry.objects_root.children()] == ["io0"]
+
+    def test_derived_validation(self, widget: type[Object]) -> None:
+        """Derived members are read through their kinds, in both modes."""
+        schema = object_schema()
+        keyval = {"qom-type": TYPE_WIDGET, "id": "w", "size": "1M", "flag": "on", "i8": "-0x10", "u64": "-1"}
+        assert schema.validate(keyval, KEYVAL_VISITOR)[2] == {"flag": True, "i8": -16, "u64": 2**64 - 1, "size": 1 << 20}
+        with pytest.raises(QOMError, match=r"^Parameter 'u16' expects uint16_t$"):
+            schema.validate({"qom-type": TYPE_WIDGET, "id": "w", "u16": 65536}, JSON_VISITOR)
+        # QEMU's JSON visitor takes negative integers for uint64 and size, modulo 2**64
+        json_data = {"qom-type": TYPE_WIDGET, "id": "w", "u64": -1, "size": -2}
+        assert schema.validate(json_data, JSON_VISITOR)[2] == {"u64": 2**64 - 1, "size": 2**64 - 2}
+
+
+# --- validation -----------------------------------------------------------------------
+
+
+class TestValidate:
+    """`ObjectSchema.validate` in keyval and JSON modes, with QEMU's messages."""
+
+    def test_keyval_types_strings(self) -> None:
+        """Keyval strings become typed values, returned in schema member order."""
+        data = {"poll-shrink": "2", "id": "x", "qom-type": "iothread", "poll-max-ns": "0x10", "aio-max-batch": "010"}
+        assert object_schema().validate(data, KEYVAL_VISITOR) == (
+            "iothread", "x", {"aio-max-batch": 8, "poll-max-ns": 16, "poll-shrink": 2},
+        )
+
+    def test_json_keeps_values(self) -> None:
+        """JSON values pass through when they have the right JSON type."""
+        data = {"qom-type": "main-loop", "id": "m", "thread-pool-max": 4, "thread-pool-min": 2}
+        assert object_schema().validate(data, JSON_VISITOR) == ("main-loop", "m", {"thread-pool-min": 2, "thread-pool-max": 4})
+
+    @pytest.mark.parametrize(
+        ("visitor", "data", "message"),
+        [
+            (KEYVAL_VISITOR, {"id": "x"}, "Parameter 'qom-type' is missing"),
+            (KEYVAL_VISITOR, {"qom-type": "nosuch", "id": "x"}, "Parameter 'qom-type' does not accept value 'nosuch'"),
+            (KEYVAL_VISITOR, {"qom-type": {"a": "1"}, "id": "x"}, "Parameters 'qom-type.*' are unexpected"),
+            (KEYVAL_VISITOR, {"qom-type": "iothread"}, "Parameter 'id' is missing"),
+            (KEYVAL_VISITOR, {"qom-type": "iothread", "id": {"x": "1"}}, "Parameters 'id.*' are unexpected"),
+            (KEYVAL_VISITOR, {"qom-type": "iothread", "id": ["a"]}, "Parameters 'id.*' are unexpected"),
+            (KEYVAL_VISITOR, {"qom-type": "iothread", "id": "x", "poll-max-ns": "abc"}, "Parameter 'poll-max-ns' expects integer"),
+            (KEYVAL_VISITOR, {"qom-type": "iothread", "id": "x", "aio-max-batch": {"a": "1"}},
+             "Parameters 'aio-max-batch.*' are unexpected"),
+            (KEYVAL_VISITOR, {"qom-type": "iothread", "id": "x", "foo": "1"}, "Parameter 'foo' is unexpected"),
+            (KEYVAL_VISITOR, {"qom-type": "main-loop", "id": "x", "poll-max-ns": "1"}, "Parameter 'poll-max-ns' is unexpected"),
+            (JSON_VISITOR, {"id": "x"}, "Parameter 'qom-type' is missing"),
+            (JSON_VISITOR, {"qom-type": ["iothread"], "id": "x"}, "Invalid parameter type for 'qom-type', expected: string"),
+            (JSON_VISITOR, {"qom-type": "event-loop-base", "id": "x"}, "Parameter 'qom-type' does not accept value 'event-loop-base'"),
+            (JSON_VISITOR, {"qom-type": "iothread"}, "Parameter 'id' is missing"),
+            (JSON_VISITOR, {"qom-type": "iothread", "id": {"a": 1}}, "Invalid parameter type for 'id', expected: string"),
+            (JSON_VISITOR, {"qom-type": "iothread", "id": "x", "poll-max-ns": "1"},
+             "Invalid parameter type for 'poll-max-ns', expected: integer"),
+            (JSON_VISITOR, {"qom-type": "iothread", "id": "x", "poll-max-ns": 1, "bogus": True}, "Parameter 'bogus' is unexpected"),
+            (JSON_VISITOR, {"qom-type": "iothread", "id": "x", "props": {}}, "Parameter 'props' is unexpected"),
+            (JSON_VISITOR, {"qom-type": "main-loop", "id": "x", "poll-max-ns": 1}, "Parameter 'poll-max-ns' is unexpected"),
+        ],
+        ids=["kv-type-missing", "kv-type-unknown", "kv-type-dict", "kv-id-missing", "kv-id-dict", "kv-id-list",
+             "kv-bad-int", "kv-int-dict", "kv-unexpected", "kv-main-loop-poll", "json-type-missing",
+             "json-type-list", "json-abstract", "json-id-missing", "json-id-dict", "json-int-str",
+             "json-unexpected", "json-props", "json-main-loop-poll"],
+    )
+    def test_messages(self, visitor: InputVisitor, data: dict[str, Any], message: str) -> None:
+        """Each bad request gets QEMU's message for that mode."""
+        with pytest.raises(QOMError) as info:
+            object_schema().validate(data, visitor)
+        assert str(info.value) == message
+
+    def test_not_a_dict(self) -> None:
+        """A JSON request that is not an object is refused."""
+        with pytest.raises(QOMError):
+            object_schema().validate([], JSON_VISITOR)  # type: ignore[arg-type]  # the point of the test
+
+
+# --- JSON Schema export -----------------------------------------------------------------
+
+#: The ``jsonschema`` package when installed (it is not a declared test dependency).
+jsonschema: Any = importlib.import_module("jsonschema") if importlib.util.find_spec("jsonschema") else None
+
+needs_jsonschema = pytest.mark.skipif(jsonschema is None, reason="jsonschema is not installed (pip install jsonschema)")
+
+GOOD = [
+    {"qom-type": "iothread", "id": "io0"},
+    {"qom-type": "iothread", "id": "io0", "poll-max-ns": 0, "poll-grow": 2, "poll-shrink": 2, "aio-max-batch": 9223372036854775807},
+    {"qom-type": "main-loop", "id": "ml", "thread-pool-min": 1, "thread-pool-max": 1},
+]
+BAD = [
+    {"qom-type": "iothread"},
+    {"id": "io0"},
+    {"qom-type": "iothread", "id": "1x"},
+    {"qom-type": "iothread", "id": 5},
+    {"qom-type": "iothread", "id": "io0", "poll-max-ns": "5"},
+    {"qom-type": "iothread", "id": "io0", "poll-max-ns": 1.5},
+    {"qom-type": "iothread", "id": "io0", "poll-max-ns": True},
+    {"qom-type": "iothread", "id": "io0", "poll-max-ns": 2**63},
+    {"qom-type": "iothread", "id": "io0", "bogus": 1},
+    {"qom-type": "main-loop", "id": "ml", "poll-max-ns": 1},
+    {"qom-type": "event-loop-base", "id": "e"},
+    {"qom-type": "nosuch", "id": "e"},
+]
+
+
+@needs_jsonschema
+class TestJSONSchema:
+    """`ObjectSchema.json_schema` accepts what creation accepts and rejects what the schema rejects."""
+
+    def test_is_a_valid_schema(self) -> None:
+        """The export is a valid draft 2020-12 schema."""
+        schema = object_schema().json_schema()
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+    @pytest.mark.parametrize("request_", GOOD, ids=lambda r: ",".join(map(str, r.values())))
+    def test_accepts(self, request_: dict[str, Any]) -> None:
+        """Good requests validate, and `ObjectSchema.validate` agrees."""
+        jsonschema.Draft202012Validator(object_schema().json_schema()).validate(request_)
+        object_schema().validate(request_, JSON_VISITOR)
+
+    @pytest.mark.parametrize("request_", BAD, ids=lambda r: ",".join(map(str, r.values())))
+    def test_rejects(self, request_: dict[str, Any]) -> None:
+        """Bad requests fail validation (and creation)."""
+        assert not jsonschema.Draft202012Validator(object_schema().json_schema()).is_valid(request_)
+        with pytest.raises(QOMError):
+            user_creatable_add_qapi(request_)
+        assert list(default_registry.objects_root.children()) == []
+
+    def test_per_type(self) -> None:
+        """The schema of one type pins ``qom-type`` and lists that type's members."""
+        schema = object_schema().json_schema("main-loop")
+        assert schema["properties"]["qom-type"] == {"const": "main-loop"}
+        assert set(schema["properties"]) == {"qom-type", "id", *EVENT_LOOP_MEMBERS}
+        assert schema["required"] == ["qom-type", "id"] and schema["additionalProperties"] is False
+
+    def test_derived_type(self, widget: type[Object]) -> None:
+        """A run-time type's schema bounds its integers and lists its enum values."""
+        schema = object_schema().json_schema(TYPE_WIDGET)
+        validator = jsonschema.Draft202012Validator(schema)
+        good = {"qom-type": TYPE_WIDGET, "id": "w", "flag": True, "label": "x", "colour": "blue", "i8": -128,
+                "u16": 65535, "i64": -(2**63), "u64": 2**64 - 1, "size": 0, "peer": ""}
+        validator.validate(good)
+        object_schema().validate(good, JSON_VISITOR)
+        for key, value in [("i8", 128), ("u16", -1), ("u16", 65536), ("colour", "pink"), ("flag", "on"), ("label", 1)]:
+            assert not validator.is_valid({**good, key: value}), key
+            with pytest.raises(QOMError):
+                object_schema().validate({**good, key: value}, JSON_VISITOR)
+        everything = jsonschema.Draft202012Validator(object_schema().json_schema())
+        assert everything.is_valid(good)
+
+
+# --- packaging ----------------------------------------------------------------------------
+
+
+def _can_build_wheels() -> bool:
+    if importlib.util.find_spec("wheel") is not None:
+        return True
+    try:
+        from importlib.metadata import version
+
+        major, minor = (int(x) for x in version("setuptools").split(".")[:2])
+    except Exception:  # noqa: BLE001 - any doubt means "cannot"
+        return False
+    return (major, minor) >= (70, 1)  # setuptools ships bdist_wheel itself from 70.1 on
+
+
+@pytest.mark.skipif(not _can_build_wheels(), reason="needs setuptools>=70.1 (or wheel) in this environment")
+def test_wheel_ships_schema(tmp_path: Path) -> None:
+    """The built wheel contains ``qom_py/schemas/qom.json``, identical to ``schemas/qom.json``."""
+    src = tmp_path / "src"  # a copy, so the build leaves nothing in the work tree
+    shutil.copytree(
+        ROOT, src,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"),
+    )
+    out = tmp_path / "wheels"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (wheel,) = out.glob("qom_py-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("qom_py/schemas/qom.json") == (ROOT / "schemas" / "qom.json").read_bytes()
+        assert "qom_py/py.typed" in zf.namelist()
