@@ -120,6 +120,9 @@ def keyval_parse(
     """
     if implied_key is not None:
         _check_implied_key(implied_key)
+    simple = _parse_simple(text, implied_key)
+    if simple is not None:
+        return simple
     root: _Node = {}
     help_requested = False
     pos = 0
@@ -137,6 +140,35 @@ def keyval_parse(
     tree = _listify(root)
     assert isinstance(tree, dict)  # the root has no numeric keys
     return KeyvalDict(tree, help_requested=help_requested)
+
+
+# The common case -- flat ``key=value`` items with plain names, no ``,,``, no
+# help, no dots -- parsed with one regular expression and str.split.  Anything
+# else (or anything this pattern does not match) takes the general parser, so
+# the fast path only ever returns what the general parser would.
+_SIMPLE_ITEM: Final = r"[A-Za-z][A-Za-z0-9_-]{0,126}=[^,]*"
+_SIMPLE: Final = re.compile(rf"(?:{_SIMPLE_ITEM})(?:,{_SIMPLE_ITEM})*,?\Z")
+
+
+def _parse_simple(text: str, implied_key: str | None) -> KeyvalDict | None:
+    rest = text
+    result = KeyvalDict()
+    if implied_key is not None and "." not in implied_key:
+        head, comma, tail = text.partition(",")
+        if head and "=" not in head and head not in _HELP_ITEMS:
+            result[implied_key] = head
+            if not comma:
+                return result
+            rest = tail
+            if not rest:
+                return result
+    if not _SIMPLE.match(rest):
+        return None
+    for item in rest.split(","):
+        if item:
+            key, _, value = item.partition("=")
+            result[key] = value
+    return result
 
 
 def keyval_parse_with_help(

@@ -52,6 +52,8 @@ _OWN_ATTRIBUTES: Final = frozenset(
         "_find_cache",
         "_find_generation",
         "_plan",
+        "_cast_cache",
+        "_cast_generation",
     }
 )
 _AUTO_NUMBERED: Final = re.compile(r"\[\*\]\Z")
@@ -91,6 +93,8 @@ class ObjectClass(PropertyBuilders):
         self._find_cache: dict[str, ObjectProperty | None] = {}
         self._find_generation = -1
         self._plan: InstancePlan | None = None
+        self._cast_cache: dict[str, ObjectClass | None] = {}
+        self._cast_generation = -1
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.type_name!r}>"
@@ -117,6 +121,20 @@ class ObjectClass(PropertyBuilders):
             this class's interface class; None when it does not apply, when the
             name is unknown, or when more than one interface class matches.
         """
+        # Results are cached until the registry changes (a registration may make
+        # an unknown target name known).
+        cache = self._cast_cache
+        generation = self.registry.generation
+        if self._cast_generation != generation:
+            cache.clear()
+            self._cast_generation = generation
+        elif typename in cache:
+            return cache[typename]
+        result = self._dynamic_cast(typename)
+        cache[typename] = result
+        return result
+
+    def _dynamic_cast(self, typename: str) -> ObjectClass | None:
         target = self.registry.class_by_name(typename)
         if target is None:
             return None

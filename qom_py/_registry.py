@@ -160,6 +160,7 @@ class TypeRegistry:
         # The hidden class gets its ancestors' class_base_init, as any class does.
         self._run_class_hooks(iface, info, own_init=False)
         klass.interfaces.append(iface)
+        klass._cast_cache.clear()  # casts to this interface now succeed
 
     @staticmethod
     def _run_class_hooks(klass: ObjectClass, info: TypeInfo, *, own_init: bool = True) -> None:
