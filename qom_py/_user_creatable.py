@@ -25,6 +25,7 @@ import sys
 from collections.abc import Mapping
 from typing import IO, Any, Final
 
+from ._json import parse_json_object
 from ._keyval import keyval_parse_with_help
 from ._names import wire_name
 from ._object import Object, ObjectClass
@@ -193,52 +194,12 @@ def object_option_parse(text: str, *, out: IO[str] | None = None) -> Object | No
         QOMError: QEMU's message (``err.hint`` holds a second line where QEMU prints one).
     """
     if text.startswith("{"):
-        # FIX (tests/loop/test_event_loop_types.py): qom_py._json was never added to
-        # the repository, so every JSON --object string raised ModuleNotFoundError.
-        # Use it once it exists; until then, a stdlib fallback (below).
-        try:
-            from ._json import parse_json_object  # the QEMU-compatible JSON reader
-        except ModuleNotFoundError:
-            parse_json_object = _parse_json_object_fallback
-
         return user_creatable_add_qapi(parse_json_object(text), JSON_VISITOR)
     args, help_requested = keyval_parse_with_help(text, "qom-type")
     if help_requested:
         print(object_help(args), end="", file=out if out is not None else sys.stdout)
         return None
     return user_creatable_add_qapi(args, KEYVAL_VISITOR)
-
-
-def _parse_json_object_fallback(text: str) -> dict[str, Any]:
-    """
-    Stand-in for the missing ``qom_py._json.parse_json_object`` (stdlib `json`).
-
-    Values come out as JSON carries them, so the JSON visitor's strict typing still
-    applies.  Only some of QEMU's parse-error wordings are reproduced.
-    """
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in items:
-            if key in result:
-                msg = "JSON parse error, duplicate key"
-                raise QOMError(msg)
-            result[key] = value
-        return result
-
-    def constant(name: str) -> Any:
-        msg = f"JSON parse error, invalid keyword '{name}'"
-        raise QOMError(msg)
-
-    try:
-        value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
-    except json.JSONDecodeError as exc:
-        detail = "Expecting at most one JSON value" if exc.msg == "Extra data" else f"JSON parse error, {exc.msg}"
-        raise QOMError(detail) from None
-    if not isinstance(value, dict):
-        msg = "Invalid parameter type, expected: object"
-        raise QOMError(msg)
-    return value
 
 
 # -- help ----------------------------------------------------------------------

@@ -15,7 +15,6 @@ Where the project decided differently from QEMU (ARCHITECTURE.md decisions 2 and
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import re
@@ -49,14 +48,7 @@ RANGE = "{} value must be in range [0, 9223372036854775807]"
 BAD_POOL = "bad thread-pool-min/thread-pool-max values"
 BAD_ID = "Parameter 'id' expects an identifier"
 
-#: QEMU's JSON parser (``qom_py._json``); until it lands, `object_option_parse` reads
-#: JSON with a stdlib stand-in that has the right values but not QEMU's parse-error words.
-HAVE_JSON_PARSER = importlib.util.find_spec("qom_py._json") is not None
-needs_json_parser = pytest.mark.skipif(
-    not HAVE_JSON_PARSER, reason="qom_py._json (QEMU's JSON parser and its messages) does not exist yet"
-)
-
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "vectors.json"
+VECTORS = Path(__file__).resolve().parent / "data" / "vectors.json"
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -405,17 +397,13 @@ class TestEventLoopRows:
         [
             ('{"qom-type":"iothread","id":"j","poll-max-ns":"0"}',
              "Invalid parameter type for 'poll-max-ns', expected: integer"),
-            pytest.param('{"qom-type":"iothread","id":"io0",', "JSON parse error, premature EOI",
-                         marks=needs_json_parser),
-            pytest.param('{"qom-type":"iothread","id":"x"}x', "Expecting at most one JSON value",
-                         marks=needs_json_parser),
-            pytest.param('{"qom-type":"iothread","id":"x","id":"y"}', "JSON parse error, duplicate key",
-                         marks=needs_json_parser),
-            pytest.param("{bad json", "JSON parse error, invalid keyword 'bad'", marks=needs_json_parser),
+            pytest.param('{"qom-type":"iothread","id":"io0",', "JSON parse error, premature EOI"),
+            pytest.param('{"qom-type":"iothread","id":"x"}x', "Expecting at most one JSON value"),
+            pytest.param('{"qom-type":"iothread","id":"x","id":"y"}', "JSON parse error, duplicate key"),
+            pytest.param("{bad json", "JSON parse error, invalid keyword 'bad'"),
             pytest.param('{"qom-type":"iothread","id":"x","a":' + "[" * 1100 + "]" * 1100 + "}",
-                         "JSON nesting depth limit exceeded", marks=needs_json_parser),
-            pytest.param('{"a":' + "[" * 1000 + "]" * 1000 + "}", "Parameter 'qom-type' is missing",
-                         marks=needs_json_parser),
+                         "JSON nesting depth limit exceeded"),
+            pytest.param('{"a":' + "[" * 1000 + "]" * 1000 + "}", "Parameter 'qom-type' is missing"),
             ('{"qom-type":"iothread","id":"x","poll-max-ns":1e3}',
              "Invalid parameter type for 'poll-max-ns', expected: integer"),
             ('{"qom-type":"iothread","id":"x","poll-max-ns":{}}',
@@ -453,8 +441,7 @@ def _failing_vectors() -> list[Any]:
         if case["startup"]["rc"] == 0:
             continue
         stderr = case["startup"]["stderr"]
-        marks = [needs_json_parser] if "JSON parse error" in stderr or "at most one JSON value" in stderr else []
-        params.append(pytest.param(case, id=case["name"], marks=marks))
+        params.append(pytest.param(case, id=case["name"]))
     return params
 
 
@@ -612,7 +599,6 @@ class TestCustomType:
         assert parse("qom-type=test-widget,id=1x,id=w,label=a,label=b") is not None
         assert set(objects()) == {"w"} and objects()["w"].property_get("label") == "b"
 
-    @needs_json_parser
     def test_json_parse_error(self, widget: Probe) -> None:
         """Row 99 for a run-time type: a truncated JSON string is a parse error."""
         before = len(widget.inited)

@@ -21,6 +21,7 @@ from .._visitors import JSON_VISITOR
 from ..errors import DeviceNotFoundError, QOMError
 from ..loop import ThreadPool, main_aio_context
 from ..loop._iothread import TYPE_IOTHREAD, query_iothreads
+from ._dispatch import Dispatcher
 
 __all__ = [
     "qmp_object_add",
@@ -33,6 +34,7 @@ __all__ = [
     "qmp_qom_set",
     "qmp_query_iothreads",
     "qmp_query_thread_pools",
+    "register_qom_commands",
 ]
 
 
@@ -196,3 +198,17 @@ def qmp_query_thread_pools(args: dict[str, Any]) -> list[dict[str, Any]]:
         if ctx is not None:
             result.append(_pool_entry(name, ctx.thread_pool))
     return result
+
+
+def register_qom_commands(dispatcher: Dispatcher) -> None:
+    """Register the QOM commands on *dispatcher*, with QEMU's argument specs."""
+    dispatcher.register("object-add", qmp_object_add, None)  # ObjectOptions: the schema checks it
+    dispatcher.register("object-del", qmp_object_del, {"id": "str"})
+    dispatcher.register("qom-list", qmp_qom_list, {"path": "str"})
+    dispatcher.register("qom-get", qmp_qom_get, {"path": "str", "property": "str"})
+    dispatcher.register("qom-set", qmp_qom_set, {"path": "str", "property": "str", "value": "any"})
+    dispatcher.register("qom-list-get", qmp_qom_list_get, {"paths": ["str"]})
+    dispatcher.register("qom-list-types", qmp_qom_list_types, {"*implements": "str", "*abstract": "bool"})
+    dispatcher.register("qom-list-properties", qmp_qom_list_properties, {"typename": "str"})
+    dispatcher.register("query-iothreads", qmp_query_iothreads)
+    dispatcher.register("query-thread-pools", qmp_query_thread_pools)

@@ -1,0 +1,765 @@
+"""
+QEMU's JSON reader: ``qobject/json-lexer.c``, ``json-streamer.c`` and ``json-parser.c``.
+
+`JSONStreamParser` splits a byte stream into JSON values the way QEMU does: the
+same extensions (single-quoted strings, ``\\'``), the same error messages, the
+same resynchronisation after an error and the same limits (token size, token
+count, nesting).  Well-formed standard JSON objects take a fast path through
+`json.JSONDecoder.raw_decode`; everything else goes through a faithful model of
+QEMU's lexer state machine.  `qobject_from_json` reads exactly one value (JSON
+``--object`` strings); QMP reads streams.
+
+Pure: nothing here knows about objects, commands or sockets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Final, TypeAlias
+
+from .errors import JSONParseError
+
+__all__ = [
+    "MAX_NESTING",
+    "MAX_TOKEN_COUNT",
+    "MAX_TOKEN_SIZE",
+    "JSONStreamParser",
+    "JSONValue",
+    "parse_json_object",
+    "qobject_from_json",
+]
+
+#: A JSON value as the QMP layer passes it around (QEMU's QObject).
+JSONValue: TypeAlias = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
+
+#: QEMU's per-message limit on the bytes of all tokens (``json-streamer.c``).
+MAX_TOKEN_SIZE: Final = 64 << 20
+#: QEMU's per-message limit on the number of tokens.
+MAX_TOKEN_COUNT: Final = 2 << 20
+#: QEMU's limit on open brackets and braces.
+MAX_NESTING: Final = 1 << 10
+
+# ---------------------------------------------------------------------------
+# The lexer's states and token types, numbered as in QEMU.  The numbering is
+# observable: when a token outgrows the size limit, the lexer hands its *state*
+# to the streamer as if it were a token type, and the streamer's switch falls
+# through to the size check.  JSON_ERROR must be 0 and the states must stay
+# below the token types.
+# ---------------------------------------------------------------------------
+_JSON_ERROR: Final = 0
+_IN_RECOVERY: Final = 1
+_IN_DQ_STRING_ESCAPE: Final = 2
+_IN_DQ_STRING: Final = 3
+_IN_SQ_STRING_ESCAPE: Final = 4
+_IN_SQ_STRING: Final = 5
+_IN_ZERO: Final = 6
+_IN_EXP_DIGITS: Final = 7
+_IN_EXP_SIGN: Final = 8
+_IN_EXP_E: Final = 9
+_IN_MANTISSA: Final = 10
+_IN_MANTISSA_DIGITS: Final = 11
+_IN_DIGITS: Final = 12
+_IN_SIGN: Final = 13
+_IN_KEYWORD: Final = 14
+_IN_START: Final = 15
+_N_STATES: Final = 16
+
+_LCURLY: Final = 100
+_RCURLY: Final = 101
+_LSQUARE: Final = 102
+_RSQUARE: Final = 103
+_COLON: Final = 104
+_COMMA: Final = 105
+_INTEGER: Final = 106
+_FLOAT: Final = 107
+_KEYWORD: Final = 108
+_STRING: Final = 109
+_END_OF_INPUT: Final = 111
+_TOKEN_MIN: Final = _LCURLY
+
+#: Transition flag: the character is only looked at, not consumed.
+_LOOKAHEAD: Final = 0x80
+
+
+def _build_lexer_table() -> tuple[bytes, ...]:
+    """Return QEMU's ``json_lexer[][256]`` transition table (state -> byte -> next)."""
+    table = [bytearray(256) for _ in range(_N_STATES)]  # default: JSON_ERROR
+
+    def terminal(state: int, token: int) -> None:
+        table[state][:] = bytes([token | _LOOKAHEAD]) * 256
+
+    def put(state: int, chars: bytes | range, nxt: int) -> None:
+        for c in chars:
+            table[state][c] = nxt
+
+    digits = b"0123456789"
+    # Recovery skips to a structural character, a control character other than
+    # tab, or one of the impossible UTF-8 bytes 0xFE/0xFF.
+    put(_IN_RECOVERY, range(0x20), _IN_START | _LOOKAHEAD)
+    put(_IN_RECOVERY, range(0x20, 0xFE), _IN_RECOVERY)
+    put(_IN_RECOVERY, b"\xfe\xff", _IN_START | _LOOKAHEAD)
+    put(_IN_RECOVERY, b"\t", _IN_RECOVERY)
+    put(_IN_RECOVERY, b"[]{}:,", _IN_START | _LOOKAHEAD)
+    for string, escape, quote in (
+        (_IN_DQ_STRING, _IN_DQ_STRING_ESCAPE, b'"'),
+        (_IN_SQ_STRING, _IN_SQ_STRING_ESCAPE, b"'"),
+    ):
+        put(escape, range(0x20, 0xFE), string)
+        put(string, range(0x20, 0xFE), string)
+        put(string, b"\\", escape)
+        put(string, quote, _STRING)
+    terminal(_IN_ZERO, _INTEGER)
+    put(_IN_ZERO, digits, _JSON_ERROR)
+    put(_IN_ZERO, b".", _IN_MANTISSA)
+    terminal(_IN_EXP_DIGITS, _FLOAT)
+    put(_IN_EXP_DIGITS, digits, _IN_EXP_DIGITS)
+    put(_IN_EXP_SIGN, digits, _IN_EXP_DIGITS)
+    put(_IN_EXP_E, b"-+", _IN_EXP_SIGN)
+    put(_IN_EXP_E, digits, _IN_EXP_DIGITS)
+    terminal(_IN_MANTISSA_DIGITS, _FLOAT)
+    put(_IN_MANTISSA_DIGITS, digits, _IN_MANTISSA_DIGITS)
+    put(_IN_MANTISSA_DIGITS, b"eE", _IN_EXP_E)
+    put(_IN_MANTISSA, digits, _IN_MANTISSA_DIGITS)
+    terminal(_IN_DIGITS, _INTEGER)
+    put(_IN_DIGITS, digits, _IN_DIGITS)
+    put(_IN_DIGITS, b"eE", _IN_EXP_E)
+    put(_IN_DIGITS, b".", _IN_MANTISSA)
+    put(_IN_SIGN, b"0", _IN_ZERO)
+    put(_IN_SIGN, b"123456789", _IN_DIGITS)
+    terminal(_IN_KEYWORD, _KEYWORD)
+    put(_IN_KEYWORD, range(ord("a"), ord("z") + 1), _IN_KEYWORD)
+    put(_IN_START, b'"', _IN_DQ_STRING)
+    put(_IN_START, b"'", _IN_SQ_STRING)
+    put(_IN_START, b"0", _IN_ZERO)
+    put(_IN_START, b"123456789", _IN_DIGITS)
+    put(_IN_START, b"-", _IN_SIGN)
+    for char, token in zip(b"{}[]:,", (_LCURLY, _RCURLY, _LSQUARE, _RSQUARE, _COLON, _COMMA)):
+        table[_IN_START][char] = token
+    put(_IN_START, range(ord("a"), ord("z") + 1), _IN_KEYWORD)
+    put(_IN_START, b" \t\r\n", _IN_START)
+    return tuple(bytes(row) for row in table)
+
+
+_LEXER: Final = _build_lexer_table()
+
+# Runs of bytes that keep a state where it is (consumed, same state).  Skipping
+# them with one regex match instead of one Python step per byte is what keeps a
+# 64 MiB string affordable; the result is the same as stepping byte by byte.
+_RUNS: Final[dict[int, re.Pattern[bytes]]] = {
+    _IN_START: re.compile(rb"[ \t\r\n]+"),
+    _IN_RECOVERY: re.compile(rb"[\t\x20-\x2b\x2d-\x39\x3b-\x5a\x5c\x5e-\x7a\x7c\x7e-\xfd]+"),
+    _IN_DQ_STRING: re.compile(rb"[\x20\x21\x23-\x5b\x5d-\xfd]+"),
+    _IN_SQ_STRING: re.compile(rb"[\x20-\x26\x28-\x5b\x5d-\xfd]+"),
+    _IN_DIGITS: re.compile(rb"[0-9]+"),
+    _IN_MANTISSA_DIGITS: re.compile(rb"[0-9]+"),
+    _IN_EXP_DIGITS: re.compile(rb"[0-9]+"),
+    _IN_KEYWORD: re.compile(rb"[a-z]+"),
+}
+#: States whose consumed characters are thrown away rather than kept in a token.
+_NO_TOKEN_STATES: Final = frozenset({_IN_START, _IN_RECOVERY})
+
+# ---------------------------------------------------------------------------
+# QEMU's modified UTF-8 (util/unicode.c).
+# ---------------------------------------------------------------------------
+_MIN_CODEPOINT: Final = (0x80, 0x800, 0x10000, 0x200000, 0x4000000)
+
+
+def _is_valid_codepoint(cp: int) -> bool:
+    """Mirror ``is_valid_codepoint()``: no surrogates, noncharacters or values past U+10FFFF."""
+    if cp > 0x10FFFF:
+        return False
+    if 0xFDD0 <= cp <= 0xFDEF or (cp & 0xFFFE) == 0xFFFE:
+        return False  # noncharacter; also catches the -1 of a failed \u escape
+    return not 0xD800 <= cp <= 0xDFFF
+
+
+def _mod_utf8_codepoint(data: bytes, i: int) -> tuple[int, int]:
+    """Decode one character at *i* as ``mod_utf8_codepoint()``: ``(codepoint or -1, end)``."""
+    n = len(data)
+    if i >= n or data[i] == 0:
+        return -1, i
+    byte = data[i]
+    i += 1
+    if byte < 0x80:
+        return byte, i
+    if byte >= 0xFE or not byte & 0x40:
+        return -1, i  # impossible byte, or a continuation byte out of place
+    length = 0
+    mask = 0x80
+    while byte & mask:
+        length += 1
+        mask >>= 1
+    cp = byte & (mask - 1)
+    for _ in range(1, length):
+        nxt = data[i] if i < n else 0
+        if nxt & 0xC0 != 0x80:
+            return -1, i  # continuation missing; it is not consumed
+        i += 1
+        cp = (cp << 6) | (nxt & 0x3F)
+    if not _is_valid_codepoint(cp):
+        return -1, i
+    if cp < _MIN_CODEPOINT[length - 2] and not (cp == 0 and length == 2):
+        return -1, i  # overlong, except QEMU's \xC0\x80 for U+0000
+    return cp, i
+
+
+def _qemu_text(raw: bytes) -> str:
+    """
+    Return the text a QMP client sees for QEMU's C string *raw* (no NUL inside).
+
+    QEMU's JSON writer decodes its strings with ``mod_utf8_codepoint()`` and writes
+    U+FFFD for every undecodable sequence.
+    """
+    if raw.isascii():
+        return raw.decode("ascii")
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        cp, i = _mod_utf8_codepoint(raw, i)
+        out.append(chr(cp) if cp >= 0 else "\ufffd")
+    return "".join(out)
+
+
+# Noncharacters, which QEMU refuses even as valid UTF-8.
+_NONCHARACTERS: Final = re.compile(
+    "[\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+
+
+class _ParseError(Exception):
+    """Internal: carries QEMU's parse_error() text (the part after ``JSON parse error, ``)."""
+
+
+def _parse_error(inner: bytes) -> _ParseError:
+    # parse_error() formats into a char[1024], so the detail is cut at 1023 bytes.
+    return _ParseError(inner[:1023])
+
+
+_HEX_DIGITS: Final = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _cvt4hex(data: bytes, i: int) -> int:
+    """Mirror ``cvt4hex()``: four hex digits at *i*, or -1."""
+    if i + 4 > len(data):
+        return -1
+    digits = data[i : i + 4]
+    if not all(c in _HEX_DIGITS for c in digits):
+        return -1
+    return int(digits, 16)
+
+
+def _parse_string(token: bytes) -> str:
+    """Decode a string token (quotes included) as QEMU's ``parse_string()``."""
+    body = token[1:-1]
+    if b"\\" not in body:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if text.isascii() or _NONCHARACTERS.search(text) is None:
+                return text
+    quote = token[0]
+    out: list[str] = []
+    i = 1
+    end = len(token)
+    while token[i] != quote:
+        c = token[i]
+        if c == 0x5C:  # backslash
+            begin = i
+            escape = token[i + 1]
+            i += 2
+            simple = _SIMPLE_ESCAPES.get(escape)
+            if simple is not None:
+                out.append(simple)
+                continue
+            if escape != 0x75:  # 'u'
+                raise _parse_error(b"invalid escape sequence in string")
+            cp = _cvt4hex(token, i)
+            i += 4
+            if 0xD800 <= cp <= 0xDBFF and token[i : i + 2] == b"\\u":
+                cp = 0x10000 + ((cp & 0x3FF) << 10)
+                trailing = _cvt4hex(token, i + 2)
+                if 0xDC00 <= trailing <= 0xDFFF:
+                    cp |= trailing & 0x3FF
+                    i += 6
+                else:
+                    cp = -1
+            if not _is_valid_codepoint(cp):
+                shown = token[begin : min(i, end)]
+                raise _parse_error(shown + b" is not a valid Unicode character")
+            out.append(chr(cp))
+        else:
+            cp, i = _mod_utf8_codepoint(token, i)
+            if cp < 0:
+                raise _parse_error(b"invalid UTF-8 sequence in string")
+            out.append(chr(cp))
+    return "".join(out)
+
+
+_SIMPLE_ESCAPES: Final = {
+    ord('"'): '"',
+    ord("'"): "'",
+    ord("\\"): "\\",
+    ord("/"): "/",
+    ord("b"): "\b",
+    ord("f"): "\f",
+    ord("n"): "\n",
+    ord("r"): "\r",
+    ord("t"): "\t",
+}
+
+_INT64_MIN: Final = -(1 << 63)
+_UINT64_LIMIT: Final = 1 << 64
+
+
+def _parse_number(text: bytes | str) -> int | float:
+    """An integer token becomes an int if it fits int64 or uint64, else a float (strtod)."""
+    if len(text) <= 20:  # anything longer is out of range (and may pass int()'s digit limit)
+        value = int(text)
+        if _INT64_MIN <= value < _UINT64_LIMIT:
+            return value
+    return float(text)
+
+
+# Parser-side frame markers for the explicit stack (the C parser recurses; an
+# explicit stack keeps Python's recursion limit out of the way at depth 1024).
+_AWAIT_KEY: Final = object()
+
+
+def _parse_tokens(tokens: list[tuple[int, bytes]]) -> JSONValue:
+    """
+    Parse one message's tokens as ``json_parser_parse()``.
+
+    The C parser is recursive descent and stops at the first error; this is the
+    same left-to-right walk with an explicit stack, so the first error met is the
+    one reported.
+
+    Raises:
+        _ParseError: QEMU's detail text.
+    """
+    n = len(tokens)
+    i = 0
+    # Each frame is [container, key]; key is _AWAIT_KEY while a dict waits for a
+    # key, the pending key once one is read, and unused (None) for a list.
+    stack: list[list[object]] = []
+    value: JSONValue = None
+    while True:
+        # --- parse_value() ---
+        if i >= n:
+            raise _parse_error(b"premature EOI")
+        kind, text = tokens[i]
+        if kind == _LCURLY or kind == _LSQUARE:
+            i += 1
+            if i >= n:
+                raise _parse_error(b"premature EOI")
+            closer = _RCURLY if kind == _LCURLY else _RSQUARE
+            if tokens[i][0] == closer:
+                i += 1
+                value = {} if kind == _LCURLY else []
+            else:
+                if kind == _LCURLY:
+                    stack.append([{}, _AWAIT_KEY])
+                else:
+                    stack.append([[], None])
+                continue
+        elif kind == _STRING:
+            i += 1
+            value = _parse_string(text)
+        elif kind == _INTEGER:
+            i += 1
+            value = _parse_number(text)
+        elif kind == _FLOAT:
+            i += 1
+            value = float(text)
+        elif kind == _KEYWORD:
+            i += 1
+            if text == b"true":
+                value = True
+            elif text == b"false":
+                value = False
+            elif text == b"null":
+                value = None
+            else:
+                raise _parse_error(b"invalid keyword '" + text + b"'")
+        else:
+            raise _parse_error(b"expecting value")
+        # --- a value is complete: hand it to the enclosing containers ---
+        while True:
+            if not stack:
+                return value
+            frame = stack[-1]
+            container = frame[0]
+            if type(container) is list:
+                container.append(value)
+                if i >= n:
+                    raise _parse_error(b"premature EOI")
+                kind = tokens[i][0]
+                i += 1
+                if kind == _RSQUARE:
+                    stack.pop()
+                    value = container
+                    continue
+                if kind != _COMMA:
+                    raise _parse_error(b"expected separator in list")
+                break
+            assert type(container) is dict
+            if frame[1] is _AWAIT_KEY:
+                if type(value) is not str:
+                    raise _parse_error(b"key is not a string in object")
+                frame[1] = value
+                if i >= n:
+                    raise _parse_error(b"premature EOI")
+                kind = tokens[i][0]
+                i += 1
+                if kind != _COLON:
+                    raise _parse_error(b"missing : in object pair")
+                break
+            key = frame[1]
+            assert type(key) is str
+            if key in container:
+                raise _parse_error(b"duplicate key")
+            container[key] = value
+            frame[1] = _AWAIT_KEY
+            if i >= n:
+                raise _parse_error(b"premature EOI")
+            kind = tokens[i][0]
+            i += 1
+            if kind == _RCURLY:
+                stack.pop()
+                value = container
+                continue
+            if kind != _COMMA:
+                raise _parse_error(b"expected separator in dict")
+            break
+
+
+# ---------------------------------------------------------------------------
+# The fast path: CPython's C JSON scanner, guarded so that it only accepts what
+# QEMU accepts *and* parses it to the same value.  Anything it refuses or that
+# might differ goes to the slow path, which is exact.
+# ---------------------------------------------------------------------------
+class _Reject(Exception):
+    """Internal: the fast path saw something only the slow path handles exactly."""
+
+
+def _pairs_no_duplicates(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Reject  # QEMU: "duplicate key"
+    return result
+
+
+def _reject_constant(_name: str) -> JSONValue:
+    raise _Reject  # NaN / Infinity are Python extensions, not QEMU's
+
+
+_FAST_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_pairs_no_duplicates,
+    parse_int=_parse_number,
+    parse_constant=_reject_constant,
+)
+_fast_decode: Final = _FAST_DECODER.raw_decode
+_WHITESPACE: Final = frozenset(" \t\r\n")
+
+
+class JSONStreamParser:
+    """
+    Split a byte stream into JSON values with QEMU's JSON message parser.
+
+    Models QEMU's ``JSONMessageParser`` (``qobject/json-streamer.c``) with its lexer
+    (``json-lexer.c``) and parser (``json-parser.c``).  Input is a stream of JSON
+    values, not of lines: two objects on one line are two messages, and a
+    message may arrive in any number of pieces.
+
+    `feed` returns, in stream order, every message completed by the new data:
+    a `JSONValue`, or a `JSONParseError` whose ``str()`` is QEMU's message
+    (``JSON parse error, invalid keyword 'bad'``, ``JSON nesting depth limit
+    exceeded``, ...).  After an error the parser resynchronises exactly as QEMU
+    does, so one bad message can produce several errors, and the stream goes on.
+
+    Args:
+        max_token_size: bytes of tokens allowed in one message (QEMU: 64 MiB).
+        max_token_count: tokens allowed in one message (QEMU: 2 Mi).
+        max_nesting: open brackets and braces allowed (QEMU: 1024).
+    """
+
+    __slots__ = (
+        "_brace_count",
+        "_bracket_count",
+        "_max_nesting",
+        "_max_token_count",
+        "_max_token_size",
+        "_state",
+        "_token",
+        "_token_size",
+        "_tokens",
+    )
+
+    def __init__(
+        self,
+        *,
+        max_token_size: int = MAX_TOKEN_SIZE,
+        max_token_count: int = MAX_TOKEN_COUNT,
+        max_nesting: int = MAX_NESTING,
+    ) -> None:
+        self._max_token_size = max_token_size
+        self._max_token_count = max_token_count
+        self._max_nesting = max_nesting
+        # Lexer: its state and the characters of the token being read.
+        self._state = _IN_START
+        self._token = bytearray()
+        # Streamer: the tokens of the message being read and its bracket counts.
+        self._tokens: list[tuple[int, bytes]] = []
+        self._brace_count = 0
+        self._bracket_count = 0
+        self._token_size = 0
+
+    @property
+    def is_idle(self) -> bool:
+        """True when no partial message or error recovery is pending."""
+        return self._state == _IN_START and not self._token and not self._tokens
+
+    def feed(self, data: bytes) -> list[JSONValue | JSONParseError]:
+        """
+        Feed *data* and return the messages it completes, in order.
+
+        Returns:
+            A list of parsed values and `JSONParseError` instances (not raised).
+        """
+        out: list[JSONValue | JSONParseError] = []
+        pos = 0
+        n = len(data)
+        # Decoded once per call: the fast path only takes ASCII input, where a
+        # character index is a byte index.
+        text = data.decode("ascii") if data.isascii() else None
+        while pos < n:
+            if text is not None and self.is_idle:
+                pos = self._feed_fast(text, pos, out)
+                if pos >= n:
+                    break
+            pos = self._feed_slow(data, pos, out)
+        return out
+
+    def flush(self) -> list[JSONValue | JSONParseError]:
+        """
+        End the input, as ``json_message_parser_flush()``: finish a pending token and
+        parse what is left (``premature EOI`` for a cut-off message).
+        """
+        out: list[JSONValue | JSONParseError] = []
+        while self._state != _IN_START:
+            nxt = _LEXER[self._state][0] & ~_LOOKAHEAD
+            self._transition(nxt, out)
+        self._process_token(_END_OF_INPUT, out)
+        return out
+
+    # -- fast path ---------------------------------------------------------
+
+    def _feed_fast(self, text: str, pos: int, out: list[JSONValue | JSONParseError]) -> int:
+        """
+        Take complete, standard JSON objects off the ASCII *text* from *pos*.
+
+        Return where the slow path must go on (the end of *text* when all went well).
+        """
+        n = len(text)
+        while pos < n:
+            c = text[pos]
+            if c in _WHITESPACE:
+                pos += 1
+                continue
+            if c != "{":
+                return pos
+            try:
+                value, end = _fast_decode(text, pos)
+            except (ValueError, _Reject, RecursionError):
+                return pos  # malformed, incomplete, or a QEMU extension
+            size = end - pos
+            if size >= self._max_token_size or size >= self._max_token_count:
+                return pos  # may hit a limit: let the exact path decide
+            if size > self._max_nesting and (
+                text.count("{", pos, end) + text.count("[", pos, end) > self._max_nesting
+            ):
+                return pos
+            if text.find("\\u", pos, end) != -1:
+                return pos  # QEMU refuses lone surrogates and noncharacters
+            out.append(value)
+            pos = end
+        return pos
+
+    # -- slow path: QEMU's lexer, one transition at a time -------------------
+
+    def _feed_slow(self, data: bytes, pos: int, out: list[JSONValue | JSONParseError]) -> int:
+        """
+        Run QEMU's lexer over *data* from *pos*.
+
+        Return early (so the fast path can take over) once a message has been emitted
+        and the parser is idle again; otherwise return ``len(data)``.
+        """
+        table = _LEXER
+        runs = _RUNS
+        token = self._token
+        limit = self._max_token_size
+        emitted = len(out)
+        n = len(data)
+        while pos < n:
+            state = self._state
+            run = runs.get(state)
+            if run is not None:
+                match = run.match(data, pos)
+                if match is not None:
+                    stop = match.end()
+                    if state in _NO_TOKEN_STATES:
+                        pos = stop
+                        continue
+                    # The size check runs after every character: stop where the
+                    # token first exceeds the limit.
+                    stop = min(stop, pos + limit + 1 - len(token))
+                    token += data[pos:stop]
+                    pos = stop
+                    if len(token) > limit:
+                        self._overflow(out)
+                    continue
+            ch = data[pos]
+            pos += 1
+            # json_lexer_feed_char(): look ahead until the character is consumed.
+            while True:
+                nxt = table[self._state][ch]
+                if nxt & _LOOKAHEAD:
+                    self._transition(nxt & ~_LOOKAHEAD, out)
+                    continue
+                token.append(ch)
+                self._transition(nxt, out)
+                break
+            if len(token) > limit:
+                self._overflow(out)
+            if len(out) > emitted and self.is_idle:
+                return pos
+        return pos
+
+    def _transition(self, nxt: int, out: list[JSONValue | JSONParseError]) -> None:
+        """Apply one lexer transition to *nxt*, as the switch in ``json_lexer_feed_char()``."""
+        if nxt >= _TOKEN_MIN:
+            self._process_token(nxt, out)
+            self._token.clear()
+            self._state = _IN_START
+        elif nxt == _IN_START:
+            self._token.clear()
+            self._state = _IN_START
+        elif nxt == _JSON_ERROR:
+            self._process_token(_JSON_ERROR, out)
+            self._token.clear()
+            self._state = _IN_RECOVERY
+        elif nxt == _IN_RECOVERY:
+            self._token.clear()
+            self._state = _IN_RECOVERY
+        else:
+            self._state = nxt
+
+    def _overflow(self, out: list[JSONValue | JSONParseError]) -> None:
+        """A single token outgrew the limit: the lexer hands its state on and starts afresh."""
+        self._process_token(self._state, out)
+        self._token.clear()
+        self._state = _IN_START
+
+    # -- the streamer: json_message_process_token() --------------------------
+
+    def _process_token(self, kind: int, out: list[JSONValue | JSONParseError]) -> None:
+        text = bytes(self._token)
+        result: JSONValue | JSONParseError
+        if kind == _LCURLY:
+            self._brace_count += 1
+        elif kind == _RCURLY:
+            self._brace_count -= 1
+        elif kind == _LSQUARE:
+            self._bracket_count += 1
+        elif kind == _RSQUARE:
+            self._bracket_count -= 1
+        elif kind == _JSON_ERROR:
+            # "%s" of a C string: a NUL inside the token ends it.
+            shown = text.split(b"\0", 1)[0]
+            result = JSONParseError(_qemu_text(b"JSON parse error, stray '" + shown + b"'"))
+            self._emit(result, out)
+            return
+        elif kind == _END_OF_INPUT:
+            if not self._tokens:
+                return
+            self._emit(self._parse(), out)
+            return
+        # Security limits, checked before the token joins the message.
+        if self._token_size + len(text) + 1 > self._max_token_size:
+            self._emit(JSONParseError("JSON token size limit exceeded"), out)
+            return
+        if len(self._tokens) + 1 > self._max_token_count:
+            self._emit(JSONParseError("JSON token count limit exceeded"), out)
+            return
+        if self._bracket_count + self._brace_count > self._max_nesting:
+            self._emit(JSONParseError("JSON nesting depth limit exceeded"), out)
+            return
+        self._tokens.append((kind, text))
+        self._token_size += len(text)
+        if (self._brace_count > 0 or self._bracket_count > 0) and (
+            self._brace_count >= 0 and self._bracket_count >= 0
+        ):
+            return
+        self._emit(self._parse(), out)
+
+    def _parse(self) -> JSONValue | JSONParseError:
+        try:
+            return _parse_tokens(self._tokens)
+        except _ParseError as exc:
+            (inner,) = exc.args
+            return JSONParseError(_qemu_text(b"JSON parse error, " + inner))
+
+    def _emit(self, result: JSONValue | JSONParseError, out: list[JSONValue | JSONParseError]) -> None:
+        self._brace_count = 0
+        self._bracket_count = 0
+        self._tokens = []
+        self._token_size = 0
+        out.append(result)
+
+
+def qobject_from_json(text: str | bytes) -> JSONValue:
+    """
+    Parse exactly one JSON value as QEMU's ``qobject_from_json()`` does.
+
+    This is the parser behind JSON ``--object`` strings: QEMU's extensions and
+    messages, plus ``Expecting a JSON value`` for empty input and ``Expecting at
+    most one JSON value`` for more than one.
+
+    Raises:
+        JSONParseError: the first error, in QEMU's words.
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    parser = JSONStreamParser()
+    results = parser.feed(data)
+    results += parser.flush()
+    if not results:
+        msg = "Expecting a JSON value"
+        raise JSONParseError(msg)
+    first = results[0]
+    if isinstance(first, JSONParseError):
+        raise first
+    if len(results) > 1:
+        # consume_json(): the first error wins; a second value is an error itself.
+        msg = "Expecting at most one JSON value"
+        raise JSONParseError(msg)
+    return first
+
+
+
+
+def parse_json_object(text: str) -> dict[str, JSONValue]:
+    """
+    Parse a JSON ``--object`` string (it starts with ``{``) into its dict.
+
+    Raises:
+        JSONParseError: QEMU's message.
+    """
+    value = qobject_from_json(text)
+    if not isinstance(value, dict):
+        msg = "JSON parse error, expecting an object"
+        raise JSONParseError(msg)
+    return value
