@@ -1,0 +1,7 @@
+"""``python -m qom_py``: the ``qom-py`` daemon."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())
