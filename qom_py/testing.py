@@ -17,10 +17,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ._registry import default_registry
 
-__all__ = ["builtin_type_names", "reset", "wait_for_threads"]
+if TYPE_CHECKING:
+    from .qmp import InProcessQMP
+
+__all__ = ["add_reset_hook", "builtin_type_names", "qmp_client", "reset", "wait_for_threads"]
 
 _builtin: frozenset[str] | None = None
 _reset_hooks: list[Callable[[], None]] = []
@@ -72,3 +76,19 @@ def wait_for_threads(baseline: set[threading.Thread], timeout: float = 5.0) -> l
         if not extra or time.monotonic() >= deadline:
             return extra
         extra[0].join(max(0.0, min(0.05, deadline - time.monotonic())))
+
+
+def qmp_client() -> InProcessQMP:
+    """
+    A QMP client talking to this process's objects without a socket.
+
+    It has the commands the daemon has (``qom-get``, ``object-add``, ...) and goes
+    through the same bytes as a socket client: ``qmp_client().execute("qom-get",
+    {"path": "/objects/io0", "property": "poll-max-ns"})``.  Errors raise
+    `qom_py.qmp.QMPError` with QEMU's class and description.
+    """
+    from .qmp import Dispatcher, InProcessQMP, register_qom_commands
+
+    dispatcher = Dispatcher()
+    register_qom_commands(dispatcher)
+    return InProcessQMP(dispatcher)
