@@ -20,18 +20,18 @@ from ._api import (
 )
 from ._declarative import declare_type, qom_type
 from ._keyval import keyval_parse
+from ._object import InterfaceClass, Object, ObjectClass
+from ._property import ObjectProperty
+from ._registry import TYPE_CONTAINER, TypeRegistry, default_registry
 from ._schema import object_schema
+from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
+from ._unset import UNSET
 from ._user_creatable import (
     TYPE_USER_CREATABLE,
     object_add,
     object_del,
     object_option_parse,
 )
-from ._object import InterfaceClass, Object, ObjectClass
-from ._property import ObjectProperty
-from ._registry import TYPE_CONTAINER, TypeRegistry, default_registry
-from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
-from ._unset import UNSET
 from .errors import QOMError
 from .loop import TYPE_EVENT_LOOP_BASE, TYPE_IOTHREAD, TYPE_MAIN_LOOP, main_aio_context
 

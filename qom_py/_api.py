@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from ._object import InterfaceClass, Object, ObjectClass
 from ._registry import default_registry
 from ._tree import resolve_path_ambiguous
@@ -11,6 +9,7 @@ from ._typeinfo import TypeInfo
 from .errors import QOMInternalError
 
 __all__ = [
+    "object_cast",
     "object_class_by_name",
     "object_class_dynamic_cast",
     "object_class_get_list",
@@ -20,7 +19,6 @@ __all__ = [
     "object_new",
     "object_resolve_path",
     "object_resolve_path_ambiguous",
-    "object_cast",
     "type_register",
 ]
 

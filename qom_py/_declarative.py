@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Bool", "Enum", "Int", "Link", "Number", "Property", "Size", "Str", "UInt", "declare_type", "qom_type"]
 
 T = TypeVar("T")
-O = TypeVar("O", bound="Object")
+ObjT = TypeVar("ObjT", bound="Object")
 
 #: Methods that become class slots of the same name.
 CLASS_SLOTS: Final = ("complete", "can_be_deleted", "unparent")
@@ -247,7 +247,7 @@ def qom_type(
     interfaces: Iterable[str] = (),
     class_data: Any = None,
     registry: TypeRegistry | None = default_registry,
-) -> Callable[[type[O]], type[O]]:
+) -> Callable[[type[ObjT]], type[ObjT]]:
     """
     Class decorator: declare and register the QOM type *typename* from the class.
 
@@ -258,7 +258,7 @@ def qom_type(
             sv = prop.Str()
     """
 
-    def decorate(cls: type[O]) -> type[O]:
+    def decorate(cls: type[ObjT]) -> type[ObjT]:
         declare_type(
             cls,
             typename,

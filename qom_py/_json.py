@@ -134,7 +134,7 @@ def _build_lexer_table() -> tuple[bytes, ...]:
     put(_IN_START, b"0", _IN_ZERO)
     put(_IN_START, b"123456789", _IN_DIGITS)
     put(_IN_START, b"-", _IN_SIGN)
-    for char, token in zip(b"{}[]:,", (_LCURLY, _RCURLY, _LSQUARE, _RSQUARE, _COLON, _COMMA)):
+    for char, token in zip(b"{}[]:,", (_LCURLY, _RCURLY, _LSQUARE, _RSQUARE, _COLON, _COMMA), strict=True):
         table[_IN_START][char] = token
     put(_IN_START, range(ord("a"), ord("z") + 1), _IN_KEYWORD)
     put(_IN_START, b" \t\r\n", _IN_START)

@@ -404,16 +404,7 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyAccessError: ``Property 'T.name' is not writable``.
             ParameterError: *value* has the wrong type or is out of range.
         """
-        # property_visit with the JSON visitor, inlined: this is the hot path.
-        prop = self.klass.property_find(name) or self._properties.get(name)
-        if prop is None:
-            raise PropertyNotFoundError(self.type_name, name)
-        setter = prop.set
-        if setter is None:
-            raise PropertyAccessError(self.type_name, name, "writable")
-        setter(self, JSON_VISITOR, name, value)
-        if self._observers:
-            self._notify(prop, name, value)
+        self.property_visit(name, JSON_VISITOR, value)
 
     def property_parse(self, name: str, text: str) -> None:
         """Set *name* from a string, as QEMU's ``object_property_parse`` does."""

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import attrs

@@ -27,19 +27,19 @@ from .errors import ParameterError
 
 __all__ = [
     "INT_RANGES",
+    "JSON_VISITOR",
+    "KEYVAL_VISITOR",
+    "STRING_VISITOR",
     "InputVisitor",
     "JSONInputVisitor",
     "KeyvalInputVisitor",
     "StringInputVisitor",
     "invalid_type",
-    "JSON_VISITOR",
-    "KEYVAL_VISITOR",
-    "STRING_VISITOR",
 ]
 
-INT64_MIN: Final = -(2**63)
-INT64_MAX: Final = 2**63 - 1
-UINT64_MAX: Final = 2**64 - 1
+UINT64_MAX: Final = _scalars.UINT64_LIMIT - 1
+INT64_MIN: Final = _scalars.INT64_MIN
+INT64_MAX: Final = _scalars.INT64_MAX
 
 #: ``(bits, signed)`` -> (min, max, C type name used in range messages).
 INT_RANGES: Final[dict[tuple[int, bool], tuple[int, int, str]]] = {

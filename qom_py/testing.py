@@ -24,7 +24,7 @@ from ._registry import default_registry
 if TYPE_CHECKING:
     from .qmp import InProcessQMP
 
-__all__ = ["add_reset_hook", "builtin_type_names", "qmp_client", "reset", "wait_for_threads"]
+__all__ = ["add_reset_hook", "builtin_type_names", "qmp_client", "reset", "wait_for_threads", "wait_until"]
 
 _builtin: frozenset[str] | None = None
 _reset_hooks: list[Callable[[], None]] = []
@@ -92,3 +92,18 @@ def qmp_client() -> InProcessQMP:
     dispatcher = Dispatcher()
     register_qom_commands(dispatcher)
     return InProcessQMP(dispatcher)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """
+    Poll *predicate* every 2 ms until it holds or *timeout* seconds pass.
+
+    Returns:
+        the predicate's last answer (False after a time-out).
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return predicate()
+        time.sleep(0.002)
+    return True

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import attrs
 import pytest
 
-from qom_py import Object, ObjectClass, ObjectProperty, TypeInfo, TypeRegistry, UNSET, prop, qom_type
+from qom_py import UNSET, Object, ObjectClass, ObjectProperty, TypeInfo, TypeRegistry, prop, qom_type
 from qom_py._property import NUMBER
 from qom_py.errors import (
     DeviceNotFoundError,

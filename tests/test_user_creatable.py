@@ -440,7 +440,6 @@ def _failing_vectors() -> list[Any]:
     for case in cases:
         if case["startup"]["rc"] == 0:
             continue
-        stderr = case["startup"]["stderr"]
         params.append(pytest.param(case, id=case["name"]))
     return params
 

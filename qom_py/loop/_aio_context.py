@@ -37,11 +37,11 @@ from ..errors import QOMError
 from ._thread_pool import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_THREADS, ThreadPool
 
 __all__ = [
-    "AioContext",
-    "BottomHalf",
     "DEFAULT_POLL_MAX_NS",
     "INT_MAX",
     "MAIN_LOOP_THREAD_NAME",
+    "AioContext",
+    "BottomHalf",
     "PollState",
     "PollingSelector",
     "Timer",

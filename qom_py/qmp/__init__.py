@@ -8,6 +8,7 @@ Everything on the wire follows ``qemu-storage-daemon`` 7.2, byte for byte.
 
 from __future__ import annotations
 
+from ._commands import register_qom_commands
 from ._dispatch import (
     NO_ARGUMENTS,
     CommandRegistrationError,
@@ -32,7 +33,6 @@ from ._protocol import (
     qobject_from_json,
     to_json,
 )
-from ._commands import register_qom_commands
 from ._server import QMPServer
 
 __all__ = [

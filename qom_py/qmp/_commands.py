@@ -70,7 +70,7 @@ def _listing_order(obj: Object) -> list[ObjectProperty]:
     return props
 
 
-def qmp_qom_list(args: dict[str, Any]) -> list[dict[str, Any]]:
+def qmp_qom_list(args: dict[str, Any]) -> Any:
     """``qom-list {path}`` -> ``[{name, type}]``."""
     obj = _resolve_strict(args["path"])
     return [{"name": p.name, "type": p.type} for p in _listing_order(obj)]
@@ -81,13 +81,13 @@ def qmp_qom_get(args: dict[str, Any]) -> Any:
     return _resolve_loose(args["path"]).property_get(args["property"])
 
 
-def qmp_qom_set(args: dict[str, Any]) -> dict[str, Any]:
+def qmp_qom_set(args: dict[str, Any]) -> Any:
     """``qom-set {path, property, value}`` (strict JSON typing)."""
     _resolve_loose(args["path"]).property_visit(args["property"], JSON_VISITOR, args["value"])
     return {}
 
 
-def qmp_qom_list_get(args: dict[str, Any]) -> list[dict[str, Any]]:
+def qmp_qom_list_get(args: dict[str, Any]) -> Any:
     """``qom-list-get {paths}`` (QEMU 10.1): every property with its value, per path."""
     objects = [_resolve_strict(path) for path in args["paths"]]
     result = []
@@ -105,19 +105,19 @@ def qmp_qom_list_get(args: dict[str, Any]) -> list[dict[str, Any]]:
     return result
 
 
-def qmp_object_add(args: dict[str, Any]) -> dict[str, Any]:
+def qmp_object_add(args: dict[str, Any]) -> Any:
     """``object-add`` with an ``ObjectOptions`` (``qom-type``, ``id``, properties)."""
     user_creatable_add_qapi(args, JSON_VISITOR)
     return {}
 
 
-def qmp_object_del(args: dict[str, Any]) -> dict[str, Any]:
+def qmp_object_del(args: dict[str, Any]) -> Any:
     """``object-del {id}``."""
     object_del(args["id"])
     return {}
 
 
-def qmp_qom_list_types(args: dict[str, Any]) -> list[dict[str, Any]]:
+def qmp_qom_list_types(args: dict[str, Any]) -> Any:
     """``qom-list-types {implements?, abstract?}`` -> ``[{name, parent?, abstract?}]``."""
     implements = args.get("implements")
     include_abstract = bool(args.get("abstract", False))
@@ -132,7 +132,7 @@ def qmp_qom_list_types(args: dict[str, Any]) -> list[dict[str, Any]]:
     return result
 
 
-def qmp_qom_list_properties(args: dict[str, Any]) -> list[dict[str, Any]]:
+def qmp_qom_list_properties(args: dict[str, Any]) -> Any:
     """
     ``qom-list-properties {typename}``.
 
@@ -165,7 +165,7 @@ def qmp_qom_list_properties(args: dict[str, Any]) -> list[dict[str, Any]]:
     return result
 
 
-def qmp_query_iothreads(args: dict[str, Any]) -> list[dict[str, Any]]:
+def qmp_query_iothreads(args: dict[str, Any]) -> Any:
     """``query-iothreads``: the iothreads under ``/objects``."""
     return query_iothreads()
 
@@ -184,7 +184,7 @@ def _pool_entry(name: str, pool: ThreadPool) -> dict[str, Any]:
     }
 
 
-def qmp_query_thread_pools(args: dict[str, Any]) -> list[dict[str, Any]]:
+def qmp_query_thread_pools(args: dict[str, Any]) -> Any:
     """
     ``query-thread-pools`` (qom-py only): each event-loop context's pool statistics.
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import qom_py.testing
 from qom_py.errors import QOMError
 from qom_py.loop import (
     INT_MAX,
@@ -31,17 +32,14 @@ from qom_py.loop import (
 MakeContext = Callable[..., AioContext]
 
 TIMEOUT = 10.0
-BAD_LIMITS = "bad thread-pool-min/thread-pool-max values"
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
-    """Poll *predicate* from this thread until it holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return predicate()
-        time.sleep(0.002)
-    return True
+    """Poll *predicate* until it holds (at most *timeout* seconds)."""
+    return qom_py.testing.wait_until(predicate, timeout)
+BAD_LIMITS = "bad thread-pool-min/thread-pool-max values"
+
+
 
 
 def live(prefix: str) -> list[str]:

@@ -53,12 +53,7 @@ def raises_exactly(message: str, exc_type: type[BaseException] = QOMError) -> It
 
 def wait_until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
     """Poll *predicate* until it holds or *timeout* passes; return its last value."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return predicate()
-        time.sleep(0.005)
-    return True
+    return qom_py.testing.wait_until(predicate, timeout)
 
 
 def live_threads(prefix: str) -> list[str]:

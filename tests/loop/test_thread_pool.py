@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import attrs
 import pytest
 
+import qom_py.testing
 from qom_py.errors import QOMError
 from qom_py.loop import DEFAULT_MAX_THREADS, JobHandle, ThreadPool, ThreadPoolStatistics
 
@@ -21,17 +22,14 @@ Run = Callable[[Coroutine[Any, Any, _T]], _T]
 MakePool = Callable[..., ThreadPool]
 
 TIMEOUT = 10.0
-BAD_LIMITS = "bad thread-pool-min/thread-pool-max values"
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
-    """Poll *predicate* from this thread (the loop is not needed) until it holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return predicate()
-        time.sleep(0.002)
-    return True
+    """Poll *predicate* until it holds (at most *timeout* seconds)."""
+    return qom_py.testing.wait_until(predicate, timeout)
+BAD_LIMITS = "bad thread-pool-min/thread-pool-max values"
+
+
 
 
 async def async_wait_until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> bool:

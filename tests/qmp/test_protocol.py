@@ -22,7 +22,6 @@ from qom_py.qmp import (
     JSONStreamParser,
     JSONValue,
     QMPRequest,
-    _protocol,
     check_request,
     qdict_keys,
     qobject_from_json,
