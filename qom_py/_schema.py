@@ -16,15 +16,12 @@ derived from their writable properties.
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, override
 
 from ._names import python_name
 from ._object import Object, ObjectClass
@@ -33,6 +30,12 @@ from ._registry import TypeRegistry, default_registry
 from ._unset import UNSET
 from ._visitors import INT_RANGES, InputVisitor, invalid_type, type_enum, type_int
 from .errors import ParameterError, QOMInternalError
+
+if TYPE_CHECKING:
+    import cattrs
+
+# cattrs and importlib.resources are imported on first use: they cost start-up
+# time (about 10 ms each) and a process that creates no object needs neither.
 
 __all__ = [
     "Member",
@@ -215,6 +218,8 @@ class QAPISchema:
 
 def load_qapi(resource: str = "qom.json") -> QAPISchema:
     """Load a schema file shipped in ``qom_py.schemas`` (or ``schemas/`` of a source tree)."""
+    import importlib.resources
+
     try:
         text = importlib.resources.files("qom_py.schemas").joinpath(resource).read_text(encoding="utf-8")
     except ModuleNotFoundError:  # running from a source checkout, not an installed wheel
@@ -244,7 +249,7 @@ class ObjectSchema:
         self.qapi = qapi
         self.registry = registry
         self._union = qapi.unions["ObjectOptions"]
-        self._converter = cattrs.Converter()
+        self._converter: cattrs.Converter | None = None
         # (struct name, visitor mode, name prefix) -> structure function
         self._codecs: dict[tuple[str, str, str], Callable[[Mapping[str, Any]], Any]] = {}
         self._classes: dict[str, type] = {}
@@ -348,6 +353,11 @@ class ObjectSchema:
         if cls is None or key.startswith("derived:"):
             cls = _attrs_class(key.replace("derived:", "Derived_").replace("-", "_"), members)
             self._classes[key] = cls
+        import cattrs
+        from cattrs.gen import make_dict_structure_fn, override
+
+        if self._converter is None:
+            self._converter = cattrs.Converter()
         overrides = {
             python_name(m.name): override(rename=m.name, struct_hook=self._member_hook(m, visitor, prefix + m.name))
             for m in members
