@@ -9,7 +9,7 @@ prints after its program name: ``unrecognized option '--foo'``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 import attrs
@@ -19,12 +19,14 @@ from ._scalars import parse_bool
 from .errors import QOMError
 
 __all__ = [
+    "ARGUMENT",
     "LONG_OPTIONS",
     "ChardevSpec",
     "CmdlineError",
     "MonitorSpec",
     "Option",
     "getopt",
+    "iter_options",
     "parse_chardev",
     "parse_monitor",
     "parse_qmp_shorthand",
@@ -43,6 +45,13 @@ class Option:
     value: str | None
     #: The option as the user wrote it (``--o``, ``-object``), for error locations.
     spelled: str
+    #: The command-line words the option came from, joined by a space, as QEMU's
+    #: error location prints them: ``--ob STR`` but ``--object=STR`` (one word).
+    location: str = attrs.field()
+
+    @location.default
+    def _location_default(self) -> str:
+        return self.spelled if self.value is None else f"{self.spelled} {self.value}"
 
 
 #: Long options: name -> takes an argument.  qsd's, plus ``qmp`` (qom-py's shorthand).
@@ -60,22 +69,26 @@ LONG_OPTIONS: Final[dict[str, bool]] = {
     "trace": True,
     "version": False,
 }
+#: `Option.name` of a non-option word (qsd: "X: Unexpected argument", in order).
+ARGUMENT: Final = "argument"
 _SHORT: Final = {"h": ("help", False), "V": ("version", False), "T": ("trace", True)}
 #: Single-dash spellings accepted as extensions (QEMU system emulator style).
 _SINGLE_DASH_LONG: Final = {"-object": "object", "-qmp": "qmp"}
 
 
-def getopt(argv: Sequence[str]) -> list[Option]:
+def iter_options(argv: Sequence[str]) -> Iterator[Option]:
     """
-    Split *argv* (without the program name) into options, as glibc ``getopt_long``.
+    Split *argv* (without the program name) into options, in order, as glibc
+    ``getopt_long`` in qsd's "return in order" mode.
 
     Long options may be abbreviated to a unique prefix and take ``--opt=value`` or
-    ``--opt value``.  Non-options are errors (``X: Unexpected argument``).
+    ``--opt value``.  A non-option comes out as an `ARGUMENT` option (qsd rejects it
+    only when it gets there, after ``--help`` and ``--version`` earlier on the line
+    had their effect).  ``--`` ends the options: the rest is ignored, as by qsd.
 
     Raises:
-        CmdlineError: qsd's message.
+        CmdlineError: qsd's message, when the scan reaches a malformed option.
     """
-    options: list[Option] = []
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -84,7 +97,7 @@ def getopt(argv: Sequence[str]) -> list[Option]:
             if i >= len(argv):
                 msg = f"option '{arg}' requires an argument"
                 raise CmdlineError(msg)
-            options.append(Option(_SINGLE_DASH_LONG[arg], argv[i], arg))
+            yield Option(_SINGLE_DASH_LONG[arg], argv[i], arg)
             i += 1
         elif arg.startswith("--") and len(arg) > 2:
             body, eq, inline = arg[2:].partition("=")
@@ -95,16 +108,18 @@ def getopt(argv: Sequence[str]) -> list[Option]:
                 if eq:
                     msg = f"option '--{name}' doesn't allow an argument"
                     raise CmdlineError(msg)
-                options.append(Option(name, None, spelled))
+                yield Option(name, None, spelled)
             elif eq:
-                options.append(Option(name, inline, spelled))
+                yield Option(name, inline, spelled, arg)
             else:
                 if i >= len(argv):
                     msg = f"option '--{name}' requires an argument"
                     raise CmdlineError(msg)
-                options.append(Option(name, argv[i], spelled))
+                yield Option(name, argv[i], spelled)
                 i += 1
-        elif arg.startswith("-") and len(arg) > 1 and arg != "--":
+        elif arg == "--":
+            return
+        elif arg.startswith("-") and len(arg) > 1:
             j = 1
             while j < len(arg):
                 ch = arg[j]
@@ -114,20 +129,36 @@ def getopt(argv: Sequence[str]) -> list[Option]:
                     raise CmdlineError(msg)
                 name, takes_arg = _SHORT[ch]
                 if not takes_arg:
-                    options.append(Option(name, None, "-" + ch))
+                    yield Option(name, None, "-" + ch)
                     continue
                 if j < len(arg):
-                    options.append(Option(name, arg[j:], "-" + ch))
+                    yield Option(name, arg[j:], "-" + ch, arg)
                 elif i < len(argv):
-                    options.append(Option(name, argv[i], "-" + ch))
+                    yield Option(name, argv[i], "-" + ch)
                     i += 1
                 else:
                     msg = f"option requires an argument -- '{ch}'"
                     raise CmdlineError(msg)
                 break
         else:
-            msg = f"{arg}: Unexpected argument"
+            yield Option(ARGUMENT, None, arg)
+
+
+def getopt(argv: Sequence[str]) -> list[Option]:
+    """
+    Split *argv* (without the program name) into options (see `iter_options`).
+
+    Non-options are errors here (``X: Unexpected argument``).
+
+    Raises:
+        CmdlineError: qsd's message.
+    """
+    options = []
+    for opt in iter_options(argv):
+        if opt.name == ARGUMENT:
+            msg = f"{opt.spelled}: Unexpected argument"
             raise CmdlineError(msg)
+        options.append(opt)
     return options
 
 
@@ -137,11 +168,12 @@ def _match_long(body: str, arg: str) -> str:
     candidates = [name for name in LONG_OPTIONS if name.startswith(body)]
     if len(candidates) == 1:
         return candidates[0]
+    # glibc names the whole word, "=value" included.
     if not candidates:
-        msg = f"unrecognized option '{arg.partition('=')[0] if '=' in arg else arg}'"
+        msg = f"unrecognized option '{arg}'"
         raise CmdlineError(msg)
     listed = " ".join(f"'--{c}'" for c in candidates)
-    msg = f"option '--{body}' is ambiguous; possibilities: {listed}"
+    msg = f"option '{arg}' is ambiguous; possibilities: {listed}"
     raise CmdlineError(msg)
 
 

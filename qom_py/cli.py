@@ -3,13 +3,14 @@
 
 Start-up, in qsd's order:
 
-1. the whole command line is split into options (``getopt``): an unknown option or
-   a missing argument is reported before anything happens; ``--help`` and
-   ``--version`` print and exit 0;
+1. the whole command line is split into options (``iter_options``), in order: an
+   unknown option or a missing argument is reported before anything happens;
+   ``--help`` and ``--version`` print and exit 0 (the first of these wins);
 2. with ``--daemonize`` the process forks; the parent exits once start-up is done;
 3. the main thread's asyncio loop becomes the main `AioContext`'s loop;
 4. ``--object``, ``--chardev`` and ``--monitor`` (and ``--qmp``) take effect one
-   by one, in command-line order; the first failure prints
+   by one, in command-line order (a stray word there is ``X: Unexpected
+   argument``); the first failure prints
    ``qom-py: --object STR: MESSAGE`` (plus QEMU's hint line, if any) and exits 1;
 5. the pid file is written; the daemon serves until QMP ``quit``, SIGTERM or SIGINT.
 
@@ -26,10 +27,20 @@ import fcntl
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import IO, Final
+from collections.abc import Coroutine, Sequence
+from typing import IO, Any, Final
 
-from ._cmdline import ChardevSpec, CmdlineError, MonitorSpec, Option, getopt, parse_chardev, parse_monitor, parse_qmp_shorthand
+from ._cmdline import (
+    ARGUMENT,
+    ChardevSpec,
+    CmdlineError,
+    MonitorSpec,
+    Option,
+    iter_options,
+    parse_chardev,
+    parse_monitor,
+    parse_qmp_shorthand,
+)
 from ._registry import default_registry
 from ._user_creatable import object_option_parse
 from .errors import QOMError
@@ -95,10 +106,14 @@ class StartupError(Exception):
 
 
 def _located(opt: Option, err: QOMError) -> StartupError:
-    text = f"{opt.spelled} {opt.value}: {err}"
+    text = f"{opt.location}: {err}"
     if err.hint:
         text += "\n" + err.hint
     return StartupError(text)
+
+
+#: Signals that end the daemon cleanly (exit status 0).
+_SHUTDOWN_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 class Daemon:
@@ -122,6 +137,8 @@ class Daemon:
     def apply(self, opt: Option, index: int) -> None:
         """Carry out one option (objects, chardevs, monitors), or raise `StartupError`."""
         try:
+            if opt.name == ARGUMENT:
+                raise QOMError("Unexpected argument")
             if opt.name == "object":
                 assert opt.value is not None
                 if object_option_parse(opt.value) is None:  # help was printed
@@ -130,8 +147,9 @@ class Daemon:
                 assert opt.value is not None
                 spec = parse_chardev(opt.value)
                 if spec.id in self.chardevs:
-                    msg = f"Duplicate ID '{spec.id}' for chardev"
-                    raise QOMError(msg)
+                    # qsd 7.2's words: a socket chardev registers its yank instance
+                    # (keyed by id) before anything else notices the duplicate.
+                    raise QOMError("duplicate yank instance")
                 self.chardevs[spec.id] = spec
             elif opt.name == "monitor":
                 assert opt.value is not None
@@ -154,6 +172,7 @@ class Daemon:
             raise _located(opt, err) from None
 
     def _listen(self, chardev: ChardevSpec, monitor: MonitorSpec) -> None:
+        coro: Coroutine[Any, Any, object]
         try:
             if chardev.path is not None:
                 coro = self.server.listen_unix(chardev.path, pretty=monitor.pretty)
@@ -167,17 +186,17 @@ class Daemon:
             raise QOMError(msg) from None
 
     def write_pidfile(self, path: str) -> None:
-        """Write and lock the pid file (mode 0600), as qsd does."""
+        """Write and lock the pid file (mode 0600), with qsd's messages on failure."""
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
         except OSError as exc:
-            msg = f"Cannot open pid file: {exc.strerror}"
+            msg = f"cannot create PID file: Could not create '{path}': {exc.strerror}"
             raise StartupError(msg) from None
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
-            msg = f"Cannot lock pid file: {exc.strerror}"
+            msg = f"cannot create PID file: Cannot lock pid file: {exc.strerror}"
             raise StartupError(msg) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -186,15 +205,24 @@ class Daemon:
 
     # -- running ----------------------------------------------------------------
 
+    def install_signal_handlers(self) -> None:
+        """
+        Make SIGTERM, SIGINT and SIGHUP request a clean shutdown, from now on.
+
+        Installed before start-up, as qsd does: a signal during start-up only sets
+        the request (`serve` then returns at once), so the socket and pid file are
+        still removed and the exit status is 0.
+        """
+        for sig in _SHUTDOWN_SIGNALS:
+            self.loop.add_signal_handler(sig, self.shutdown.set)
+
+    def remove_signal_handlers(self) -> None:
+        for sig in _SHUTDOWN_SIGNALS:
+            self.loop.remove_signal_handler(sig)
+
     def serve(self) -> None:
         """Run until QMP ``quit``, SIGTERM or SIGINT."""
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            self.loop.add_signal_handler(sig, self.shutdown.set)
-        try:
-            self.loop.run_until_complete(self.shutdown.wait())
-        finally:
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-                self.loop.remove_signal_handler(sig)
+        self.loop.run_until_complete(self.shutdown.wait())
 
     def cleanup(self) -> None:
         """Stop serving, delete every object, stop the pools, remove files."""
@@ -212,6 +240,28 @@ class Daemon:
             if self._pidfile_fd is not None:
                 os.close(self._pidfile_fd)
             self.pidfile = None
+
+
+#: Seconds the tasks left at exit get to end by themselves (arbitrary: they are
+#: accepts racing the shutdown, done in one or two loop iterations).
+_TASK_GRACE: Final = 1.0
+
+
+def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """
+    Let the tasks still on *loop* end, then cancel the rest, as `asyncio.run` does.
+
+    A client connecting while the listeners close leaves asyncio accept tasks
+    behind; closing the loop over them would print "Task was destroyed but it is
+    pending!" after the start-up error, which must be the only message.
+    """
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if not tasks:
+        return
+    loop.run_until_complete(asyncio.wait(tasks, timeout=_TASK_GRACE))
+    for task in tasks:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
 class _HelpPrinted(Exception):
@@ -250,23 +300,27 @@ def _detach_stdio() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qom-py`` with *argv* (default: ``sys.argv[1:]``); return the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # qsd's first pass: in command-line order, --help / --version act at once and a
+    # malformed option is fatal; whichever comes first wins (`--help --foo` helps).
+    options: list[Option] = []
     try:
-        options = getopt(args)
+        for opt in iter_options(args):
+            if opt.name == "help":
+                print(HELP, end="")
+                return 0
+            if opt.name == "version":
+                print(_version(), end="")
+                return 0
+            options.append(opt)
     except CmdlineError as err:
         print(f"{PROGRAM}: {err}", file=sys.stderr)
         return 1
-    for opt in options:
-        if opt.name == "help":
-            print(HELP, end="")
-            return 0
-        if opt.name == "version":
-            print(_version(), end="")
-            return 0
     daemon_pipe = _daemonize() if any(o.name == "daemonize" for o in options) else None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     adopt_main_loop(loop)
     daemon = Daemon(loop)
+    daemon.install_signal_handlers()
     try:
         try:
             for index, opt in enumerate(options):
@@ -288,6 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     finally:
         daemon.cleanup()
+        _finish_tasks(loop)
+        daemon.remove_signal_handlers()
         asyncio.set_event_loop(None)
         loop.close()
         if daemon_pipe is not None:

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_MAX_BATCH",
     "DEFAULT_MAX_THREADS",
+    "MAX_WARM_START",
     "JobHandle",
     "ThreadPool",
     "ThreadPoolStatistics",
@@ -45,6 +46,12 @@ DEFAULT_IDLE_TIMEOUT: Final = 10.0
 #: Arbitrary: large enough that a burst costs few loop callbacks, small enough that a
 #: flood of completions does not hold up the loop's other callbacks for long.
 DEFAULT_MAX_BATCH: Final = 256
+#: The most workers started ahead of any job to honour ``min_threads`` (decision 8).
+#: Arbitrary, but it bounds what a configuration alone can cost: QEMU accepts
+#: ``thread-pool-min=2147483647`` and starts nothing until a job arrives; here the
+#: first 256 are warm at once and any further ones start as jobs need them, as in
+#: QEMU, and are then kept (idle workers at or below the minimum never exit).
+MAX_WARM_START: Final = 256
 #: Seconds `ThreadPool.shutdown` waits for the workers, by default.
 DEFAULT_SHUTDOWN_TIMEOUT: Final = 10.0
 
@@ -674,8 +681,8 @@ class ThreadPool:
     # -- internals: workers ----------------------------------------------------------------
 
     def _adjust_locked(self) -> None:
-        """Spawn up to min, and for waiting jobs up to max (after a limits change)."""
-        while self._threads < self._min:
+        """Spawn up to min (at most `MAX_WARM_START`), and for waiting jobs up to max."""
+        while self._threads < min(self._min, MAX_WARM_START):
             self._spawn_locked()
         idle = self._idle
         while self._queued > self._waking and idle:

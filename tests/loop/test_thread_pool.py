@@ -821,3 +821,35 @@ def test_statistics_is_a_frozen_snapshot(make_pool: MakePool) -> None:
         stats.threads = 5  # type: ignore[misc]  # checking that it is frozen
     pool.set_limits(2, 3)
     assert stats.threads == 1  # a snapshot, not a live view
+
+
+class TestWarmStartLimit:
+    """The warm minimum is bounded, so a huge thread-pool-min cannot exhaust the host."""
+
+    def test_huge_min_starts_at_most_the_limit(self, make_pool: MakePool) -> None:
+        """min=2147483647 (accepted by QEMU) warms MAX_WARM_START workers and no more."""
+        from qom_py.loop import MAX_WARM_START
+
+        pool = make_pool()
+        pool.set_limits(2147483647, 2147483647)
+        assert wait_until(lambda: pool.statistics().threads == MAX_WARM_START)
+        assert pool.statistics().spawned == MAX_WARM_START
+
+    def test_demand_grows_past_the_limit_and_keeps_them(self, make_pool: MakePool, run: Run[None]) -> None:
+        """Beyond the warm limit, workers start as jobs need them and stay (they are <= min)."""
+        from qom_py.loop import MAX_WARM_START
+
+        pool = make_pool(idle_timeout=0.05)
+        pool.set_limits(MAX_WARM_START + 8, MAX_WARM_START + 8)
+        assert wait_until(lambda: pool.statistics().idle_threads == MAX_WARM_START)
+        gate = threading.Event()
+
+        async def main() -> None:
+            futures = [pool.submit(gate.wait, 10) for _ in range(MAX_WARM_START + 8)]
+            assert await async_wait_until(lambda: pool.statistics().threads == MAX_WARM_START + 8)
+            gate.set()
+            await asyncio.gather(*futures)
+
+        run(main())
+        time.sleep(0.2)  # several idle time-outs: workers at or below min stay
+        assert pool.statistics().threads == MAX_WARM_START + 8
