@@ -65,6 +65,7 @@ LONG_OPTIONS: Final[dict[str, bool]] = {
     "nbd-server": True,
     "object": True,
     "pidfile": True,
+    "print-schema": False,
     "qmp": True,
     "trace": True,
     "version": False,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import sys
@@ -42,6 +43,7 @@ from ._cmdline import (
     parse_qmp_shorthand,
 )
 from ._registry import default_registry
+from ._schema import object_schema
 from ._user_creatable import object_option_parse
 from .errors import QOMError
 from .loop import adopt_main_loop, reset_main_aio_context
@@ -78,6 +80,9 @@ QEMU Object Model daemon (qemu-storage-daemon compatible)
   -object ...            the same as --object
 
   --pidfile <path>       write process ID to a file after startup
+
+  --print-schema         print a JSON Schema of every creatable object type
+                         (what object-add and --object '{...}' accept) and exit
 
   --qmp unix:<path>[,server=on][,wait=off][,pretty=on]
   --qmp tcp:<host>:<port>[,server=on][,wait=off][,pretty=on]
@@ -310,6 +315,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             if opt.name == "version":
                 print(_version(), end="")
+                return 0
+            if opt.name == "print-schema":
+                print(json.dumps(object_schema().json_schema(), indent=2))
                 return 0
             options.append(opt)
     except CmdlineError as err:

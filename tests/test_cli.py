@@ -9,6 +9,7 @@ through it too.  Then the life cycle: sockets, the pid file, signals, ``quit``,
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -62,6 +63,17 @@ def test_version(argv: list[str]) -> None:
     assert result.returncode == 0, result
     assert result.stdout.startswith("qom-py version ")
     assert result.stderr == ""
+
+
+def test_print_schema() -> None:
+    """``--print-schema`` prints a JSON Schema of every creatable type and exits 0."""
+    result = run(["--print-schema"])
+    assert result.returncode == 0, result
+    schema = json.loads(result.stdout)
+    assert [variant["title"] for variant in schema["oneOf"]] == ["iothread", "main-loop"]
+    assert schema["oneOf"][0]["required"] == ["qom-type", "id"]
+    assert "poll-max-ns" in schema["oneOf"][0]["properties"]
+    assert "poll-max-ns" not in schema["oneOf"][1]["properties"]
 
 
 def test_object_help_lists_types() -> None:
