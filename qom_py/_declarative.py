@@ -100,11 +100,19 @@ class Property(Generic[T]):
 
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass* as a class property."""
+        slot = self._slot
+        if self.check is None:
+
+            def store(obj: Object, value: Any) -> None:  # the common case, without a check
+                obj.__dict__[slot] = value
+
+        else:
+            store = self.store
         klass.property_add_typed(
             self.name,
             self.kind,
             self.__get__,
-            None if self.read_only else self.store,
+            None if self.read_only else store,
             description=self.description,
             default=self.default,
         )

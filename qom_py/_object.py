@@ -15,7 +15,8 @@ Lifecycle of an instance (QEMU's ``object_new`` / ``object_finalize``):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from ._property import ObjectProperty, PropertyBuilders
@@ -50,7 +51,6 @@ _OWN_ATTRIBUTES: Final = frozenset(
         "abstract",
         "_properties",
         "_find_cache",
-        "_find_generation",
         "_plan",
         "_cast_cache",
         "_cast_generation",
@@ -88,10 +88,9 @@ class ObjectClass(PropertyBuilders):
         #: The interface classes this class implements (one per interface).
         self.interfaces: list[InterfaceClass] = []
         self._properties: dict[str, ObjectProperty] = {}
-        # Lookup cache for property_find; valid while the registry's property
-        # generation (bumped by every class-property add) is unchanged.
+        # Lookup cache for property_find and the instance plan; the registry
+        # drops both (for every class) whenever a class property is added.
         self._find_cache: dict[str, ObjectProperty | None] = {}
-        self._find_generation = -1
         self._plan: InstancePlan | None = None
         self._cast_cache: dict[str, ObjectClass | None] = {}
         self._cast_generation = -1
@@ -154,30 +153,28 @@ class ObjectClass(PropertyBuilders):
         if self.property_find(prop.name) is not None:
             raise DuplicatePropertyError(prop.name, self.type_name)
         self._properties[prop.name] = prop
-        self.registry.property_generation += 1
+        self.registry.class_properties_changed()
         return prop
 
     def property_find(self, name: str) -> ObjectProperty | None:
         """Find a class property on this class or an ancestor (the most distant first)."""
-        cache = self._find_cache
-        generation = self.registry.property_generation
-        if self._find_generation != generation:
-            cache.clear()
-            self._find_generation = generation
-        elif name in cache:
-            return cache[name]
+        # The cache is cleared (for every class) whenever a class property is added.
+        try:
+            return self._find_cache[name]
+        except KeyError:
+            pass
         found: ObjectProperty | None = None
         for klass in reversed(list(self.ancestors())):
             found = klass._properties.get(name)
             if found is not None:
                 break
-        cache[name] = found
+        self._find_cache[name] = found
         return found
 
     def instance_plan(self) -> InstancePlan:
         """The cached recipe for creating and finalizing instances of this class."""
         plan = self._plan
-        if plan is None or plan.generation != self.registry.property_generation:
+        if plan is None:
             plan = InstancePlan.build(self)
             self._plan = plan
         return plan
@@ -230,14 +227,17 @@ class Object(PropertyBuilders, TreeMixin):
     the type's own state.
     """
 
+    _finalized: bool = False
+    #: Property observers (an object's own dict once `observe` is first called).
+    _observers: Mapping[str, list[Observer]] = MappingProxyType({})
+
     def __init__(self, klass: ObjectClass) -> None:
         #: The object's class.
         self.klass = klass
         self._properties: dict[str, ObjectProperty] = {}
         self._refcount = 1
-        self._finalized = False
-        self._observers: dict[str, list[Observer]] = {}
-        TreeMixin.__init__(self)
+        # Everything else starts as the class-level defaults below and gets a
+        # per-object value only when first changed: creation is a hot path.
 
     def __repr__(self) -> str:
         path = self.canonical_path
@@ -295,14 +295,15 @@ class Object(PropertyBuilders, TreeMixin):
         return self._finalized
 
     def _finalize(self) -> None:
-        plan = self.klass.instance_plan()
+        plan = self.klass._plan or self.klass.instance_plan()
         if self._properties or plan.releases:
             self._release_properties()
-        self._properties.clear()
+            self._properties.clear()
         for hook in plan.finalize:  # leaf first
             hook(self)
         self._finalized = True
-        self._observers.clear()
+        if self._observers:
+            self._observers = MappingProxyType({})
 
     def _release_properties(self) -> None:
         # Release every property (instance and class), once each, restarting the
@@ -393,18 +394,32 @@ class Object(PropertyBuilders, TreeMixin):
             raise PropertyAccessError(self.type_name, name, "readable")
         return getter(self)
 
-    def property_set(self, name: str, value: Any) -> None:
+    def property_set(self, name: str, value: Any, visitor: InputVisitor = JSON_VISITOR) -> None:
         """
-        Set *name* from a JSON-typed *value* (QMP's strict typing).
+        Set *name* from *value* read through *visitor* (default: QMP's strict JSON typing).
 
-        A failed set changes nothing.
+        A failed set changes nothing; observers are notified after a successful one.
 
         Raises:
             PropertyNotFoundError: no such property.
             PropertyAccessError: ``Property 'T.name' is not writable``.
             ParameterError: *value* has the wrong type or is out of range.
         """
-        self.property_visit(name, JSON_VISITOR, value)
+        klass = self.klass
+        try:
+            prop = klass._find_cache[name]  # property_find's cache, inlined (hot path)
+        except KeyError:
+            prop = klass.property_find(name)
+        if prop is None:
+            prop = self._properties.get(name)
+            if prop is None:
+                raise PropertyNotFoundError(self.type_name, name)
+        setter = prop.set
+        if setter is None:
+            raise PropertyAccessError(self.type_name, name, "writable")
+        setter(self, visitor, name, value)
+        if self._observers:
+            self._notify(prop, name, value)
 
     def property_parse(self, name: str, text: str) -> None:
         """Set *name* from a string, as QEMU's ``object_property_parse`` does."""
@@ -415,16 +430,8 @@ class Object(PropertyBuilders, TreeMixin):
         self.property_visit(name, KEYVAL_VISITOR, value)
 
     def property_visit(self, name: str, visitor: InputVisitor, raw: Any) -> None:
-        """Set *name* from *raw* through *visitor*; notify observers on success."""
-        prop = self.klass.property_find(name) or self._properties.get(name)
-        if prop is None:
-            raise PropertyNotFoundError(self.type_name, name)
-        setter = prop.set
-        if setter is None:
-            raise PropertyAccessError(self.type_name, name, "writable")
-        setter(self, visitor, name, raw)
-        if self._observers:
-            self._notify(prop, name, raw)
+        """Set *name* from *raw* through *visitor* (`property_set` with the visitor first)."""
+        self.property_set(name, raw, visitor)
 
     def _notify(self, prop: ObjectProperty, name: str, raw: Any) -> None:
         observers = self._observers.get(name)
@@ -444,7 +451,9 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyNotFoundError: no such property.
         """
         self.property(name)
-        self._observers.setdefault(name, []).append(callback)
+        if "_observers" not in self.__dict__:
+            self._observers = {}
+        self._observers.setdefault(name, []).append(callback)  # type: ignore[attr-defined]  # own dict now
 
         def unobserve() -> None:
             callbacks = self._observers.get(name, [])
@@ -462,9 +471,12 @@ def instantiate(klass: ObjectClass) -> Object:
     then ``instance_post_init`` root first.  If a hook fails, the half-built
     object is finalized and the error propagates.
     """
-    plan = klass.instance_plan()
+    plan = klass._plan or klass.instance_plan()
     obj = plan.cls.__new__(plan.cls)
-    Object.__init__(obj, klass)
+    # Object.__init__, inlined (hot path): keep the two in step.
+    obj.klass = klass
+    obj._properties = {}
+    obj._refcount = 1
     try:
         for prop in plan.defaults:
             prop.set(obj, JSON_VISITOR, prop.name, prop.default)  # type: ignore[misc]  # has a setter
@@ -480,13 +492,13 @@ class InstancePlan:
     """
     What creating and finalizing an instance of one class takes, computed once.
 
-    Rebuilt when any class property is added (the registry's property generation).
+    Dropped (and rebuilt on next use) whenever a class property is added.
     """
 
-    __slots__ = ("cls", "defaults", "finalize", "generation", "init", "releases")
+    __slots__ = ("cls", "defaults", "finalize", "init", "releases")
 
     def __init__(self, cls: type[Object], defaults: list[ObjectProperty], init: list[Callable[[Object], None]],
-                 finalize: list[Callable[[Object], None]], releases: bool, generation: int) -> None:
+                 finalize: list[Callable[[Object], None]], releases: bool) -> None:
         #: The Python class of instances.
         self.cls = cls
         #: Class properties with a default and a setter, root class first.
@@ -497,7 +509,6 @@ class InstancePlan:
         self.finalize = finalize
         #: Whether any class property has a release callback.
         self.releases = releases
-        self.generation = generation
 
     @classmethod
     def build(cls, klass: ObjectClass) -> InstancePlan:
@@ -511,7 +522,7 @@ class InstancePlan:
         init += [k.type_info.instance_post_init for k in chain if k.type_info.instance_post_init is not None]
         finalize = [k.type_info.instance_finalize for k in leaf_first if k.type_info.instance_finalize is not None]
         releases = any(prop.release is not None for k in chain for prop in k.own_properties())
-        return cls(_instance_class(klass), defaults, init, finalize, releases, klass.registry.property_generation)
+        return cls(_instance_class(klass), defaults, init, finalize, releases)
 
 
 def _instance_class(klass: ObjectClass) -> type[Object]:

@@ -234,12 +234,58 @@ def typed_property(
                 return kind.output(user_get(obj))
 
     if set is not None:
-        user_set = set
-
-        def setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
-            user_set(obj, kind.visit(visitor, pname, raw))
-
+        setter = _typed_setter(kind, set)
     return ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind)
+
+
+def _typed_setter(kind: PropertyKind, user_set: Callable[[Object, Any], None]) -> SetFn:
+    # Each setter first tries the common case -- a value that is already of the
+    # right type and in range -- and hands it over as it is; anything else goes
+    # through the visitor, which converts it or raises QEMU's message.  The fast
+    # tests accept exactly what the visitor would return unchanged.
+    if isinstance(kind, IntKind):
+        low, high = kind._low, kind._high  # type: ignore[attr-defined]
+
+        def int_setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+            if type(raw) is int and visitor is JSON_VISITOR and low <= raw <= high:
+                user_set(obj, raw)
+            else:
+                user_set(obj, kind.visit(visitor, pname, raw))
+
+        return int_setter
+    if isinstance(kind, EnumKind):
+        members = frozenset(kind.values)
+
+        def enum_setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+            if type(raw) is str and raw in members:  # every visitor takes a member name as is
+                user_set(obj, raw)
+            else:
+                user_set(obj, kind.visit(visitor, pname, raw))
+
+        return enum_setter
+    if type(kind) is BoolKind:
+
+        def bool_setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+            if type(raw) is bool and visitor is JSON_VISITOR:
+                user_set(obj, raw)
+            else:
+                user_set(obj, kind.visit(visitor, pname, raw))
+
+        return bool_setter
+    if type(kind) is StrKind:
+
+        def str_setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+            if type(raw) is str:  # every visitor takes a string as it is
+                user_set(obj, raw)
+            else:
+                user_set(obj, kind.visit(visitor, pname, raw))
+
+        return str_setter
+
+    def setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+        user_set(obj, kind.visit(visitor, pname, raw))
+
+    return setter
 
 
 class PropertyBuilders:

@@ -49,8 +49,6 @@ class TypeRegistry:
         self._infos: dict[str, TypeInfo] = {}
         self._classes: dict[str, ObjectClass] = {}
         self._root: Object | None = None
-        #: Bumped whenever a class property is added (invalidates lookup caches).
-        self.property_generation = 0
         #: Bumped whenever a type is registered or unregistered.
         self.generation = 0
         self.register(TypeInfo(TYPE_OBJECT, parent=None, abstract=True, class_init=lambda k, d: _type_property(k)))
@@ -75,6 +73,12 @@ class TypeRegistry:
         self._infos[info.name] = info
         self.generation += 1
         return info
+
+    def class_properties_changed(self) -> None:
+        """Drop every class's property-lookup cache and instance plan (a class property was added)."""
+        for klass in list(self._classes.values()):
+            klass._find_cache.clear()
+            klass._plan = None
 
     def unregister(self, name: str) -> None:
         """Forget type *name* and its realized class (for test isolation)."""
@@ -203,7 +207,7 @@ class TypeRegistry:
             TypeNotFoundError: ``unknown type 'x'``.
             AbstractTypeError: ``object type 'x' is abstract``.
         """
-        klass = self.get_class(typename)
+        klass = self._classes.get(typename) or self.get_class(typename)
         if klass.abstract:
             msg = f"object type '{typename}' is abstract"
             raise AbstractTypeError(msg)

@@ -12,6 +12,7 @@ must match exactly one object.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._visitors import InputVisitor, invalid_type
@@ -32,12 +33,17 @@ def _is_child(prop: ObjectProperty) -> bool:
 
 
 class TreeMixin:
-    """Parent/child bookkeeping and the tree-shaped builders of `Object`."""
+    """
+    Parent/child bookkeeping and the tree-shaped builders of `Object`.
 
-    def __init__(self) -> None:
-        self._parent: Object | None = None
-        self._parent_name: str | None = None
-        self._links: dict[str, Object | None] = {}
+    `Object.__init__` sets the state below (in one place, on its hot path).
+    """
+
+    # Class-level defaults; an object gets its own values when first attached or
+    # when its first link is added.
+    _parent: Object | None = None
+    _parent_name: str | None = None
+    _links: dict[str, Object | None] = MappingProxyType({})  # type: ignore[assignment]  # read-only until owned
 
     # -- tree shape ----------------------------------------------------------
 
@@ -181,6 +187,8 @@ class TreeMixin:
             description=description,
         )
         key = prop.name
+        if "_links" not in self.__dict__:
+            self._links = {}
         self._links[key] = target
         if target is not None and strong:
             target.ref()
