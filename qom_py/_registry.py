@@ -49,6 +49,7 @@ class TypeRegistry:
         self._infos: dict[str, TypeInfo] = {}
         self._classes: dict[str, ObjectClass] = {}
         self._root: Object | None = None
+        self._objects: Object | None = None  # cache of /objects (see objects_root)
         #: Bumped whenever a type is registered or unregistered.
         self.generation = 0
         self.register(TypeInfo(TYPE_OBJECT, parent=None, abstract=True, class_init=lambda k, d: _type_property(k)))
@@ -233,8 +234,11 @@ class TypeRegistry:
     @property
     def objects_root(self) -> Object:
         """The ``/objects`` container of user-created objects."""
-        objects = self.root.resolve_component("objects")
-        assert objects is not None
+        objects = self._objects
+        if objects is None or objects._parent is not self._root:  # first use, or replaced
+            objects = self.root.resolve_component("objects")
+            assert objects is not None
+            self._objects = objects
         return objects
 
     def container_get(self, path: str) -> Object:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
@@ -238,6 +238,16 @@ def _attrs_class(name: str, members: tuple[Member, ...]) -> type:
     return attrs.make_class(name, fields, frozen=True, slots=True)
 
 
+class _Codec(NamedTuple):
+    """One struct's structuring, per input mode: cattrs function, member names."""
+
+    structure: Callable[[Mapping[str, Any]], Any]
+    #: Wire names of the members (anything else is unexpected).
+    known: frozenset[str]
+    #: ``(wire name, attrs attribute)`` per member, in schema order.
+    names: tuple[tuple[str, str], ...]
+
+
 class ObjectSchema:
     """
     Validation of creation requests against ``ObjectOptions``, static and derived.
@@ -250,8 +260,8 @@ class ObjectSchema:
         self.registry = registry
         self._union = qapi.unions["ObjectOptions"]
         self._converter: cattrs.Converter | None = None
-        # (struct name, visitor mode, name prefix) -> structure function
-        self._codecs: dict[tuple[str, str, str], Callable[[Mapping[str, Any]], Any]] = {}
+        # (struct name, visitor mode, name prefix) -> how to structure it
+        self._codecs: dict[tuple[str, str, str], _Codec] = {}
         self._classes: dict[str, type] = {}
         # Derived structs by type name; None until first needed (see _refresh).
         self._derived: dict[str, StructDef | None] = {}
@@ -325,26 +335,33 @@ class ObjectSchema:
     def structure(self, key: str, typename: str, data: Mapping[str, Any], visitor: InputVisitor,
                   prefix: str = "") -> dict[str, Any]:
         """Structure *data* as the struct *key*, checking members then leftovers."""
-        codec = self._codecs.get((key, visitor.mode, prefix))
-        members = self.struct_for(typename).members if key.startswith("derived:") else self.qapi.all_members(key)
-        if codec is None:
-            codec = self._make_codec(key, members, visitor, prefix)
-            self._codecs[key, visitor.mode, prefix] = codec
+        plan = self._codecs.get((key, visitor.mode, prefix))
+        if plan is None:
+            if key.startswith("derived:"):
+                members = self.struct_for(typename).members
+            else:
+                members = self.qapi.all_members(key)
+            plan = _Codec(
+                self._make_codec(key, members, visitor, prefix),
+                frozenset(m.name for m in members),
+                tuple((m.name, python_name(m.name)) for m in members),
+            )
+            self._codecs[key, visitor.mode, prefix] = plan
         try:
-            typed = codec(data)
+            typed = plan.structure(data)
         except KeyError as exc:
             msg = f"Parameter '{prefix}{exc.args[0]}' is missing"
             raise ParameterError(msg) from None
-        known = {m.name for m in members}
+        known = plan.known
         for name in data:
             if name not in known:
                 msg = f"Parameter '{prefix}{name}' is unexpected"
                 raise ParameterError(msg)
         result = {}
-        for m in members:
-            value = getattr(typed, python_name(m.name))
+        for wire, attr in plan.names:
+            value = getattr(typed, attr)
             if value is not UNSET:
-                result[m.name] = value
+                result[wire] = value
         return result
 
     def _make_codec(self, key: str, members: tuple[Member, ...], visitor: InputVisitor,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import weakref
 from collections.abc import Mapping
 from typing import IO, Any, Final
 
@@ -64,12 +65,25 @@ def id_wellformed(id: str) -> bool:  # noqa: A002 - QEMU's name
     return _ID.match(id) is not None
 
 
+_HOOK_NAMES: Final = ("complete", "prepare", "can_be_deleted")
+# class -> its user-creatable hooks, read once per class: like QEMU's class structs,
+# slots are set in class_init and fixed afterwards.
+_hooks: weakref.WeakKeyDictionary[ObjectClass, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
 def _slot(obj: Object, name: str) -> Any:
-    # A hook may sit on the user-creatable interface class (QEMU style, set through
-    # a cast in class_init) or on the class itself (declarative style).
-    iface = obj.interface_class(TYPE_USER_CREATABLE)
-    hook = getattr(iface, name, None) if iface is not None else None
-    return hook if hook is not None else getattr(obj.klass, name, None)
+    klass = obj.klass
+    hooks = _hooks.get(klass)
+    if hooks is None:
+        # A hook may sit on the user-creatable interface class (QEMU style, set
+        # through a cast in class_init) or on the class itself (declarative style).
+        iface = obj.interface_class(TYPE_USER_CREATABLE)
+        hooks = {}
+        for hook_name in _HOOK_NAMES:
+            hook = getattr(iface, hook_name, None) if iface is not None else None
+            hooks[hook_name] = hook if hook is not None else getattr(klass, hook_name, None)
+        _hooks[klass] = hooks
+    return hooks[name]
 
 
 def user_creatable_complete(obj: Object) -> None:
@@ -114,7 +128,7 @@ def user_creatable_add_type(
     obj = registry.new(typename)
     try:
         for name, value in props.items():
-            obj.property_visit(name, visitor, value)
+            obj.property_set(name, value, visitor)
         prepare = _slot(obj, "prepare")
         if prepare is not None:
             prepare(obj)
