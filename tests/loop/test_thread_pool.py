@@ -48,6 +48,19 @@ def live_workers(name: str) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(prefix) and t.is_alive()]
 
 
+def hold_workers(pool: ThreadPool, run: Run[None], n: int) -> None:
+    """Keep *n* workers busy at once (each blocks until all *n* run), then let them finish."""
+    gate = threading.Event()
+
+    async def main() -> None:
+        futures = [pool.submit(gate.wait, TIMEOUT) for _ in range(n)]
+        assert await async_wait_until(lambda: pool.statistics().running == n)
+        gate.set()
+        await asyncio.gather(*futures)
+
+    run(main())
+
+
 class WorkerData:
     """QEMU's WorkerTestData: n, ret and the job, with atomic n updates."""
 
@@ -547,15 +560,7 @@ class TestLimits:
     def test_without_min_a_burst_spawns(self, make_pool: MakePool, run: Run[None]) -> None:
         """With min=0 the same burst of 4 concurrent jobs spawns 4 threads."""
         pool = make_pool(min_threads=0, max_threads=8)
-        gate = threading.Event()
-
-        async def main() -> None:
-            futures = [pool.submit(gate.wait, TIMEOUT) for _ in range(4)]
-            assert await async_wait_until(lambda: pool.statistics().running == 4)
-            gate.set()
-            await asyncio.gather(*futures)
-
-        run(main())
+        hold_workers(pool, run, 4)
         assert pool.statistics().spawned == 4
 
     def test_raise_min_spawns_at_once(self, make_pool: MakePool) -> None:
@@ -569,15 +574,7 @@ class TestLimits:
     def test_lower_max_shrinks_at_once(self, make_pool: MakePool, run: Run[None]) -> None:
         """Lowering max below the count makes idle surplus workers exit at once."""
         pool = make_pool(min_threads=0, max_threads=8, idle_timeout=60.0)
-        gate = threading.Event()
-
-        async def burst() -> None:
-            futures = [pool.submit(gate.wait, TIMEOUT) for _ in range(5)]
-            assert await async_wait_until(lambda: pool.statistics().running == 5)
-            gate.set()
-            await asyncio.gather(*futures)
-
-        run(burst())
+        hold_workers(pool, run, 5)
         assert wait_until(lambda: pool.statistics().idle_threads == 5)
         pool.set_limits(0, 2)  # QEMU: min=0,max=2 took 5 workers to 2 at once
         assert pool.statistics().threads == 2
@@ -654,15 +651,7 @@ class TestLimits:
     def test_idle_exit_above_min(self, make_pool: MakePool, run: Run[None]) -> None:
         """Idle workers above min exit after idle_timeout; min of them stay."""
         pool = make_pool(min_threads=1, max_threads=4, idle_timeout=0.1)
-        gate = threading.Event()
-
-        async def main() -> None:
-            futures = [pool.submit(gate.wait, TIMEOUT) for _ in range(4)]
-            assert await async_wait_until(lambda: pool.statistics().running == 4)
-            gate.set()
-            await asyncio.gather(*futures)
-
-        run(main())
+        hold_workers(pool, run, 4)
         assert pool.statistics().threads == 4
         assert wait_until(lambda: pool.statistics().threads == 1, timeout=2.0)
         assert wait_until(lambda: len(live_workers("t")) == 1, timeout=1.0)
