@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ._property import ObjectProperty, PropertyBuilders
 from ._tree import TreeMixin
 from ._unset import UNSET
-from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor
+from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor, string_output
 from .errors import (
     DuplicatePropertyError,
     PropertyAccessError,
@@ -424,6 +424,18 @@ class Object(PropertyBuilders, TreeMixin):
     def property_parse(self, name: str, text: str) -> None:
         """Set *name* from a string, as QEMU's ``object_property_parse`` does."""
         self.property_visit(name, STRING_VISITOR, text)
+
+    def property_print(self, name: str, *, human: bool = False) -> str:
+        """
+        Format *name*'s value as QEMU's ``object_property_print`` (string output visitor).
+
+        Raises:
+            PropertyNotFoundError: no such property.
+            PropertyAccessError: ``Property 'T.name' is not readable``.
+        """
+        value = self.property_get(name)
+        kind = self.property(name).kind
+        return string_output(value, human=human, size=kind is not None and kind.type_name == "size")
 
     def property_set_keyval(self, name: str, value: Any) -> None:
         """Set *name* from a keyval value (strings, or nested dicts/lists of them)."""

@@ -19,6 +19,8 @@ visitor class: getters return values as JSON would carry them.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from typing import Any, Final, Protocol
 
@@ -35,6 +37,8 @@ __all__ = [
     "KeyvalInputVisitor",
     "StringInputVisitor",
     "invalid_type",
+    "size_to_str",
+    "string_output",
 ]
 
 UINT64_MAX: Final = _scalars.UINT64_LIMIT - 1
@@ -222,3 +226,43 @@ class StringInputVisitor:
 JSON_VISITOR: Final = JSONInputVisitor()
 KEYVAL_VISITOR: Final = KeyvalInputVisitor()
 STRING_VISITOR: Final = StringInputVisitor()
+
+
+def size_to_str(value: int) -> str:
+    """QEMU's ``size_to_str``: ``1536`` -> ``"1.5 KiB"`` (three significant digits)."""
+    suffixes = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+    _, exponent = math.frexp(value / (1000.0 / 1024.0))
+    index = max(0, (exponent - 1) // 10)
+    return f"{_c_g3(value / (1 << (index * 10)))} {suffixes[index]}B"
+
+
+def _c_g3(number: float) -> str:
+    # C's "%0.3g": three significant digits, no trailing zeros.
+    return f"{number:.3g}"
+
+
+def string_output(value: Any, *, human: bool = False, size: bool = False) -> str:
+    """
+    Format *value* as QEMU's string output visitor does (``object_property_print``).
+
+    Plain mode: integers in decimal, numbers as ``%.17g``, booleans ``true`` /
+    ``false``, strings raw.  Human mode: integers get `` (0x...)`` appended (a
+    *size* gets QEMU's ``size_to_str`` instead, ``1536 (1.5 KiB)``) and strings
+    are quoted.  Lists and dicts are written as compact JSON (QEMU prints integer
+    lists as ranges and structs as ``<omitted>``).
+    """
+    if type(value) is bool:
+        return "true" if value else "false"
+    if type(value) is int:
+        if not human:
+            return str(value)
+        if size:
+            return f"{value} ({size_to_str(value)})"
+        return f"{value} (0x{value % 2**64:x})"
+    if type(value) is float:
+        return f"{value:.17g}"
+    if type(value) is str:
+        return f'"{value}"' if human else value
+    if value is None:
+        return "<null>" if human else ""
+    return json.dumps(value, separators=(",", ":"))
