@@ -35,6 +35,7 @@ EXPECTED: dict[str, list[str]] = {
         "deleted: s1",
         "left under /objects: []",
     ],
+    "readme.py": ["32", "2", "GenericError Parameter 'count' expects uint16_t"],
     "custom_type_typeinfo.py": [
         "complete: /objects/p1 (mode boost)",
         "complete: /objects/p2 (mode eco)",
@@ -78,3 +79,11 @@ def test_example_runs(example: str) -> None:
 def test_expected_examples_exist() -> None:
     """Every example named in EXPECTED exists (no stale expectations)."""
     assert set(EXPECTED) <= {p.name for p in EXAMPLES.glob("*.py")}
+
+
+def test_readme_example_is_examples_readme() -> None:
+    """The README's first example is examples/readme.py, line for line (so it is tested)."""
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    example = (EXAMPLES / "readme.py").read_text(encoding="utf-8")
+    assert code.strip() in example
