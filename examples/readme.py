@@ -4,6 +4,7 @@ import qom_py
 from qom_py import TypeInfo, object_option_parse, type_register
 from qom_py.testing import qmp_client
 
+
 def counter_class_init(klass, data):
     klass.property_add_int("count", lambda obj: obj.count, lambda obj, v: setattr(obj, "count", v),
                            bits=16, signed=False, default=1)
