@@ -47,7 +47,7 @@ from ._schema import object_schema
 from ._user_creatable import object_option_parse
 from .errors import QOMError
 from .loop import adopt_main_loop, reset_main_aio_context
-from .qmp import Dispatcher, QMPServer
+from .qmp import Dispatcher, QMPServer, register_qom_commands
 
 __all__ = ["HELP", "PROGRAM", "main"]
 
@@ -132,8 +132,6 @@ class Daemon:
         self.pidfile: str | None = None
         self._pidfile_fd: int | None = None
         self.shutdown = asyncio.Event()
-        from .qmp import register_qom_commands
-
         register_qom_commands(self.dispatcher)
         self.dispatcher.on_quit = self.shutdown.set
 
@@ -170,7 +168,10 @@ class Daemon:
                 assert opt.value is not None
                 chardev, monitor = parse_qmp_shorthand(opt.value, index)
                 self._listen(chardev, monitor)
-            elif opt.name in ("blockdev", "export", "nbd-server", "trace"):
+            elif opt.name == "trace":
+                msg = f"{opt.spelled} is not supported by qom-py (QEMU's trace events do not exist here)"
+                raise QOMError(msg)
+            elif opt.name in ("blockdev", "export", "nbd-server"):
                 msg = f"{opt.spelled} is not supported by qom-py (it hosts QOM objects, not block devices)"
                 raise QOMError(msg)
         except QOMError as err:
