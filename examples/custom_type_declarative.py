@@ -39,7 +39,7 @@ class Sensor(Object):
     gain = prop.UInt(8)  # uint8
     port = prop.UInt(16)  # uint16
     rate = prop.UInt(32)  # uint32
-    counter = prop.UInt()  # uint64
+    counter = prop.UInt()  # type string "uint" (64 bits)
     buffer_size = prop.Size(default=4096, description="Bytes of sample buffer")  # keyval takes 4k, 1M, ...
     peer = prop.Link(TYPE_SENSOR)  # link<demo-sensor>: a path, absolute or partial
 

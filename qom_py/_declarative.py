@@ -139,7 +139,7 @@ def Int(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
 
 
 def UInt(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
-    """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint64``)."""
+    """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint32``, ``uint`` at 64)."""
     return Property(int_kind(bits, False), initial=0, **kwargs)
 
 

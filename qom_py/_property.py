@@ -156,8 +156,10 @@ class IntKind(PropertyKind):
 
     @property
     def type_name(self) -> str:  # type: ignore[override]  # computed from the width
+        # The contract's names: "int" / "uint" at 64 bits (QEMU's pointer-backed
+        # uint64 properties say "uint64"; its custom ones, like these, choose).
         if self.bits == 64:
-            return "int" if self.signed else "uint64"
+            return "int" if self.signed else "uint"
         return f"{'int' if self.signed else 'uint'}{self.bits}"
 
     @property
@@ -389,7 +391,7 @@ class PropertyBuilders:
         description: str | None = None,
         default: int | UnsetType = UNSET,
     ) -> ObjectProperty:
-        """Add an integer property (type ``int``/``uint64`` at 64 bits, ``int8``... otherwise)."""
+        """Add an integer property (type ``int``/``uint`` at 64 bits, ``int8``... otherwise)."""
         kind = int_kind(bits, signed)
         return self.property_add_typed(name, kind, get, set, description=description, default=default)
 

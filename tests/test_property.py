@@ -213,15 +213,15 @@ def _int_rows() -> list[tuple[str, int, bool, str, object, Expected]]:
     ]
     not_uint = Reject("Parameter 'x' expects uint64")
     rows += [
-        ("uint64-zero", 64, False, "uint64", 0, 0),
-        ("uint64-max", 64, False, "uint64", UINT64_MAX, UINT64_MAX),
-        ("uint64-minus-one-wraps", 64, False, "uint64", -1, UINT64_MAX),
-        ("uint64-int64-min-wraps", 64, False, "uint64", INT64_MIN, 2**63),
-        ("uint64-below-int64", 64, False, "uint64", INT64_MIN - 1, not_uint),
-        ("uint64-above", 64, False, "uint64", UINT64_MAX + 1, not_uint),
-        ("uint64-string", 64, False, "uint64", "1", not_uint),
-        ("uint64-bool", 64, False, "uint64", True, not_uint),
-        ("uint64-float", 64, False, "uint64", 1.0, not_uint),
+        ("uint64-zero", 64, False, "uint", 0, 0),
+        ("uint64-max", 64, False, "uint", UINT64_MAX, UINT64_MAX),
+        ("uint64-minus-one-wraps", 64, False, "uint", -1, UINT64_MAX),
+        ("uint64-int64-min-wraps", 64, False, "uint", INT64_MIN, 2**63),
+        ("uint64-below-int64", 64, False, "uint", INT64_MIN - 1, not_uint),
+        ("uint64-above", 64, False, "uint", UINT64_MAX + 1, not_uint),
+        ("uint64-string", 64, False, "uint", "1", not_uint),
+        ("uint64-bool", 64, False, "uint", True, not_uint),
+        ("uint64-float", 64, False, "uint", 1.0, not_uint),
     ]
     return rows
 
@@ -239,7 +239,7 @@ def test_int(obj: Object, store: Store, bits: int, signed: bool, type_name: str,
     check(obj, store, "x", "json", raw, expected)
 
 
-@pytest.mark.parametrize(("bits", "type_name"), [(8, "uint8"), (16, "uint16"), (32, "uint32"), (64, "uint64")],
+@pytest.mark.parametrize(("bits", "type_name"), [(8, "uint8"), (16, "uint16"), (32, "uint32"), (64, "uint")],
                          ids=["uint8", "uint16", "uint32", "uint64"])
 def test_uint_builder(obj: Object, store: Store, bits: int, type_name: str) -> None:
     """`property_add_uint` is `property_add_int` with `signed=False`."""
