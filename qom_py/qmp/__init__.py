@@ -8,19 +8,18 @@ Everything on the wire follows ``qemu-storage-daemon`` 7.2, byte for byte.
 
 from __future__ import annotations
 
+from ._arguments import CommandRegistrationError, QMPEnum
 from ._commands import register_qom_commands
 from ._dispatch import (
     NO_ARGUMENTS,
-    CommandRegistrationError,
     Dispatcher,
-    InProcessQMP,
     QMPCommand,
-    QMPEnum,
     QMPError,
     QMPSession,
     call_after_reply,
     current_session,
 )
+from ._inprocess import InProcessQMP
 from ._protocol import (
     MAX_NESTING,
     MAX_TOKEN_COUNT,

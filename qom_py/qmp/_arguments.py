@@ -1,0 +1,370 @@
+"""
+Argument checking of QMP commands: QEMU's QObject input visitor in JSON mode.
+
+Argument specs use QAPI's notation: ``{"path": "str", "*abstract": "bool"}``
+(a leading ``*`` marks an optional member), ``["str"]`` for a list, a nested
+mapping for a struct, and `QMPEnum` for an enum.  Arguments are checked with
+QEMU's messages and in its order: members in declaration order (missing, then
+wrong type, as met), then unexpected members, named in GLib hash-table order as
+QEMU names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, TypeAlias, Union, final
+
+import attrs
+
+from .._json import JSONValue
+from ..errors import ParameterError, QOMError
+from ._protocol import qdict_keys
+
+__all__ = ["CommandRegistrationError", "QMPEnum", "TypeSpec", "compile_arguments"]
+
+class CommandRegistrationError(QOMError, ValueError):
+    """A command cannot be registered: a duplicate name or a bad argument spec."""
+
+
+#: A QAPI-style type: ``"str"``, ``["int"]``, ``{"*a": "bool"}``, `QMPEnum`.
+TypeSpec: TypeAlias = Union[str, list[Any], tuple[Any, ...], Mapping[str, Any], "QMPEnum"]
+
+#: A compiled type check: (value, full name, plain name or None) -> value.
+_Check: TypeAlias = Callable[[JSONValue, str, str | None], JSONValue]
+
+_INT64_MIN: Final = -(1 << 63)
+_INT64_MAX: Final = (1 << 63) - 1
+_UINT64_MAX: Final = (1 << 64) - 1
+
+
+def _type_error(full: str, expected: str) -> ParameterError:
+    return ParameterError(f"Invalid parameter type for '{full}', expected: {expected}")
+
+
+def _check_str(value: JSONValue, full: str, name: str | None) -> JSONValue:
+    if type(value) is str:
+        return value
+    raise _type_error(full, "string")
+
+
+def _check_bool(value: JSONValue, full: str, name: str | None) -> JSONValue:
+    if type(value) is bool:
+        return value
+    raise _type_error(full, "boolean")
+
+
+def _check_int64(value: JSONValue, full: str, name: str | None) -> JSONValue:
+    if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
+        return value
+    raise _type_error(full, "integer")
+
+
+def _check_uint64(value: JSONValue, full: str, name: str | None) -> JSONValue:
+    if type(value) is int and _INT64_MIN <= value <= _UINT64_MAX:
+        return value & _UINT64_MAX  # negative values wrap, for backward compatibility
+    raise ParameterError(f"Parameter '{full}' expects uint64")
+
+
+def _check_number(value: JSONValue, full: str, name: str | None) -> JSONValue:
+    if type(value) is float:
+        return value
+    if type(value) is int:
+        return float(value)
+    raise _type_error(full, "number")
+
+
+def _check_null(value: JSONValue, full: str, name: str | None) -> JSONValue:
+    if value is None:
+        return value
+    raise _type_error(full, "null")
+
+
+def _check_any(value: JSONValue, full: str, name: str | None) -> JSONValue:
+    return value
+
+
+def _check_object(value: JSONValue, full: str, name: str | None) -> JSONValue:
+    if type(value) is dict:
+        return value
+    raise _type_error(full, "object")
+
+
+def _sized(base: _Check, low: int, high: int, c_type: str) -> _Check:
+    """visit_type_intN()/uintN(): the 64-bit check, then a range check by plain name."""
+
+    def check(value: JSONValue, full: str, name: str | None) -> JSONValue:
+        value = base(value, full, name)
+        assert type(value) is int
+        if low <= value <= high:
+            return value
+        shown = name if name is not None else "null"
+        msg = f"Parameter '{shown}' expects {c_type}"
+        raise ParameterError(msg)
+
+    return check
+
+
+_SCALARS: Final[dict[str, _Check]] = {
+    "str": _check_str,
+    "bool": _check_bool,
+    "int": _check_int64,
+    "int64": _check_int64,
+    "int8": _sized(_check_int64, -(1 << 7), (1 << 7) - 1, "int8_t"),
+    "int16": _sized(_check_int64, -(1 << 15), (1 << 15) - 1, "int16_t"),
+    "int32": _sized(_check_int64, -(1 << 31), (1 << 31) - 1, "int32_t"),
+    "uint8": _sized(_check_uint64, 0, (1 << 8) - 1, "uint8_t"),
+    "uint16": _sized(_check_uint64, 0, (1 << 16) - 1, "uint16_t"),
+    "uint32": _sized(_check_uint64, 0, (1 << 32) - 1, "uint32_t"),
+    "uint64": _check_uint64,
+    "size": _check_uint64,
+    "number": _check_number,
+    "null": _check_null,
+    "any": _check_any,
+    "object": _check_object,
+}
+
+
+def _to_values(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@final
+@attrs.frozen
+class QMPEnum:
+    """
+    An enum type for an argument spec, as QAPI's ``{'enum': ...}``.
+
+    Args:
+        name: the QAPI type name (documentation only).
+        values: the accepted strings.
+    """
+
+    name: str
+    values: tuple[str, ...] = attrs.field(converter=_to_values)
+
+
+def _enum_check(enum: QMPEnum) -> _Check:
+    accepted = frozenset(enum.values)
+
+    def check(value: JSONValue, full: str, name: str | None) -> JSONValue:
+        if type(value) is not str:
+            raise _type_error(full, "string")
+        if value in accepted:
+            return value
+        # input_type_enum() names the member plainly; a list element has no name.
+        shown = name if name is not None else "null"
+        msg = f"Parameter '{shown}' does not accept value '{value}'"
+        raise ParameterError(msg)
+
+    return check
+
+
+def _list_check(element: _Check) -> _Check:
+    def check(value: JSONValue, full: str, name: str | None) -> JSONValue:
+        if type(value) is not list:
+            raise _type_error(full, "array")
+        result: list[JSONValue] | None = None
+        for index, item in enumerate(value):
+            checked = element(item, f"{full}[{index}]", None)
+            if checked is not item:
+                if result is None:
+                    result = list(value)
+                result[index] = checked
+        return value if result is None else result
+
+    return check
+
+
+# GLib's prime moduli for hash tables of 1 << shift buckets (ghash.c).
+_GLIB_PRIMES: Final = (
+    1, 2, 3, 7, 13, 31, 61, 127, 251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521,
+    131071, 262139, 524287, 1048573, 2097143, 4194301, 8388593, 16777213, 33554393,
+    67108859, 134217689, 268435399, 536870909, 1073741789, 2147483647,
+)  # fmt: skip
+
+
+def _g_str_hash(key: str) -> int:
+    """GLib's ``g_str_hash()``: djb2 over *signed* chars of QEMU's bytes."""
+    value = 5381
+    for byte in key.encode("utf-8", "surrogatepass").replace(b"\0", b"\xc0\x80"):
+        value = (value * 33 + (byte - 256 if byte >= 128 else byte)) & 0xFFFFFFFF
+    return value
+
+
+def _ghash_first_remaining(keys: list[str], removed: list[str]) -> str:
+    """
+    Return the key a GLib (2.74) ``GHashTable`` iterates first.
+
+    QEMU's ``qobject_input_check_struct()`` reports the first key left in a
+    ``GHashTable`` of the object's keys (inserted in QDict order) from which the
+    visited members were removed (in visit order).  This replays that table:
+    quadratic probing, tombstones, and the resize on growth and shrinkage, which
+    all decide the iteration order.
+    """
+    shift = 3
+    size = 1 << shift
+    hashes = [0] * size  # 0 unused, 1 tombstone, >= 2 a real hash
+    slots: list[str | None] = [None] * size
+    nnodes = 0
+    noccupied = 0
+
+    def lookup(key: str) -> tuple[int, int]:
+        hash_value = max(_g_str_hash(key), 2)
+        index = (hash_value * 11 & 0xFFFFFFFF) % _GLIB_PRIMES[shift]
+        tombstone = -1
+        step = 0
+        while hashes[index] != 0:
+            if hashes[index] == hash_value and slots[index] == key:
+                return index, hash_value
+            if hashes[index] == 1 and tombstone < 0:
+                tombstone = index
+            step += 1
+            index = (index + step) & (size - 1)
+        return (tombstone if tombstone >= 0 else index), hash_value
+
+    def maybe_resize() -> None:
+        nonlocal shift, size, hashes, slots, noccupied
+        if not ((size > nnodes * 4 and size > 8) or size <= noccupied + noccupied // 16):
+            return
+        old_size = size
+        shift = max(int(nnodes * 1.333).bit_length(), 3)
+        size = 1 << shift
+        if size > old_size:
+            hashes += [0] * (size - old_size)
+            slots += [None] * (size - old_size)
+        relocated = [False] * max(size, old_size)
+        for i in range(old_size):
+            node_hash = hashes[i]
+            if node_hash < 2:
+                hashes[i] = 0
+                continue
+            if relocated[i]:
+                continue
+            hashes[i] = 0
+            key, slots[i] = slots[i], None
+            while True:  # resize_map(): place, evicting whatever sits there
+                index = (node_hash * 11 & 0xFFFFFFFF) % _GLIB_PRIMES[shift]
+                step = 0
+                while relocated[index]:
+                    step += 1
+                    index = (index + step) & (size - 1)
+                relocated[index] = True
+                replaced = hashes[index]
+                hashes[index] = node_hash
+                if replaced < 2:
+                    slots[index] = key
+                    break
+                node_hash = replaced
+                key, slots[index] = slots[index], key
+        if size < old_size:
+            del hashes[size:]
+            del slots[size:]
+        noccupied = nnodes
+
+    for key in keys:
+        index, hash_value = lookup(key)
+        if hashes[index] >= 2:
+            continue
+        was_unused = hashes[index] == 0
+        hashes[index] = hash_value
+        slots[index] = key
+        nnodes += 1
+        if was_unused:
+            noccupied += 1
+            maybe_resize()
+    for key in removed:
+        index, _ = lookup(key)
+        if hashes[index] < 2:
+            continue
+        hashes[index] = 1
+        slots[index] = None
+        nnodes -= 1
+        maybe_resize()
+    for index in range(size):
+        if hashes[index] >= 2:
+            found = slots[index]
+            assert found is not None
+            return found
+    raise AssertionError("no key left")  # pragma: no cover - callers ensure one is left
+
+
+@final
+class _Struct:
+    """A compiled struct spec: members in declaration order."""
+
+    __slots__ = ("members", "names")
+
+    def __init__(self, spec: Mapping[str, TypeSpec]) -> None:
+        members: list[tuple[str, bool, _Check]] = []
+        for raw_name, member_type in spec.items():
+            optional = raw_name.startswith("*")
+            name = raw_name[1:] if optional else raw_name
+            if not name:
+                msg = f"Argument spec has an empty member name: {raw_name!r}"
+                raise CommandRegistrationError(msg)
+            members.append((name, optional, _compile(member_type)))
+        #: (name, optional, check) in declaration order.
+        self.members: tuple[tuple[str, bool, _Check], ...] = tuple(members)
+        #: The member names.
+        self.names = frozenset(name for name, _, _ in members)
+
+    def check(self, value: JSONValue, full: str, name: str | None) -> JSONValue:
+        if type(value) is not dict:
+            raise _type_error(full, "object")
+        return self.check_members(value, full + ".")
+
+    def check_members(self, value: dict[str, JSONValue], prefix: str) -> dict[str, JSONValue]:
+        """Check the members of *value*; *prefix* is the dotted path ("" at the top)."""
+        result: dict[str, JSONValue] | None = None
+        present = 0
+        for name, optional, check in self.members:
+            if name in value:
+                present += 1
+                item = value[name]
+                checked = check(item, prefix + name, name)
+                if checked is not item:
+                    if result is None:
+                        result = dict(value)
+                    result[name] = checked
+            elif not optional:
+                msg = f"Parameter '{prefix}{name}' is missing"
+                raise ParameterError(msg)
+        if present != len(value):
+            extra = [key for key in value if key not in self.names]
+            if len(extra) == 1:
+                first = extra[0]
+            else:
+                visited = [name for name, _, _ in self.members if name in value]
+                first = _ghash_first_remaining(qdict_keys(value), visited)
+            msg = f"Parameter '{prefix}{first}' is unexpected"
+            raise ParameterError(msg)
+        return value if result is None else result
+
+
+def _compile(type_spec: TypeSpec) -> _Check:
+    spec: object = type_spec  # checked at run time: registration takes user input
+    if isinstance(spec, str):
+        check = _SCALARS.get(spec)
+        if check is None:
+            known = ", ".join(sorted(_SCALARS))
+            msg = f"Unknown argument type {spec!r}; use one of {known}, a list, a mapping or a QMPEnum"
+            raise CommandRegistrationError(msg)
+        return check
+    if isinstance(spec, QMPEnum):
+        return _enum_check(spec)
+    if isinstance(spec, (list, tuple)):
+        if len(spec) != 1:
+            msg = f"A list type has exactly one element type, as in ['str']; got {spec!r}"
+            raise CommandRegistrationError(msg)
+        return _list_check(_compile(spec[0]))
+    if isinstance(spec, Mapping):
+        return _Struct(spec).check
+    msg = f"Cannot use {spec!r} as an argument type"
+    raise CommandRegistrationError(msg)
+
+
+
+
+def compile_arguments(spec: Mapping[str, TypeSpec] | None) -> _Struct | None:
+    """The checker of a command's arguments (None: the handler checks them itself)."""
+    return None if spec is None else _Struct(spec)
