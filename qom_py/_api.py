@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._object import InterfaceClass, Object, ObjectClass
+from ._object import Object, ObjectClass
 from ._registry import default_registry
 from ._tree import resolve_path_ambiguous
 from ._typeinfo import TypeInfo
@@ -71,11 +71,6 @@ def object_cast(obj: Object, typename: str) -> Object:
         msg = f"Object {obj!r} is not an instance of type {typename}"
         raise QOMInternalError(msg)
     return obj
-
-
-def interface_class(obj: Object, typename: str) -> InterfaceClass | None:
-    """*obj*'s interface class for *typename*, or None."""
-    return obj.interface_class(typename)
 
 
 def object_get_root() -> Object:

@@ -41,8 +41,6 @@ ObjT = TypeVar("ObjT", bound="Object")
 
 #: Methods that become class slots of the same name.
 CLASS_SLOTS: Final = ("complete", "can_be_deleted", "unparent")
-#: Methods that become the type's instance hooks.
-INSTANCE_HOOKS: Final = ("instance_init", "instance_post_init", "instance_finalize")
 
 #: ``check(obj, value)``: raise a `QOMError` to refuse a value (nothing is stored then).
 Check = Callable[[Any, Any], None]

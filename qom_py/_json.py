@@ -18,6 +18,7 @@ import json
 import re
 from typing import Final, TypeAlias
 
+from ._scalars import INT64_MIN, UINT64_LIMIT
 from .errors import JSONParseError
 
 __all__ = [
@@ -312,15 +313,13 @@ _SIMPLE_ESCAPES: Final = {
     ord("t"): "\t",
 }
 
-_INT64_MIN: Final = -(1 << 63)
-_UINT64_LIMIT: Final = 1 << 64
 
 
 def _parse_number(text: bytes | str) -> int | float:
     """An integer token becomes an int if it fits int64 or uint64, else a float (strtod)."""
     if len(text) <= 20:  # anything longer is out of range (and may pass int()'s digit limit)
         value = int(text)
-        if _INT64_MIN <= value < _UINT64_LIMIT:
+        if INT64_MIN <= value < UINT64_LIMIT:
             return value
     return float(text)
 

@@ -204,7 +204,6 @@ BOOL: Final = BoolKind()
 STR: Final = StrKind()
 SIZE: Final = SizeKind()
 NUMBER: Final = NumberKind()
-ANY: Final = PropertyKind()
 
 
 def int_kind(bits: int = 64, signed: bool = True) -> IntKind:
@@ -422,8 +421,3 @@ class PropertyBuilders:
         """Add a ``size`` property (keyval accepts suffixes: ``4k``, ``1G``)."""
         return self.property_add_typed(name, SIZE, get, set, description=description, default=default)
 
-
-def set_json(prop: ObjectProperty, obj: Object, value: Any, visitor: InputVisitor = JSON_VISITOR) -> None:
-    """Run *prop*'s setter on *obj* with *value* through *visitor*."""
-    assert prop.set is not None
-    prop.set(obj, visitor, prop.name, value)

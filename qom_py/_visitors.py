@@ -36,6 +36,7 @@ __all__ = [
     "JSONInputVisitor",
     "KeyvalInputVisitor",
     "StringInputVisitor",
+    "expects",
     "invalid_type",
     "size_to_str",
     "string_output",

@@ -33,7 +33,8 @@ import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Final, TypeVar, TypeVarTuple, final
 
-from ..errors import QOMError
+from .._scalars import INT64_MAX
+from ..errors import ParameterError, QOMError
 from ._thread_pool import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_THREADS, ThreadPool
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "Timer",
     "adjust_poll_ns",
     "adopt_main_loop",
+    "check_int64",
+    "check_thread_pool_params",
     "main_aio_context",
     "reset_main_aio_context",
 ]
@@ -56,8 +59,6 @@ _Ts = TypeVarTuple("_Ts")
 
 #: C's INT_MAX: the upper bound of ``thread-pool-min`` / ``thread-pool-max``.
 INT_MAX: Final = 2147483647
-#: The upper bound of the int64 properties.
-INT64_MAX: Final = 9223372036854775807
 #: QEMU's default ``poll-max-ns`` of an iothread on POSIX hosts.  A plain context
 #: starts with 0 (polling off), as QEMU's ``aio_context_new`` does.
 DEFAULT_POLL_MAX_NS: Final = 32768
@@ -448,7 +449,7 @@ class AioContext:
         Raises:
             QOMError: the value is outside [0, 2^63-1], or the context is stopped.
         """
-        _check_int64("aio-max-batch", max_batch)
+        check_int64("aio-max-batch", max_batch)
         self._call(self._apply_aio_params, max_batch, timeout=timeout)
 
     def set_poll_params(self, max_ns: int, grow: int, shrink: int, *, timeout: float = DEFAULT_CALL_TIMEOUT) -> None:
@@ -458,9 +459,9 @@ class AioContext:
         Raises:
             QOMError: a value is outside [0, 2^63-1], or the context is stopped.
         """
-        _check_int64("poll-max-ns", max_ns)
-        _check_int64("poll-grow", grow)
-        _check_int64("poll-shrink", shrink)
+        check_int64("poll-max-ns", max_ns)
+        check_int64("poll-grow", grow)
+        check_int64("poll-shrink", shrink)
         self._call(self._apply_poll_params, max_ns, grow, shrink, timeout=timeout)
 
     def _apply_thread_pool_params(self, min_threads: int, max_threads: int) -> None:
@@ -718,10 +719,16 @@ def peek_main_aio_context() -> AioContext | None:
     return _main_context
 
 
-def _check_int64(name: str, value: int) -> None:
+def check_int64(name: str, value: int) -> None:
+    """
+    The event-loop properties' range check: ``<name> value must be in range [0, 2^63-1]``.
+
+    Raises:
+        ParameterError: *value* is out of range.
+    """
     if not 0 <= value <= INT64_MAX:
         msg = f"{name} value must be in range [0, {INT64_MAX}]"
-        raise QOMError(msg)
+        raise ParameterError(msg)
 
 
 # Contexts not yet stopped (any thread adds; the exit hook reads a copy).

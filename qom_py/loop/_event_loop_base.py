@@ -29,11 +29,12 @@ from typing import Any, Final
 
 from .._object import Object, ObjectClass
 from .._registry import default_registry
+from .._scalars import INT64_MAX
 from .._typeinfo import TypeInfo
 from .._user_creatable import TYPE_USER_CREATABLE
 from .._visitors import InputVisitor
-from ..errors import ParameterError, QOMError
-from ._aio_context import AioContext, check_thread_pool_params, main_aio_context, peek_main_aio_context
+from ..errors import QOMError
+from ._aio_context import AioContext, check_int64, check_thread_pool_params, main_aio_context, peek_main_aio_context
 
 __all__ = [
     "INT64_MAX",
@@ -48,7 +49,6 @@ __all__ = [
 TYPE_EVENT_LOOP_BASE: Final = "event-loop-base"
 TYPE_MAIN_LOOP: Final = "main-loop"
 
-INT64_MAX: Final = 2**63 - 1
 #: QEMU's THREAD_POOL_MAX_THREADS_DEFAULT.
 THREAD_POOL_MAX_DEFAULT: Final = 64
 
@@ -73,9 +73,7 @@ def add_int_property(
 
     def set_(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
         value = visitor.type_int64(pname, raw)
-        if value < 0:
-            msg = f"{name} value must be in range [0, {INT64_MAX}]"
-            raise ParameterError(msg)
+        check_int64(name, value)
         old = getattr(obj, attr)
         setattr(obj, attr, value)
         if on_change is not None and is_live(obj):

@@ -17,6 +17,7 @@ from typing import Any, Final, TypeAlias, Union, final
 import attrs
 
 from .._json import JSONValue
+from .._visitors import INT_RANGES, JSON_VISITOR, expects, invalid_type
 from ..errors import ParameterError, QOMError
 from ._protocol import qdict_keys
 
@@ -32,51 +33,15 @@ TypeSpec: TypeAlias = Union[str, list[Any], tuple[Any, ...], Mapping[str, Any], 
 #: A compiled type check: (value, full name, plain name or None) -> value.
 _Check: TypeAlias = Callable[[JSONValue, str, str | None], JSONValue]
 
-_INT64_MIN: Final = -(1 << 63)
-_INT64_MAX: Final = (1 << 63) - 1
-_UINT64_MAX: Final = (1 << 64) - 1
-
-
-def _type_error(full: str, expected: str) -> ParameterError:
-    return ParameterError(f"Invalid parameter type for '{full}', expected: {expected}")
-
-
-def _check_str(value: JSONValue, full: str, name: str | None) -> JSONValue:
-    if type(value) is str:
-        return value
-    raise _type_error(full, "string")
-
-
-def _check_bool(value: JSONValue, full: str, name: str | None) -> JSONValue:
-    if type(value) is bool:
-        return value
-    raise _type_error(full, "boolean")
-
-
-def _check_int64(value: JSONValue, full: str, name: str | None) -> JSONValue:
-    if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
-        return value
-    raise _type_error(full, "integer")
-
-
-def _check_uint64(value: JSONValue, full: str, name: str | None) -> JSONValue:
-    if type(value) is int and _INT64_MIN <= value <= _UINT64_MAX:
-        return value & _UINT64_MAX  # negative values wrap, for backward compatibility
-    raise ParameterError(f"Parameter '{full}' expects uint64")
-
-
-def _check_number(value: JSONValue, full: str, name: str | None) -> JSONValue:
-    if type(value) is float:
-        return value
-    if type(value) is int:
-        return float(value)
-    raise _type_error(full, "number")
+def _reader(read: Callable[[str, object], Any]) -> _Check:
+    """A check that reads a scalar through the JSON-mode visitor (its messages)."""
+    return lambda value, full, name: read(full, value)
 
 
 def _check_null(value: JSONValue, full: str, name: str | None) -> JSONValue:
     if value is None:
         return value
-    raise _type_error(full, "null")
+    raise invalid_type(full, "null")
 
 
 def _check_any(value: JSONValue, full: str, name: str | None) -> JSONValue:
@@ -86,38 +51,33 @@ def _check_any(value: JSONValue, full: str, name: str | None) -> JSONValue:
 def _check_object(value: JSONValue, full: str, name: str | None) -> JSONValue:
     if type(value) is dict:
         return value
-    raise _type_error(full, "object")
+    raise invalid_type(full, "object")
 
 
-def _sized(base: _Check, low: int, high: int, c_type: str) -> _Check:
-    """visit_type_intN()/uintN(): the 64-bit check, then a range check by plain name."""
+def _sized(bits: int, signed: bool) -> _Check:
+    """visit_type_intN()/uintN(): the 64-bit read, then a range check by *plain* name."""
+    low, high, c_type = INT_RANGES[bits, signed]
+    read = JSON_VISITOR.type_int64 if signed else JSON_VISITOR.type_uint64
 
     def check(value: JSONValue, full: str, name: str | None) -> JSONValue:
-        value = base(value, full, name)
-        assert type(value) is int
-        if low <= value <= high:
-            return value
-        shown = name if name is not None else "null"
-        msg = f"Parameter '{shown}' expects {c_type}"
-        raise ParameterError(msg)
+        number = read(full, value)
+        if low <= number <= high:
+            return number
+        # QEMU names the member here, not its path: list elements are "null".
+        raise expects(name if name is not None else "null", c_type)
 
     return check
 
 
 _SCALARS: Final[dict[str, _Check]] = {
-    "str": _check_str,
-    "bool": _check_bool,
-    "int": _check_int64,
-    "int64": _check_int64,
-    "int8": _sized(_check_int64, -(1 << 7), (1 << 7) - 1, "int8_t"),
-    "int16": _sized(_check_int64, -(1 << 15), (1 << 15) - 1, "int16_t"),
-    "int32": _sized(_check_int64, -(1 << 31), (1 << 31) - 1, "int32_t"),
-    "uint8": _sized(_check_uint64, 0, (1 << 8) - 1, "uint8_t"),
-    "uint16": _sized(_check_uint64, 0, (1 << 16) - 1, "uint16_t"),
-    "uint32": _sized(_check_uint64, 0, (1 << 32) - 1, "uint32_t"),
-    "uint64": _check_uint64,
-    "size": _check_uint64,
-    "number": _check_number,
+    "str": _reader(JSON_VISITOR.type_str),
+    "bool": _reader(JSON_VISITOR.type_bool),
+    "int": _reader(JSON_VISITOR.type_int64),
+    "int64": _reader(JSON_VISITOR.type_int64),
+    "uint64": _reader(JSON_VISITOR.type_uint64),
+    "size": _reader(JSON_VISITOR.type_size),
+    "number": _reader(JSON_VISITOR.type_number),
+    **{f"{'int' if signed else 'uint'}{bits}": _sized(bits, signed) for bits, signed in INT_RANGES if bits != 64},
     "null": _check_null,
     "any": _check_any,
     "object": _check_object,
@@ -148,7 +108,7 @@ def _enum_check(enum: QMPEnum) -> _Check:
 
     def check(value: JSONValue, full: str, name: str | None) -> JSONValue:
         if type(value) is not str:
-            raise _type_error(full, "string")
+            raise invalid_type(full, "string")
         if value in accepted:
             return value
         # input_type_enum() names the member plainly; a list element has no name.
@@ -162,7 +122,7 @@ def _enum_check(enum: QMPEnum) -> _Check:
 def _list_check(element: _Check) -> _Check:
     def check(value: JSONValue, full: str, name: str | None) -> JSONValue:
         if type(value) is not list:
-            raise _type_error(full, "array")
+            raise invalid_type(full, "array")
         result: list[JSONValue] | None = None
         for index, item in enumerate(value):
             checked = element(item, f"{full}[{index}]", None)
@@ -310,7 +270,7 @@ class _Struct:
 
     def check(self, value: JSONValue, full: str, name: str | None) -> JSONValue:
         if type(value) is not dict:
-            raise _type_error(full, "object")
+            raise invalid_type(full, "object")
         return self.check_members(value, full + ".")
 
     def check_members(self, value: dict[str, JSONValue], prefix: str) -> dict[str, JSONValue]:
