@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 from ._names import wire_name
-from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, int_kind
+from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
 from ._unset import UNSET
@@ -98,14 +98,8 @@ class Property(Generic[T]):
 
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass* as a class property."""
-        slot = self._slot
-        if self.check is None:
-
-            def store(obj: Object, value: Any) -> None:  # the common case, without a check
-                obj.__dict__[slot] = value
-
-        else:
-            store = self.store
+        # The common case, without a check, stores straight into the slot.
+        store = StoreIn(self._slot) if self.check is None else self.store
         klass.property_add_typed(
             self.name,
             self.kind,

@@ -14,7 +14,6 @@ Lifecycle of an instance (QEMU's ``object_new`` / ``object_finalize``):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -54,9 +53,9 @@ _OWN_ATTRIBUTES: Final = frozenset(
         "_plan",
         "_cast_cache",
         "_cast_generation",
+        "memo",
     }
 )
-_AUTO_NUMBERED: Final = re.compile(r"\[\*\]\Z")
 
 
 class ObjectClass(PropertyBuilders):
@@ -94,6 +93,9 @@ class ObjectClass(PropertyBuilders):
         self._plan: InstancePlan | None = None
         self._cast_cache: dict[str, ObjectClass | None] = {}
         self._cast_generation = -1
+        #: Per-class values that layers above compute once from the class's slots
+        #: (slots are fixed once ``class_init`` has run); never inherited.
+        self.memo: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.type_name!r}>"
@@ -325,7 +327,7 @@ class Object(PropertyBuilders, TreeMixin):
     # -- properties --------------------------------------------------------
 
     def _add_property(self, prop: ObjectProperty) -> ObjectProperty:
-        if _AUTO_NUMBERED.search(prop.name):
+        if prop.name.endswith("[*]"):
             base = prop.name[:-3]
             i = 0
             while self.property_find(f"{base}[{i}]") is not None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
+from ._codegen import make_hook, make_setter
 from ._unset import UNSET, UnsetType
 from ._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_int
 
@@ -36,6 +37,7 @@ __all__ = [
     "ObjectProperty",
     "PropertyBuilders",
     "PropertyKind",
+    "StoreIn",
     "int_kind",
 ]
 
@@ -83,12 +85,27 @@ class ObjectProperty:
 
 
 class PropertyKind:
-    """A typed value kind: its type string and how a visitor reads it."""
+    """
+    A typed value kind: its type string and how a visitor reads it.
+
+    A kind may name a *shortcut*: an expression over ``raw`` (and the names
+    `shortcut_constants` gives) that is true exactly when its visitor would
+    return ``raw`` unchanged.  Generated setters and schema hooks test it inline
+    and call `visit` only when it fails (see `qom_py._codegen`).
+    """
 
     #: QEMU's type string for properties of this kind.
     type_name: ClassVar[str] = "any"
     #: The JSON type name used by schemas (``int``, ``bool``, ``str``, ``size``, ...).
     schema_type: ClassVar[str] = "any"
+    #: The shortcut expression ("" when there is none).
+    shortcut: ClassVar[str] = ""
+    #: Whether the shortcut holds for every visitor, not only the JSON one.
+    shortcut_any_visitor: ClassVar[bool] = False
+
+    def shortcut_constants(self) -> dict[str, Any]:
+        """The values the shortcut expression refers to by name."""
+        return {}
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> Any:
         """Read *raw* through *visitor* as this kind."""
@@ -98,6 +115,46 @@ class PropertyKind:
         """Return *value* as JSON carries it."""
         return value
 
+    def setter(self, user_set: Callable[[Object, Any], None]) -> SetFn:
+        """A property setter handing values checked as this kind to *user_set*."""
+        if isinstance(user_set, StoreIn):
+            slot: str | None = user_set.slot
+        elif self.shortcut:
+            slot = None
+        else:
+            visit = self.visit
+
+            def setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
+                user_set(obj, visit(visitor, pname, raw))
+
+            return setter
+        return make_setter(
+            self.visit, self.shortcut or "False", self.shortcut_any_visitor, self.shortcut_constants(),
+            JSON_VISITOR, user_set=user_set, slot=slot,
+        )
+
+    def hook(self, visitor: InputVisitor, name: str) -> Callable[[object, object], Any]:
+        """A cattrs structure hook reading member *name* as this kind through *visitor*."""
+        if self.shortcut and (self.shortcut_any_visitor or visitor is JSON_VISITOR):
+            return make_hook(self.visit, self.shortcut, self.shortcut_constants(), visitor, name)
+        visit = self.visit
+        return lambda raw, _type: visit(visitor, name, raw)
+
+
+@attrs.frozen
+class StoreIn:
+    """
+    A setter storing the checked value in ``obj.__dict__[slot]``.
+
+    Typed builders recognize it and generate a setter that stores directly,
+    saving one call per set (declarative types use it).
+    """
+
+    slot: str
+
+    def __call__(self, obj: Object, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
 
 @attrs.frozen
 class BoolKind(PropertyKind):
@@ -105,10 +162,9 @@ class BoolKind(PropertyKind):
 
     type_name: ClassVar[str] = "bool"
     schema_type: ClassVar[str] = "bool"
+    shortcut: ClassVar[str] = "type(raw) is bool"
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> bool:
-        if type(raw) is bool and visitor is JSON_VISITOR:  # fast path
-            return raw
         return visitor.type_bool(name, raw)
 
 
@@ -118,10 +174,10 @@ class StrKind(PropertyKind):
 
     type_name: ClassVar[str] = "string"
     schema_type: ClassVar[str] = "str"
+    shortcut: ClassVar[str] = "type(raw) is str"  # every visitor takes a str as it is
+    shortcut_any_visitor: ClassVar[bool] = True
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> str:
-        if type(raw) is str:  # every visitor takes a str as it is
-            return raw
         return visitor.type_str(name, raw)
 
 
@@ -131,6 +187,7 @@ class NumberKind(PropertyKind):
 
     type_name: ClassVar[str] = "number"
     schema_type: ClassVar[str] = "number"
+    shortcut: ClassVar[str] = "type(raw) is float"
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> float:
         return visitor.type_number(name, raw)
@@ -142,17 +199,24 @@ class SizeKind(PropertyKind):
 
     type_name: ClassVar[str] = "size"
     schema_type: ClassVar[str] = "size"
+    shortcut: ClassVar[str] = "type(raw) is int and 0 <= raw <= high"
+
+    def shortcut_constants(self) -> dict[str, Any]:
+        return {"high": INT_RANGES[64, False][1]}
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> int:
         return visitor.type_size(name, raw)
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class IntKind(PropertyKind):
     """Signed or unsigned integers of 8, 16, 32 or 64 bits."""
 
     bits: int = 64
     signed: bool = True
+    # An in-range int is what the JSON visitor returns unchanged (an unsigned
+    # read also takes negative int64 values, modulo 2**64: not a shortcut).
+    shortcut: ClassVar[str] = "type(raw) is int and low <= raw <= high"
 
     @property
     def type_name(self) -> str:  # type: ignore[override]  # computed from the width
@@ -168,16 +232,11 @@ class IntKind(PropertyKind):
             return "int" if self.signed else "uint64"
         return self.type_name
 
-    def __attrs_post_init__(self) -> None:
+    def shortcut_constants(self) -> dict[str, Any]:
         low, high, _ = INT_RANGES[self.bits, self.signed]
-        object.__setattr__(self, "_low", low)
-        object.__setattr__(self, "_high", high)
+        return {"low": low, "high": high}
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> int:
-        # Fast path: an in-range int from the JSON visitor is accepted as is
-        # (what type_int would conclude, minus four calls).
-        if visitor is JSON_VISITOR and type(raw) is int and self._low <= raw <= self._high:  # type: ignore[attr-defined]
-            return raw
         return type_int(visitor, name, raw, self.bits, self.signed)
 
 
@@ -187,6 +246,9 @@ class EnumKind(PropertyKind):
 
     enum_name: str = "enum"
     values: tuple[str, ...] = ()
+    # Every visitor takes a member's name as it is.
+    shortcut: ClassVar[str] = "type(raw) is str and raw in members"
+    shortcut_any_visitor: ClassVar[bool] = True
 
     @property
     def type_name(self) -> str:  # type: ignore[override]  # the enum's own name
@@ -195,6 +257,9 @@ class EnumKind(PropertyKind):
     @property
     def schema_type(self) -> str:  # type: ignore[override]  # the enum's own name
         return self.enum_name
+
+    def shortcut_constants(self) -> dict[str, Any]:
+        return {"members": frozenset(self.values)}
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> str:
         return type_enum(visitor, name, raw, self.values)
@@ -224,7 +289,6 @@ def typed_property(
 ) -> ObjectProperty:
     """Build an `ObjectProperty` whose setter only ever sees a checked value."""
     getter: GetFn | None = None
-    setter: SetFn | None = None
     if get is not None:
         user_get = get
         if type(kind) in (BoolKind, StrKind, IntKind, SizeKind, NumberKind, EnumKind):
@@ -234,59 +298,8 @@ def typed_property(
             def getter(obj: Object) -> Any:
                 return kind.output(user_get(obj))
 
-    if set is not None:
-        setter = _typed_setter(kind, set)
+    setter = kind.setter(set) if set is not None else None
     return ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind)
-
-
-def _typed_setter(kind: PropertyKind, user_set: Callable[[Object, Any], None]) -> SetFn:
-    # Each setter first tries the common case -- a value that is already of the
-    # right type and in range -- and hands it over as it is; anything else goes
-    # through the visitor, which converts it or raises QEMU's message.  The fast
-    # tests accept exactly what the visitor would return unchanged.
-    if isinstance(kind, IntKind):
-        low, high = kind._low, kind._high  # type: ignore[attr-defined]
-
-        def int_setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
-            if type(raw) is int and visitor is JSON_VISITOR and low <= raw <= high:
-                user_set(obj, raw)
-            else:
-                user_set(obj, kind.visit(visitor, pname, raw))
-
-        return int_setter
-    if isinstance(kind, EnumKind):
-        members = frozenset(kind.values)
-
-        def enum_setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
-            if type(raw) is str and raw in members:  # every visitor takes a member name as is
-                user_set(obj, raw)
-            else:
-                user_set(obj, kind.visit(visitor, pname, raw))
-
-        return enum_setter
-    if type(kind) is BoolKind:
-
-        def bool_setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
-            if type(raw) is bool and visitor is JSON_VISITOR:
-                user_set(obj, raw)
-            else:
-                user_set(obj, kind.visit(visitor, pname, raw))
-
-        return bool_setter
-    if type(kind) is StrKind:
-
-        def str_setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
-            if type(raw) is str:  # every visitor takes a string as it is
-                user_set(obj, raw)
-            else:
-                user_set(obj, kind.visit(visitor, pname, raw))
-
-        return str_setter
-
-    def setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
-        user_set(obj, kind.visit(visitor, pname, raw))
-
-    return setter
 
 
 class PropertyBuilders:

@@ -16,6 +16,7 @@ derived from their writable properties.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -25,10 +26,10 @@ import attrs
 
 from ._names import python_name
 from ._object import Object, ObjectClass
-from ._property import PropertyKind
+from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._unset import UNSET
-from ._visitors import INT_RANGES, InputVisitor, invalid_type, type_enum, type_int
+from ._visitors import INT_RANGES, InputVisitor, invalid_type, type_enum
 from .errors import ParameterError, QOMInternalError
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 # time (about 10 ms each) and a process that creates no object needs neither.
 
 __all__ = [
+    "CheckedRequest",
     "Member",
     "ObjectSchema",
     "QAPISchema",
@@ -172,21 +174,16 @@ def _members(data: Mapping[str, Any]) -> tuple[Member, ...]:
     return tuple(result)
 
 
-#: QAPI's built-in scalar types and how a visitor reads them.
-_BUILTINS: Final[dict[str, Callable[[InputVisitor, str, object], Any]]] = {
-    "str": lambda v, n, r: v.type_str(n, r),
-    "bool": lambda v, n, r: v.type_bool(n, r),
-    "number": lambda v, n, r: v.type_number(n, r),
-    "size": lambda v, n, r: v.type_size(n, r),
-    "any": lambda v, n, r: v.type_any(n, r),
-    "int": lambda v, n, r: v.type_int64(n, r),
-    "uint64": lambda v, n, r: v.type_uint64(n, r),
+#: QAPI's built-in scalar types as property kinds (a kind knows how a visitor reads it).
+_BUILTINS: Final[dict[str, PropertyKind]] = {
+    "str": STR,
+    "bool": BOOL,
+    "number": NUMBER,
+    "size": SIZE,
+    "any": PropertyKind(),
     **{
-        ("int" if signed else "uint") + str(bits): (
-            lambda v, n, r, b=bits, s=signed: type_int(v, n, r, b, s)  # type: ignore[misc]
-        )
+        ("int" if signed else "uint") + ("" if bits == 64 and signed else str(bits)): int_kind(bits, signed)
         for bits, signed in INT_RANGES
-        if bits != 64
     },
 }
 
@@ -235,17 +232,60 @@ def _attrs_class(name: str, members: tuple[Member, ...]) -> type:
         python_name(m.name): attrs.field(default=UNSET if m.optional else attrs.NOTHING, kw_only=True)
         for m in members
     }
-    return attrs.make_class(name, fields, frozen=True, slots=True)
+    # Not frozen: a frozen class's __init__ costs twice as much, and these
+    # instances live only between structuring and reading them back.
+    return attrs.make_class(name, fields, slots=True)
 
 
-class _Codec(NamedTuple):
-    """One struct's structuring, per input mode: cattrs function, member names."""
+class _Codec:
+    """One struct's structuring in one input mode, built once and cached."""
 
-    structure: Callable[[Mapping[str, Any]], Any]
-    #: Wire names of the members (anything else is unexpected).
-    known: frozenset[str]
-    #: ``(wire name, attrs attribute)`` per member, in schema order.
-    names: tuple[tuple[str, str], ...]
+    __slots__ = ("known", "structure", "values", "wire_names")
+
+    def __init__(self, structure: Callable[[Mapping[str, Any]], Any], members: tuple[Member, ...],
+                 extra_known: tuple[str, ...]) -> None:
+        #: The cattrs function: request mapping -> attrs instance (reads members only).
+        self.structure = structure
+        #: Names that are not unexpected: the members, and *extra_known* (the union's base).
+        self.known = frozenset(m.name for m in members) | frozenset(extra_known)
+        #: The members' wire names, in schema order.
+        self.wire_names = tuple(m.name for m in members)
+        attributes = [python_name(m.name) for m in members]
+        #: attrs instance -> the tuple of its member values, in one C call.
+        self.values: Callable[[Any], tuple[Any, ...]]
+        if len(attributes) >= 2:
+            self.values = operator.attrgetter(*attributes)
+        else:
+            self.values = lambda typed: tuple(getattr(typed, a) for a in attributes)
+
+    def unexpected(self, data: Mapping[str, Any]) -> str | None:
+        """The first key of *data* that is neither a member nor extra-known, or None."""
+        if self.known.issuperset(data):  # the common case, in one C call
+            return None
+        return next(name for name in data if name not in self.known)
+
+    def as_dict(self, typed: Any) -> dict[str, Any]:
+        """The members *typed* has values for, by wire name, in schema order."""
+        return _present(self.wire_names, self.values(typed))
+
+
+def _present(names: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+    return {name: value for name, value in zip(names, values, strict=True) if value is not UNSET}
+
+
+class CheckedRequest(NamedTuple):
+    """A creation request that passed the schema: type, id and member values."""
+
+    qom_type: str
+    id: str
+    #: The variant's members, by wire name, in schema order.
+    names: tuple[str, ...]
+    #: Their values, typed as JSON carries them; `UNSET` where the request had none.
+    values: tuple[Any, ...]
+
+    def properties(self) -> dict[str, Any]:
+        """The members that have values, by wire name, in schema order."""
+        return _present(self.names, self.values)
 
 
 class ObjectSchema:
@@ -259,13 +299,18 @@ class ObjectSchema:
         self.qapi = qapi
         self.registry = registry
         self._union = qapi.unions["ObjectOptions"]
+        self._base_names = tuple(m.name for m in self._union.base)
         self._converter: cattrs.Converter | None = None
-        # (struct name, visitor mode, name prefix) -> how to structure it
+        # (struct key, visitor mode, name prefix) -> how to structure it
         self._codecs: dict[tuple[str, str, str], _Codec] = {}
+        # (qom-type, visitor mode) -> the variant's codec (a shortcut into _codecs)
+        self._variant_codecs: dict[tuple[str, str], _Codec] = {}
         self._classes: dict[str, type] = {}
         # Derived structs by type name; None until first needed (see _refresh).
         self._derived: dict[str, StructDef | None] = {}
         self._derived_generation = -1
+        self._types: tuple[str, ...] = ()
+        self._type_set: frozenset[str] = frozenset()
 
     # -- the type list ------------------------------------------------------
 
@@ -273,7 +318,7 @@ class ObjectSchema:
         generation = self.registry.generation
         if generation == self._derived_generation:
             return
-        static = set(self.qapi.enums["ObjectType"])
+        static = self.qapi.enums["ObjectType"]
         derived: dict[str, StructDef | None] = {}
         for klass in self.registry.class_get_list(_USER_CREATABLE, include_abstract=False):
             if klass.type_name not in static:
@@ -285,13 +330,16 @@ class ObjectSchema:
         for name in list(self._codecs):
             if name[0].startswith("derived:"):
                 del self._codecs[name]
+        self._variant_codecs.clear()
         self._derived = derived
+        self._types = static + tuple(derived)
+        self._type_set = frozenset(self._types)
         self._derived_generation = generation
 
     def object_types(self) -> tuple[str, ...]:
         """The accepted ``qom-type`` values: the schema's ``ObjectType``, then derived ones."""
         self._refresh()
-        return self.qapi.enums["ObjectType"] + tuple(self._derived)
+        return self._types
 
     def struct_for(self, typename: str) -> StructDef:
         """The properties struct of the creatable *typename* (flattened, base first)."""
@@ -305,9 +353,6 @@ class ObjectSchema:
         struct = self._union.variants[typename]
         return StructDef(struct, None, self.qapi.all_members(struct))
 
-    def _struct_key(self, typename: str) -> str:
-        return f"derived:{typename}" if typename in self._derived else self._union.variants[typename]
-
     # -- validation ------------------------------------------------------------
 
     def validate(self, data: Mapping[str, Any], visitor: InputVisitor) -> tuple[str, str, dict[str, Any]]:
@@ -320,52 +365,70 @@ class ObjectSchema:
         Raises:
             ParameterError: QEMU's message for the first problem found.
         """
-        if not isinstance(data, Mapping):
+        request = self.check(data, visitor)
+        return request.qom_type, request.id, request.properties()
+
+    def check(self, data: Mapping[str, Any], visitor: InputVisitor) -> CheckedRequest:
+        """`validate`, returning the checked request without building a dict of it."""
+        if not isinstance(data, dict) and not isinstance(data, Mapping):
             raise invalid_type("<anonymous>", "object")
-        if "qom-type" not in data:
-            raise ParameterError("Parameter 'qom-type' is missing")
-        qom_type = type_enum(visitor, "qom-type", data["qom-type"], self.object_types())
-        if "id" not in data:
-            raise ParameterError("Parameter 'id' is missing")
-        id_ = visitor.type_str("id", data["id"])
-        rest = {k: v for k, v in data.items() if k != "qom-type" and k != "id"}
-        props = self.structure(self._struct_key(qom_type), qom_type, rest, visitor)
-        return qom_type, id_, props
+        if self._derived_generation != self.registry.generation:
+            self._refresh()
+        # The union's base first: qom-type, then id (QEMU's order).
+        try:
+            qom_type = data["qom-type"]
+        except KeyError:
+            raise ParameterError("Parameter 'qom-type' is missing") from None
+        if type(qom_type) is not str or qom_type not in self._type_set:
+            qom_type = type_enum(visitor, "qom-type", qom_type, self._types)
+        try:
+            id_ = data["id"]
+        except KeyError:
+            raise ParameterError("Parameter 'id' is missing") from None
+        if type(id_) is not str:
+            id_ = visitor.type_str("id", id_)
+        # Then the variant's members, in schema order; leftovers last.
+        codec = self._variant_codecs.get((qom_type, visitor.mode))
+        if codec is None:
+            key = f"derived:{qom_type}" if qom_type in self._derived else self._union.variants[qom_type]
+            codec = self._codec(key, qom_type, visitor, "")
+            self._variant_codecs[qom_type, visitor.mode] = codec
+        return CheckedRequest(qom_type, id_, codec.wire_names, codec.values(self._structure(codec, data, "")))
 
     def structure(self, key: str, typename: str, data: Mapping[str, Any], visitor: InputVisitor,
                   prefix: str = "") -> dict[str, Any]:
         """Structure *data* as the struct *key*, checking members then leftovers."""
-        plan = self._codecs.get((key, visitor.mode, prefix))
-        if plan is None:
+        codec = self._codec(key, typename, visitor, prefix)
+        return codec.as_dict(self._structure(codec, data, prefix))
+
+    @staticmethod
+    def _structure(codec: _Codec, data: Mapping[str, Any], prefix: str) -> Any:
+        try:
+            typed = codec.structure(data)
+        except KeyError as exc:
+            msg = f"Parameter '{prefix}{exc.args[0]}' is missing"
+            raise ParameterError(msg) from None
+        unexpected = codec.unexpected(data)
+        if unexpected is not None:
+            msg = f"Parameter '{prefix}{unexpected}' is unexpected"
+            raise ParameterError(msg)
+        return typed
+
+    def _codec(self, key: str, typename: str, visitor: InputVisitor, prefix: str) -> _Codec:
+        codec = self._codecs.get((key, visitor.mode, prefix))
+        if codec is None:
             if key.startswith("derived:"):
                 members = self.struct_for(typename).members
             else:
                 members = self.qapi.all_members(key)
-            plan = _Codec(
-                self._make_codec(key, members, visitor, prefix),
-                frozenset(m.name for m in members),
-                tuple((m.name, python_name(m.name)) for m in members),
-            )
-            self._codecs[key, visitor.mode, prefix] = plan
-        try:
-            typed = plan.structure(data)
-        except KeyError as exc:
-            msg = f"Parameter '{prefix}{exc.args[0]}' is missing"
-            raise ParameterError(msg) from None
-        known = plan.known
-        for name in data:
-            if name not in known:
-                msg = f"Parameter '{prefix}{name}' is unexpected"
-                raise ParameterError(msg)
-        result = {}
-        for wire, attr in plan.names:
-            value = getattr(typed, attr)
-            if value is not UNSET:
-                result[wire] = value
-        return result
+            # At the top level the union's base members are known too.
+            extra = self._base_names if not prefix else ()
+            codec = _Codec(self._make_structure_fn(key, members, visitor, prefix), members, extra)
+            self._codecs[key, visitor.mode, prefix] = codec
+        return codec
 
-    def _make_codec(self, key: str, members: tuple[Member, ...], visitor: InputVisitor,
-                    prefix: str) -> Callable[[Mapping[str, Any]], Any]:
+    def _make_structure_fn(self, key: str, members: tuple[Member, ...], visitor: InputVisitor,
+                           prefix: str) -> Callable[[Mapping[str, Any]], Any]:
         cls = self._classes.get(key)
         if cls is None or key.startswith("derived:"):
             cls = _attrs_class(key.replace("derived:", "Derived_").replace("-", "_"), members)
@@ -388,19 +451,20 @@ class ObjectSchema:
         )
         return fn
 
+    def _kind_of(self, typ: str) -> PropertyKind | None:
+        """The kind of a scalar QAPI type (a built-in or an enum), or None."""
+        kind = _BUILTINS.get(typ)
+        if kind is None and typ in self.qapi.enums:
+            kind = EnumKind(typ, self.qapi.enums[typ])
+        return kind
+
     def _member_hook(self, member: Member, visitor: InputVisitor, name: str) -> Callable[[Any, Any], Any]:
-        if member.kind is not None:
-            kind = member.kind
-            return lambda raw, _t: kind.visit(visitor, name, raw)
         typ = member.type
+        kind = member.kind if member.kind is not None else None if isinstance(typ, tuple) else self._kind_of(typ)
+        if kind is not None:
+            return kind.hook(visitor, name)
         if isinstance(typ, tuple):
             return self._list_hook(typ[0], visitor, name)
-        builtin = _BUILTINS.get(typ)
-        if builtin is not None:
-            return lambda raw, _t: builtin(visitor, name, raw)
-        if typ in self.qapi.enums:
-            values = self.qapi.enums[typ]
-            return lambda raw, _t: type_enum(visitor, name, raw, values)
         if typ in self.qapi.structs:
             return lambda raw, _t: self._nested(typ, raw, visitor, name)
         msg = f"schema member '{name}' has unknown type '{typ}'"

@@ -22,14 +22,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any, Final
 
 from ._json import parse_json_object
 from ._keyval import keyval_parse_with_help
 from ._names import wire_name
-from ._object import Object, ObjectClass
+from ._object import Object, ObjectClass, instantiate
 from ._registry import default_registry
 from ._schema import object_schema
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
@@ -65,38 +64,94 @@ def id_wellformed(id: str) -> bool:  # noqa: A002 - QEMU's name
     return _ID.match(id) is not None
 
 
-_HOOK_NAMES: Final = ("complete", "prepare", "can_be_deleted")
-# class -> its user-creatable hooks, read once per class: like QEMU's class structs,
-# slots are set in class_init and fixed afterwards.
-_hooks: weakref.WeakKeyDictionary[ObjectClass, dict[str, Any]] = weakref.WeakKeyDictionary()
+class _Hooks:
+    """
+    A class's user-creatable hooks, read once per class (QEMU's class-struct slots
+    are set in ``class_init`` and fixed afterwards).
+
+    A hook may sit on the user-creatable interface class (QEMU style, set through
+    a cast in ``class_init``) or on the class itself (declarative style).
+    """
+
+    __slots__ = ("can_be_deleted", "complete", "prepare")
+
+    def __init__(self, klass: ObjectClass) -> None:
+        iface = klass.dynamic_cast(TYPE_USER_CREATABLE)
+
+        def slot(name: str) -> Any:
+            hook = getattr(iface, name, None) if iface is not None else None
+            return hook if hook is not None else getattr(klass, name, None)
+
+        self.complete: Callable[[Object], None] | None = slot("complete")
+        #: A qom_py extension: whole-object checks before the object is visible.
+        self.prepare: Callable[[Object], None] | None = slot("prepare")
+        self.can_be_deleted: Callable[[Object], bool] | None = slot("can_be_deleted")
 
 
-def _slot(obj: Object, name: str) -> Any:
-    klass = obj.klass
-    hooks = _hooks.get(klass)
+def _hooks(klass: ObjectClass) -> _Hooks:
+    hooks: _Hooks | None = klass.memo.get("user-creatable")
     if hooks is None:
-        # A hook may sit on the user-creatable interface class (QEMU style, set
-        # through a cast in class_init) or on the class itself (declarative style).
-        iface = obj.interface_class(TYPE_USER_CREATABLE)
-        hooks = {}
-        for hook_name in _HOOK_NAMES:
-            hook = getattr(iface, hook_name, None) if iface is not None else None
-            hooks[hook_name] = hook if hook is not None else getattr(klass, hook_name, None)
-        _hooks[klass] = hooks
-    return hooks[name]
+        hooks = _Hooks(klass)
+        klass.memo["user-creatable"] = hooks
+    return hooks
 
 
 def user_creatable_complete(obj: Object) -> None:
     """Run *obj*'s ``complete`` hook, if its class has one."""
-    hook = _slot(obj, "complete")
+    hook = _hooks(obj.klass).complete
     if hook is not None:
         hook(obj)
 
 
 def user_creatable_can_be_deleted(obj: Object) -> bool:
     """Ask *obj*'s ``can_be_deleted`` hook (true when there is none)."""
-    hook = _slot(obj, "can_be_deleted")
+    hook = _hooks(obj.klass).can_be_deleted
     return True if hook is None else bool(hook(obj))
+
+
+def _creatable_class(typename: str) -> ObjectClass:
+    """The class of *typename*, checked to be known, user-creatable and concrete."""
+    klass = default_registry.class_by_name(typename)
+    if klass is None:
+        msg = f"invalid object type: {typename}"
+        raise QOMError(msg)
+    if klass.dynamic_cast(TYPE_USER_CREATABLE) is None:
+        msg = f"object type '{typename}' isn't supported by object-add"
+        raise QOMError(msg)
+    if klass.abstract:
+        msg = f"object type '{typename}' is abstract"
+        raise QOMError(msg)
+    return klass
+
+
+def _check_id(id: str) -> None:  # noqa: A002 - QEMU's name
+    if _ID.match(id) is None:
+        raise ParameterError("Parameter 'id' expects an identifier", ID_HINT)
+
+
+def _create(klass: ObjectClass, id: str, names: Iterable[str], values: Iterable[Any],  # noqa: A002
+            visitor: InputVisitor) -> Object:
+    # Steps 4-7 of the module docstring; the id and the class are checked already.
+    # A value of UNSET is skipped (a schema member the request left out).
+    obj = instantiate(klass)
+    try:
+        set_property = obj.property_set
+        for name, value in zip(names, values, strict=True):
+            if value is not UNSET:
+                set_property(name, value, visitor)
+        hooks = klass.memo.get("user-creatable") or _hooks(klass)
+        if hooks.prepare is not None:
+            hooks.prepare(obj)
+        klass.registry.objects_root.property_add_child(id, obj)
+        if hooks.complete is not None:
+            try:
+                hooks.complete(obj)
+            except BaseException:
+                obj.unparent()
+                raise
+    finally:
+        obj.unref()  # the tree holds the object now, or nobody does
+    return obj
 
 
 def user_creatable_add_type(
@@ -112,36 +167,8 @@ def user_creatable_add_type(
         ParameterError: bad id, property values.
         QOMError: unknown, abstract or non-creatable type; duplicate id; ``complete`` failed.
     """
-    if not id_wellformed(id):
-        raise ParameterError("Parameter 'id' expects an identifier", ID_HINT)
-    registry = default_registry
-    klass = registry.class_by_name(typename)
-    if klass is None:
-        msg = f"invalid object type: {typename}"
-        raise QOMError(msg)
-    if klass.dynamic_cast(TYPE_USER_CREATABLE) is None:
-        msg = f"object type '{typename}' isn't supported by object-add"
-        raise QOMError(msg)
-    if klass.abstract:
-        msg = f"object type '{typename}' is abstract"
-        raise QOMError(msg)
-    obj = registry.new(typename)
-    try:
-        for name, value in props.items():
-            obj.property_set(name, value, visitor)
-        prepare = _slot(obj, "prepare")
-        if prepare is not None:
-            prepare(obj)
-        parent = registry.objects_root
-        parent.property_add_child(id, obj)
-        try:
-            user_creatable_complete(obj)
-        except BaseException:
-            obj.unparent()
-            raise
-    finally:
-        obj.unref()  # the tree holds the object now, or nobody does
-    return obj
+    _check_id(id)
+    return _create(_creatable_class(typename), id, props.keys(), props.values(), visitor)
 
 
 def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR) -> Object:
@@ -150,8 +177,10 @@ def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = 
 
     This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
     """
-    typename, id_, props = object_schema().validate(options, visitor)
-    return user_creatable_add_type(typename, id_, props, JSON_VISITOR)
+    request = object_schema().check(options, visitor)
+    _check_id(request.id)
+    # The schema typed every value as JSON carries it.
+    return _create(_creatable_class(request.qom_type), request.id, request.names, request.values, JSON_VISITOR)
 
 
 def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object:  # noqa: A002
