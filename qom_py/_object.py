@@ -87,15 +87,15 @@ class ObjectClass(PropertyBuilders):
         #: The interface classes this class implements (one per interface).
         self.interfaces: list[InterfaceClass] = []
         self._properties: dict[str, ObjectProperty] = {}
-        # Lookup cache for property_find and the instance plan; the registry
-        # drops both (for every class) whenever a class property is added.
-        self._find_cache: dict[str, ObjectProperty | None] = {}
+        # property_find's map (see class_property_map) and the instance plan;
+        # the registry drops both (for every class) whenever a class property is added.
+        self._find_cache: dict[str, ObjectProperty] = {}
         self._plan: InstancePlan | None = None
         self._cast_cache: dict[str, ObjectClass | None] = {}
         self._cast_generation = -1
-        #: Per-class values that layers above compute once from the class's slots
-        #: (slots are fixed once ``class_init`` has run); never inherited.
-        self.memo: dict[str, Any] = {}
+        #: Values that layers above compute once per class from its slots and
+        #: properties; never inherited, dropped whenever a class property is added.
+        self.memo: dict[Any, Any] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.type_name!r}>"
@@ -160,17 +160,21 @@ class ObjectClass(PropertyBuilders):
 
     def property_find(self, name: str) -> ObjectProperty | None:
         """Find a class property on this class or an ancestor (the most distant first)."""
-        # The cache is cleared (for every class) whenever a class property is added.
-        try:
-            return self._find_cache[name]
-        except KeyError:
-            pass
-        found: ObjectProperty | None = None
+        return (self._find_cache or self.class_property_map()).get(name)
+
+    def class_property_map(self) -> dict[str, ObjectProperty]:
+        """
+        Every class property by name, as `property_find` finds it (computed once).
+
+        The map is dropped (for every class) whenever a class property is added.
+        It holds only real properties: names looked up in vain (an object's
+        children, say) never accumulate in it.
+        """
+        found: dict[str, ObjectProperty] = {}
         for klass in reversed(list(self.ancestors())):
-            found = klass._properties.get(name)
-            if found is not None:
-                break
-        self._find_cache[name] = found
+            for name, prop in klass._properties.items():
+                found.setdefault(name, prop)
+        self._find_cache = found
         return found
 
     def instance_plan(self) -> InstancePlan:
@@ -333,7 +337,7 @@ class Object(PropertyBuilders, TreeMixin):
             while self.property_find(f"{base}[{i}]") is not None:
                 i += 1
             prop.name = f"{base}[{i}]"
-        elif self.property_find(prop.name) is not None:
+        elif prop.name in self._properties or self.klass.property_find(prop.name) is not None:
             raise DuplicatePropertyError(prop.name, self.type_name)
         self._properties[prop.name] = prop
         return prop
@@ -408,10 +412,7 @@ class Object(PropertyBuilders, TreeMixin):
             ParameterError: *value* has the wrong type or is out of range.
         """
         klass = self.klass
-        try:
-            prop = klass._find_cache[name]  # property_find's cache, inlined (hot path)
-        except KeyError:
-            prop = klass.property_find(name)
+        prop = (klass._find_cache or klass.class_property_map()).get(name)  # property_find, inlined
         if prop is None:
             prop = self._properties.get(name)
             if prop is None:

@@ -72,6 +72,9 @@ class ObjectProperty:
     default: Any = UNSET
     #: The typed kind when built by a typed builder (used by schemas and help).
     kind: PropertyKind | None = None
+    #: For typed properties: the user's setter, which takes a value already
+    #: checked as `kind` (creation from a schema-checked request calls it directly).
+    store: Callable[[Object, Any], None] | None = None
 
     @property
     def is_readable(self) -> bool:
@@ -299,7 +302,7 @@ def typed_property(
                 return kind.output(user_get(obj))
 
     setter = kind.setter(set) if set is not None else None
-    return ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind)
+    return ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind, store=set)
 
 
 class PropertyBuilders:

@@ -76,10 +76,11 @@ class TypeRegistry:
         return info
 
     def class_properties_changed(self) -> None:
-        """Drop every class's property-lookup cache and instance plan (a class property was added)."""
+        """Drop every class's property map, instance plan and memo (a class property was added)."""
         for klass in list(self._classes.values()):
             klass._find_cache.clear()
             klass._plan = None
+            klass.memo.clear()
 
     def unregister(self, name: str) -> None:
         """Forget type *name* and its realized class (for test isolation)."""

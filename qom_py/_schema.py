@@ -20,7 +20,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -240,16 +240,18 @@ def _attrs_class(name: str, members: tuple[Member, ...]) -> type:
 class _Codec:
     """One struct's structuring in one input mode, built once and cached."""
 
-    __slots__ = ("known", "structure", "values", "wire_names")
+    __slots__ = ("kinds", "known", "structure", "values", "wire_names")
 
     def __init__(self, structure: Callable[[Mapping[str, Any]], Any], members: tuple[Member, ...],
-                 extra_known: tuple[str, ...]) -> None:
+                 kinds: tuple[PropertyKind | None, ...], extra_known: tuple[str, ...]) -> None:
         #: The cattrs function: request mapping -> attrs instance (reads members only).
         self.structure = structure
         #: Names that are not unexpected: the members, and *extra_known* (the union's base).
         self.known = frozenset(m.name for m in members) | frozenset(extra_known)
         #: The members' wire names, in schema order.
         self.wire_names = tuple(m.name for m in members)
+        #: The kind each member's value was checked as (None: not a scalar).
+        self.kinds = kinds
         attributes = [python_name(m.name) for m in members]
         #: attrs instance -> the tuple of its member values, in one C call.
         self.values: Callable[[Any], tuple[Any, ...]]
@@ -273,19 +275,11 @@ def _present(names: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
     return {name: value for name, value in zip(names, values, strict=True) if value is not UNSET}
 
 
-class CheckedRequest(NamedTuple):
-    """A creation request that passed the schema: type, id and member values."""
-
-    qom_type: str
-    id: str
-    #: The variant's members, by wire name, in schema order.
-    names: tuple[str, ...]
-    #: Their values, typed as JSON carries them; `UNSET` where the request had none.
-    values: tuple[Any, ...]
-
-    def properties(self) -> dict[str, Any]:
-        """The members that have values, by wire name, in schema order."""
-        return _present(self.names, self.values)
+#: A creation request that passed the schema: ``(qom_type, id, names, values, kinds)``
+#: -- the variant's members by wire name in schema order, their values typed as
+#: JSON carries them (`UNSET` where the request had none), and the kind each value
+#: was checked as (None: not a scalar).  A plain tuple: it is made on every creation.
+CheckedRequest = tuple[str, str, tuple[str, ...], tuple[Any, ...], tuple["PropertyKind | None", ...]]
 
 
 class ObjectSchema:
@@ -365,8 +359,8 @@ class ObjectSchema:
         Raises:
             ParameterError: QEMU's message for the first problem found.
         """
-        request = self.check(data, visitor)
-        return request.qom_type, request.id, request.properties()
+        qom_type, id_, names, values, _ = self.check(data, visitor)
+        return qom_type, id_, _present(names, values)
 
     def check(self, data: Mapping[str, Any], visitor: InputVisitor) -> CheckedRequest:
         """`validate`, returning the checked request without building a dict of it."""
@@ -393,7 +387,7 @@ class ObjectSchema:
             key = f"derived:{qom_type}" if qom_type in self._derived else self._union.variants[qom_type]
             codec = self._codec(key, qom_type, visitor, "")
             self._variant_codecs[qom_type, visitor.mode] = codec
-        return CheckedRequest(qom_type, id_, codec.wire_names, codec.values(self._structure(codec, data, "")))
+        return qom_type, id_, codec.wire_names, codec.values(self._structure(codec, data, "")), codec.kinds
 
     def structure(self, key: str, typename: str, data: Mapping[str, Any], visitor: InputVisitor,
                   prefix: str = "") -> dict[str, Any]:
@@ -423,7 +417,8 @@ class ObjectSchema:
                 members = self.qapi.all_members(key)
             # At the top level the union's base members are known too.
             extra = self._base_names if not prefix else ()
-            codec = _Codec(self._make_structure_fn(key, members, visitor, prefix), members, extra)
+            kinds = tuple(self._member_kind(m) for m in members)
+            codec = _Codec(self._make_structure_fn(key, members, visitor, prefix), members, kinds, extra)
             self._codecs[key, visitor.mode, prefix] = codec
         return codec
 
@@ -458,9 +453,15 @@ class ObjectSchema:
             kind = EnumKind(typ, self.qapi.enums[typ])
         return kind
 
+    def _member_kind(self, member: Member) -> PropertyKind | None:
+        """The kind a scalar member is read as (None for lists and structs)."""
+        if member.kind is not None:
+            return member.kind
+        return None if isinstance(member.type, tuple) else self._kind_of(member.type)
+
     def _member_hook(self, member: Member, visitor: InputVisitor, name: str) -> Callable[[Any, Any], Any]:
         typ = member.type
-        kind = member.kind if member.kind is not None else None if isinstance(typ, tuple) else self._kind_of(typ)
+        kind = self._member_kind(member)
         if kind is not None:
             return kind.hook(visitor, name)
         if isinstance(typ, tuple):

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from ._property import ObjectProperty
 from ._visitors import InputVisitor, invalid_type
 from .errors import DeviceNotFoundError, ParameterError, QOMInternalError
 
 if TYPE_CHECKING:
     from ._object import Object
-    from ._property import ObjectProperty
 
 __all__ = ["LinkCheck", "TreeMixin", "resolve_path", "resolve_path_ambiguous"]
 
@@ -118,9 +118,7 @@ class TreeMixin:
             child._parent_name = None
             child.unref()
 
-        prop = me.property_add(
-            name, f"child<{child.type_name}>", get, None, resolve=resolve, release=release
-        )
+        prop = me._add_property(ObjectProperty(name, f"child<{child.klass.type_name}>", get, None, resolve, release))
         child.ref()
         child._parent = me
         child._parent_name = prop.name

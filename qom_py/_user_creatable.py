@@ -29,6 +29,7 @@ from ._json import parse_json_object
 from ._keyval import keyval_parse_with_help
 from ._names import wire_name
 from ._object import Object, ObjectClass, instantiate
+from ._property import PropertyKind, StoreIn
 from ._registry import default_registry
 from ._schema import object_schema
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
@@ -109,8 +110,25 @@ def user_creatable_can_be_deleted(obj: Object) -> bool:
     return True if hook is None else bool(hook(obj))
 
 
+# typename -> its checked class, valid for one registry generation.
+_creatable: dict[str, ObjectClass] = {}
+_creatable_generation = -1
+
+
 def _creatable_class(typename: str) -> ObjectClass:
     """The class of *typename*, checked to be known, user-creatable and concrete."""
+    global _creatable_generation  # noqa: PLW0603 - a module-level cache
+    if _creatable_generation != default_registry.generation:
+        _creatable.clear()
+        _creatable_generation = default_registry.generation
+    klass = _creatable.get(typename)
+    if klass is None:
+        klass = _check_creatable(typename)
+        _creatable[typename] = klass
+    return klass
+
+
+def _check_creatable(typename: str) -> ObjectClass:
     klass = default_registry.class_by_name(typename)
     if klass is None:
         msg = f"invalid object type: {typename}"
@@ -129,16 +147,55 @@ def _check_id(id: str) -> None:  # noqa: A002 - QEMU's name
         raise ParameterError("Parameter 'id' expects an identifier", ID_HINT)
 
 
+#: How one checked value reaches a new object: ``(name, slot, store)``.  With a
+#: *slot* it goes into ``obj.__dict__[slot]``; with a *store*, to the property's
+#: own setter; with neither, through `Object.property_set`.
+_Step = tuple[str, "str | None", "Callable[[Object, Any], None] | None"]
+
+
+def _step(klass: ObjectClass, name: str, kind: PropertyKind | None) -> _Step:
+    # A value the schema checked as the very kind of the class property needs no
+    # second check: it goes straight to the property's store (QEMU visits it
+    # twice; the outcome is the same).  Anything else takes the full path.
+    prop = klass.property_find(name)
+    if prop is None or kind is None or prop.store is None or prop.kind != kind:
+        return name, None, None
+    if type(prop.store) is StoreIn:
+        return name, prop.store.slot, None
+    return name, None, prop.store
+
+
+def _steps(klass: ObjectClass, names: tuple[str, ...], kinds: tuple[PropertyKind | None, ...]) -> tuple[_Step, ...]:
+    steps: tuple[_Step, ...] | None = klass.memo.get(names)
+    if steps is None:
+        steps = tuple(_step(klass, name, kind) for name, kind in zip(names, kinds, strict=True))
+        klass.memo[names] = steps
+    return steps
+
+
 def _create(klass: ObjectClass, id: str, names: Iterable[str], values: Iterable[Any],  # noqa: A002
-            visitor: InputVisitor) -> Object:
+            visitor: InputVisitor, kinds: tuple[PropertyKind | None, ...] | None = None) -> Object:
     # Steps 4-7 of the module docstring; the id and the class are checked already.
-    # A value of UNSET is skipped (a schema member the request left out).
+    # A value of UNSET is skipped (a schema member the request left out).  With
+    # *kinds* (the kind each value was checked as) values go straight to stores.
     obj = instantiate(klass)
     try:
-        set_property = obj.property_set
-        for name, value in zip(names, values, strict=True):
-            if value is not UNSET:
-                set_property(name, value, visitor)
+        if kinds is None or obj._observers:
+            set_property = obj.property_set
+            for name, value in zip(names, values, strict=True):
+                if value is not UNSET:
+                    set_property(name, value, visitor)
+        else:
+            state = obj.__dict__
+            for (name, slot, store), value in zip(_steps(klass, tuple(names), kinds), values, strict=True):
+                if value is UNSET:
+                    continue
+                if slot is not None:
+                    state[slot] = value
+                elif store is not None:
+                    store(obj, value)
+                else:
+                    obj.property_set(name, value, visitor)
         hooks = klass.memo.get("user-creatable") or _hooks(klass)
         if hooks.prepare is not None:
             hooks.prepare(obj)
@@ -177,10 +234,10 @@ def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = 
 
     This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
     """
-    request = object_schema().check(options, visitor)
-    _check_id(request.id)
+    typename, id_, names, values, kinds = object_schema().check(options, visitor)
+    _check_id(id_)
     # The schema typed every value as JSON carries it.
-    return _create(_creatable_class(request.qom_type), request.id, request.names, request.values, JSON_VISITOR)
+    return _create(_creatable_class(typename), id_, names, values, JSON_VISITOR, kinds)
 
 
 def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object:  # noqa: A002
