@@ -52,6 +52,11 @@ class TypeRegistry:
         self._objects: Object | None = None  # cache of /objects (see objects_root)
         #: Bumped whenever a type is registered or unregistered.
         self.generation = 0
+        #: Bumped on every change of `generation` and whenever a class property is
+        #: added to a realized class (not by its own class hooks): what derived
+        #: schemas depend on.
+        self.revision = 0
+        self._realizing = 0  # depth of class hooks running
         self.register(TypeInfo(TYPE_OBJECT, parent=None, abstract=True, class_init=lambda k, d: _type_property(k)))
         self.register(TypeInfo(TYPE_INTERFACE, parent=None, abstract=True))
         self.register(TypeInfo(TYPE_CONTAINER))
@@ -73,6 +78,7 @@ class TypeRegistry:
             raise TypeRegistrationError(msg)
         self._infos[info.name] = info
         self.generation += 1
+        self.revision += 1
         return info
 
     def class_properties_changed(self) -> None:
@@ -81,12 +87,15 @@ class TypeRegistry:
             klass._find_cache.clear()
             klass._plan = None
             klass.memo.clear()
+        if not self._realizing:  # properties a class_init adds are part of its type
+            self.revision += 1
 
     def unregister(self, name: str) -> None:
         """Forget type *name* and its realized class (for test isolation)."""
         self._infos.pop(name, None)
         self._classes.pop(name, None)
         self.generation += 1
+        self.revision += 1
 
     def type_names(self) -> list[str]:
         """Every registered type name, in registration order."""
@@ -140,6 +149,7 @@ class TypeRegistry:
             klass.abstract = True
         # Publish before running hooks, so class_init may look its own type up.
         self._classes[info.name] = klass
+        self._realizing += 1
         try:
             if parent is not None:
                 for iface in parent.interfaces:
@@ -158,6 +168,8 @@ class TypeRegistry:
         except BaseException:
             self._classes.pop(info.name, None)
             raise
+        finally:
+            self._realizing -= 1
         return klass
 
     def _add_interface_class(self, klass: ObjectClass, iface_name: str, parent: ObjectClass) -> None:

@@ -309,7 +309,8 @@ class ObjectSchema:
     # -- the type list ------------------------------------------------------
 
     def _refresh(self) -> None:
-        generation = self.registry.generation
+        # Derived structs follow the registry's types and their class properties.
+        generation = self.registry.revision
         if generation == self._derived_generation:
             return
         static = self.qapi.enums["ObjectType"]
@@ -366,7 +367,7 @@ class ObjectSchema:
         """`validate`, returning the checked request without building a dict of it."""
         if not isinstance(data, dict) and not isinstance(data, Mapping):
             raise invalid_type("<anonymous>", "object")
-        if self._derived_generation != self.registry.generation:
+        if self._derived_generation != self.registry.revision:
             self._refresh()
         # The union's base first: qom-type, then id (QEMU's order).
         try:

@@ -920,3 +920,51 @@ class TestObjectAdd:
         obj = user_creatable_add_qapi({"qom-type": TYPE_WIDGET, "id": "w", "i16": -2, "colour": "green"})
         assert (obj.property_get("i16"), obj.property_get("colour")) == (-2, "green")
         assert widget.completed == ["/objects/w"]
+
+
+# --- the creation fast path -------------------------------------------------------------
+
+
+class TestCreationFastPath:
+    """Values the schema checked go straight to property stores; the semantics stay put."""
+
+    def test_observer_from_instance_init_sees_creation(self) -> None:
+        """An observer added in ``instance_init`` is told of every value set at creation."""
+        seen: list[tuple[str, Any]] = []
+
+        @qom_type("test-observed", interfaces=[TYPE_USER_CREATABLE])
+        class Observed(Object):
+            level = prop.Int()
+            name = prop.Str()
+
+            def instance_init(self) -> None:
+                self.observe("level", lambda obj, name, value: seen.append((name, value)))
+
+        qom_py.object_add("test-observed", id="o", level=3, name="x")
+        assert seen == [("level", 3)]
+
+    def test_class_property_added_later_is_set(self) -> None:
+        """A class property added after the first creation is settable by the next one."""
+
+        @qom_type("test-growing", interfaces=[TYPE_USER_CREATABLE])
+        class Growing(Object):
+            level = prop.Int()
+
+        qom_py.object_add("test-growing", id="g1", level=1)
+        klass = default_registry.get_class("test-growing")
+        store: dict[int, int] = {}
+        klass.property_add_int("extra", lambda obj: store.get(id(obj), 0), lambda obj, v: store.__setitem__(id(obj), v))
+        obj = qom_py.object_add("test-growing", id="g2", level=2, extra=7)
+        assert (obj.property_get("level"), obj.property_get("extra")) == (2, 7)
+        with pytest.raises(ParameterError, match=re.escape("Invalid parameter type for 'extra', expected: integer")):
+            qom_py.object_add("test-growing", id="g3", extra="7")
+
+    def test_lookups_of_ids_do_not_accumulate(self, widget: Probe) -> None:
+        """Adding and deleting many distinct ids leaves the container class's property map as it was."""
+        container = default_registry.objects_root.klass
+        before = dict(container.class_property_map())
+        for i in range(200):
+            qom_py.object_add(TYPE_WIDGET, id=f"w{i}")
+            qom_py.object_del(f"w{i}")
+        assert container.class_property_map() == before
+        assert container._find_cache == before
