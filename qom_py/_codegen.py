@@ -19,7 +19,7 @@ import linecache
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-__all__ = ["make_hook", "make_setter"]
+__all__ = ["compile_function", "make_hook", "make_setter"]
 
 #: ``set(obj, visitor, name, raw)`` handing the checked value to ``user_set(obj, value)``.
 _SETTER: Final = """\
@@ -63,14 +63,27 @@ def _factory(template: str, fast: str, guarded: bool, constants: tuple[str, ...]
         inner = "".join("    " + line + "\n" for line in body.splitlines())
         function = body[len("def ") : body.index("(")]
         source = f"def factory({params}):\n{inner}    return {function}\n"
-        filename = f"<qom_py generated {len(_factories)}>"
-        # Registered with linecache so tracebacks through generated code show it.
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        namespace: dict[str, Any] = {}
-        exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own templates only
-        factory = namespace["factory"]
+        factory = compile_function(source, "factory", {}, "typed value")
         _factories[key] = factory
     return factory
+
+
+_compiled = 0
+
+
+def compile_function(source: str, name: str, namespace: dict[str, Any], what: str) -> Callable[..., Any]:
+    """
+    Compile *source* with the globals *namespace*; return the function *name* it defines.
+
+    The source is registered with linecache (under a name saying *what* it is
+    for), so tracebacks through generated code show it.
+    """
+    global _compiled  # noqa: PLW0603 - a counter for unique file names
+    _compiled += 1
+    filename = f"<qom_py generated {what} {_compiled}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own templates only
+    return namespace[name]  # type: ignore[no-any-return]
 
 
 def make_setter(

@@ -54,6 +54,7 @@ _OWN_ATTRIBUTES: Final = frozenset(
         "_cast_cache",
         "_cast_generation",
         "memo",
+        "child_type",
     }
 )
 
@@ -80,6 +81,8 @@ class ObjectClass(PropertyBuilders):
         self.type_info = info
         #: The type's name.
         self.type_name = info.name
+        #: The type string of a ``child<>`` property holding an instance.
+        self.child_type = f"child<{info.name}>"
         #: The parent class, or None at a root.
         self.parent_class = parent
         #: Whether ``object_new`` refuses this class.
@@ -331,13 +334,14 @@ class Object(PropertyBuilders, TreeMixin):
     # -- properties --------------------------------------------------------
 
     def _add_property(self, prop: ObjectProperty) -> ObjectProperty:
+        klass = self.klass
         if prop.name.endswith("[*]"):
             base = prop.name[:-3]
             i = 0
             while self.property_find(f"{base}[{i}]") is not None:
                 i += 1
             prop.name = f"{base}[{i}]"
-        elif prop.name in self._properties or self.klass.property_find(prop.name) is not None:
+        elif prop.name in self._properties or (klass._find_cache or klass.class_property_map()).get(prop.name):
             raise DuplicatePropertyError(prop.name, self.type_name)
         self._properties[prop.name] = prop
         return prop

@@ -43,6 +43,7 @@ __all__ = [
     "Member",
     "ObjectSchema",
     "QAPISchema",
+    "StructCodec",
     "StructDef",
     "UnionDef",
     "load_qapi",
@@ -237,34 +238,53 @@ def _attrs_class(name: str, members: tuple[Member, ...]) -> type:
     return attrs.make_class(name, fields, slots=True)
 
 
-class _Codec:
-    """One struct's structuring in one input mode, built once and cached."""
+class StructCodec:
+    """How one struct is checked in one input mode (and at one name prefix): built once, cached."""
 
-    __slots__ = ("kinds", "known", "structure", "values", "wire_names")
+    __slots__ = ("attributes", "kinds", "known", "prefix", "structure", "values", "wire_names")
 
     def __init__(self, structure: Callable[[Mapping[str, Any]], Any], members: tuple[Member, ...],
-                 kinds: tuple[PropertyKind | None, ...], extra_known: tuple[str, ...]) -> None:
+                 kinds: tuple[PropertyKind | None, ...], extra_known: tuple[str, ...], prefix: str) -> None:
         #: The cattrs function: request mapping -> attrs instance (reads members only).
         self.structure = structure
         #: Names that are not unexpected: the members, and *extra_known* (the union's base).
         self.known = frozenset(m.name for m in members) | frozenset(extra_known)
         #: The members' wire names, in schema order.
         self.wire_names = tuple(m.name for m in members)
-        #: The kind each member's value was checked as (None: not a scalar).
+        #: The attrs attribute holding each member.
+        self.attributes = tuple(python_name(m.name) for m in members)
+        #: The kind each member's value is checked as (None: not a scalar).
         self.kinds = kinds
-        attributes = [python_name(m.name) for m in members]
+        #: What member names are prefixed with in messages (``"a."`` inside member ``a``).
+        self.prefix = prefix
         #: attrs instance -> the tuple of its member values, in one C call.
         self.values: Callable[[Any], tuple[Any, ...]]
-        if len(attributes) >= 2:
-            self.values = operator.attrgetter(*attributes)
+        if len(self.attributes) >= 2:
+            self.values = operator.attrgetter(*self.attributes)
         else:
-            self.values = lambda typed: tuple(getattr(typed, a) for a in attributes)
+            self.values = lambda typed: tuple(getattr(typed, a) for a in self.attributes)
 
-    def unexpected(self, data: Mapping[str, Any]) -> str | None:
-        """The first key of *data* that is neither a member nor extra-known, or None."""
-        if self.known.issuperset(data):  # the common case, in one C call
-            return None
-        return next(name for name in data if name not in self.known)
+    def check(self, data: Mapping[str, Any]) -> Any:
+        """
+        Structure *data*: every member in schema order, then leftovers.
+
+        Returns:
+            the attrs instance; members absent from *data* are `UNSET`.
+
+        Raises:
+            ParameterError: ``Parameter 'x' is missing`` / ``... is unexpected`` / a
+            member's type error.
+        """
+        try:
+            typed = self.structure(data)
+        except KeyError as exc:
+            msg = f"Parameter '{self.prefix}{exc.args[0]}' is missing"
+            raise ParameterError(msg) from None
+        if not self.known.issuperset(data):  # the common case costs one C call
+            unexpected = next(name for name in data if name not in self.known)
+            msg = f"Parameter '{self.prefix}{unexpected}' is unexpected"
+            raise ParameterError(msg)
+        return typed
 
     def as_dict(self, typed: Any) -> dict[str, Any]:
         """The members *typed* has values for, by wire name, in schema order."""
@@ -296,9 +316,9 @@ class ObjectSchema:
         self._base_names = tuple(m.name for m in self._union.base)
         self._converter: cattrs.Converter | None = None
         # (struct key, visitor mode, name prefix) -> how to structure it
-        self._codecs: dict[tuple[str, str, str], _Codec] = {}
+        self._codecs: dict[tuple[str, str, str], StructCodec] = {}
         # (qom-type, visitor mode) -> the variant's codec (a shortcut into _codecs)
-        self._variant_codecs: dict[tuple[str, str], _Codec] = {}
+        self._variant_codecs: dict[tuple[str, str], StructCodec] = {}
         self._classes: dict[str, type] = {}
         # Derived structs by type name; None until first needed (see _refresh).
         self._derived: dict[str, StructDef | None] = {}
@@ -365,11 +385,19 @@ class ObjectSchema:
 
     def check(self, data: Mapping[str, Any], visitor: InputVisitor) -> CheckedRequest:
         """`validate`, returning the checked request without building a dict of it."""
+        qom_type, id_, codec = self.dispatch(data, visitor)
+        return qom_type, id_, codec.wire_names, codec.values(codec.check(data)), codec.kinds
+
+    def dispatch(self, data: Mapping[str, Any], visitor: InputVisitor) -> tuple[str, str, StructCodec]:
+        """
+        Check the union's base members of *data*; return ``(qom_type, id, variant codec)``.
+
+        The variant's members are checked next, by ``codec.check(data)`` (QEMU's order).
+        """
         if not isinstance(data, dict) and not isinstance(data, Mapping):
             raise invalid_type("<anonymous>", "object")
         if self._derived_generation != self.registry.revision:
             self._refresh()
-        # The union's base first: qom-type, then id (QEMU's order).
         try:
             qom_type = data["qom-type"]
         except KeyError:
@@ -382,34 +410,20 @@ class ObjectSchema:
             raise ParameterError("Parameter 'id' is missing") from None
         if type(id_) is not str:
             id_ = visitor.type_str("id", id_)
-        # Then the variant's members, in schema order; leftovers last.
         codec = self._variant_codecs.get((qom_type, visitor.mode))
         if codec is None:
             key = f"derived:{qom_type}" if qom_type in self._derived else self._union.variants[qom_type]
             codec = self._codec(key, qom_type, visitor, "")
             self._variant_codecs[qom_type, visitor.mode] = codec
-        return qom_type, id_, codec.wire_names, codec.values(self._structure(codec, data, "")), codec.kinds
+        return qom_type, id_, codec
 
     def structure(self, key: str, typename: str, data: Mapping[str, Any], visitor: InputVisitor,
                   prefix: str = "") -> dict[str, Any]:
         """Structure *data* as the struct *key*, checking members then leftovers."""
         codec = self._codec(key, typename, visitor, prefix)
-        return codec.as_dict(self._structure(codec, data, prefix))
+        return codec.as_dict(codec.check(data))
 
-    @staticmethod
-    def _structure(codec: _Codec, data: Mapping[str, Any], prefix: str) -> Any:
-        try:
-            typed = codec.structure(data)
-        except KeyError as exc:
-            msg = f"Parameter '{prefix}{exc.args[0]}' is missing"
-            raise ParameterError(msg) from None
-        unexpected = codec.unexpected(data)
-        if unexpected is not None:
-            msg = f"Parameter '{prefix}{unexpected}' is unexpected"
-            raise ParameterError(msg)
-        return typed
-
-    def _codec(self, key: str, typename: str, visitor: InputVisitor, prefix: str) -> _Codec:
+    def _codec(self, key: str, typename: str, visitor: InputVisitor, prefix: str) -> StructCodec:
         codec = self._codecs.get((key, visitor.mode, prefix))
         if codec is None:
             if key.startswith("derived:"):
@@ -419,7 +433,7 @@ class ObjectSchema:
             # At the top level the union's base members are known too.
             extra = self._base_names if not prefix else ()
             kinds = tuple(self._member_kind(m) for m in members)
-            codec = _Codec(self._make_structure_fn(key, members, visitor, prefix), members, kinds, extra)
+            codec = StructCodec(self._make_structure_fn(key, members, visitor, prefix), members, kinds, extra, prefix)
             self._codecs[key, visitor.mode, prefix] = codec
         return codec
 

@@ -99,30 +99,49 @@ class TreeMixin:
             DuplicatePropertyError: *name* is already used.
             QOMInternalError: *child* already has a parent.
         """
+        child.ref()
+        try:
+            return self.adopt_child(name, child)
+        except BaseException:
+            child.unref()  # refused: give the reference back
+            raise
+
+    def adopt_child(self, name: str, child: Object) -> ObjectProperty:
+        """
+        `property_add_child`, the parent taking over the caller's reference to *child*.
+
+        On failure the caller still owns its reference.  Creation uses this: a new
+        object's only reference passes to the tree, with no ref/unref pair.
+        """
         me: Object = self  # type: ignore[assignment]
         if child._parent is not None:
             msg = f"object '{child.canonical_path}' already has a parent"
             raise QOMInternalError(msg)
-
-        def get(obj: Object) -> Any:
-            return child.canonical_path
-
-        def resolve(obj: Object, pname: str) -> Object | None:
-            return child
-
-        def release(obj: Object, pname: str) -> None:
-            hook = getattr(child.klass, "unparent", None)
-            if hook is not None:
-                hook(child)
-            child._parent = None
-            child._parent_name = None
-            child.unref()
-
-        prop = me._add_property(ObjectProperty(name, f"child<{child.klass.type_name}>", get, None, resolve, release))
-        child.ref()
+        # The callbacks are the child's own bound methods (cheaper than closures:
+        # creating objects is a hot path).
+        prop = me._add_property(ObjectProperty(
+            name, child.klass.child_type, child._child_get, None, child._child_resolve, child._child_release
+        ))
         child._parent = me
         child._parent_name = prop.name
         return prop
+
+    # The callbacks of the child<> property that owns this object.
+
+    def _child_get(self, parent: Object) -> Any:
+        return self.canonical_path
+
+    def _child_resolve(self, parent: Object, pname: str) -> Object | None:
+        return self  # type: ignore[return-value]  # TreeMixin is only mixed into Object
+
+    def _child_release(self, parent: Object, pname: str) -> None:
+        me: Object = self  # type: ignore[assignment]
+        hook = getattr(me.klass, "unparent", None)
+        if hook is not None:
+            hook(me)
+        self._parent = None
+        self._parent_name = None
+        me.unref()
 
     def property_add_link(
         self,

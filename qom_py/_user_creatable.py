@@ -20,18 +20,20 @@ Any failure releases the object: nothing is left behind.
 from __future__ import annotations
 
 import json
+import keyword
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any, Final
 
+from ._codegen import compile_function
 from ._json import parse_json_object
 from ._keyval import keyval_parse_with_help
 from ._names import wire_name
 from ._object import Object, ObjectClass, instantiate
-from ._property import PropertyKind, StoreIn
+from ._property import StoreIn
 from ._registry import default_registry
-from ._schema import object_schema
+from ._schema import StructCodec, object_schema
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
 from ._unset import UNSET
 from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
@@ -147,67 +149,71 @@ def _check_id(id: str) -> None:  # noqa: A002 - QEMU's name
         raise ParameterError("Parameter 'id' expects an identifier", ID_HINT)
 
 
-#: How one checked value reaches a new object: ``(name, slot, store)``.  With a
-#: *slot* it goes into ``obj.__dict__[slot]``; with a *store*, to the property's
-#: own setter; with neither, through `Object.property_set`.
-_Step = tuple[str, "str | None", "Callable[[Object, Any], None] | None"]
+def _set_each(obj: Object, request: tuple[Iterable[str], Iterable[Any], InputVisitor]) -> None:
+    """Set each ``(name, value)`` of *request* through `Object.property_set` (`UNSET` skipped)."""
+    names, values, visitor = request
+    set_property = obj.property_set
+    for name, value in zip(names, values, strict=True):
+        if value is not UNSET:
+            set_property(name, value, visitor)
 
 
-def _step(klass: ObjectClass, name: str, kind: PropertyKind | None) -> _Step:
-    # A value the schema checked as the very kind of the class property needs no
-    # second check: it goes straight to the property's store (QEMU visits it
-    # twice; the outcome is the same).  Anything else takes the full path.
-    prop = klass.property_find(name)
-    if prop is None or kind is None or prop.store is None or prop.kind != kind:
-        return name, None, None
-    if type(prop.store) is StoreIn:
-        return name, prop.store.slot, None
-    return name, None, prop.store
+def _filler(klass: ObjectClass, codec: StructCodec) -> Callable[[Object, Any], None]:
+    """
+    The function that sets a schema-checked request's members on a new *klass* object.
 
-
-def _steps(klass: ObjectClass, names: tuple[str, ...], kinds: tuple[PropertyKind | None, ...]) -> tuple[_Step, ...]:
-    steps: tuple[_Step, ...] | None = klass.memo.get(names)
-    if steps is None:
-        steps = tuple(_step(klass, name, kind) for name, kind in zip(names, kinds, strict=True))
-        klass.memo[names] = steps
-    return steps
-
-
-def _create(klass: ObjectClass, id: str, names: Iterable[str], values: Iterable[Any],  # noqa: A002
-            visitor: InputVisitor, kinds: tuple[PropertyKind | None, ...] | None = None) -> Object:
-    # Steps 4-7 of the module docstring; the id and the class are checked already.
-    # A value of UNSET is skipped (a schema member the request left out).  With
-    # *kinds* (the kind each value was checked as) values go straight to stores.
-    obj = instantiate(klass)
-    try:
-        if kinds is None or obj._observers:
-            set_property = obj.property_set
-            for name, value in zip(names, values, strict=True):
-                if value is not UNSET:
-                    set_property(name, value, visitor)
+    Generated once per class and struct, as cattrs generates its structure
+    functions: one straight-line block per member.  A value the schema checked
+    as the very kind of the class property needs no second check: it goes into
+    the declarative slot or to the property's store directly (QEMU visits it
+    twice, with the same outcome).  Anything else, and every member when the new
+    object already has observers, goes through `Object.property_set`.
+    """
+    fill: Callable[[Object, Any], None] | None = klass.memo.get(codec)
+    if fill is not None:
+        return fill
+    namespace: dict[str, Any] = {
+        "UNSET": UNSET, "JSON_VISITOR": JSON_VISITOR, "getattr": getattr,
+        "slow": lambda obj, typed: _set_each(obj, (codec.wire_names, codec.values(typed), JSON_VISITOR)),
+    }
+    lines = ["def fill(obj, typed):", "    if obj._observers:", "        return slow(obj, typed)",
+             "    state = obj.__dict__"]
+    for index, (name, attribute, kind) in enumerate(zip(codec.wire_names, codec.attributes, codec.kinds,
+                                                         strict=True)):
+        read = f"typed.{attribute}" if attribute.isidentifier() and not keyword.iskeyword(attribute) \
+            else f"getattr(typed, {attribute!r})"
+        prop = klass.property_find(name)
+        if prop is None or kind is None or prop.store is None or prop.kind != kind:
+            action = f"obj.property_set({name!r}, value, JSON_VISITOR)"
+        elif type(prop.store) is StoreIn:
+            action = f"state[{prop.store.slot!r}] = value"
         else:
-            state = obj.__dict__
-            for (name, slot, store), value in zip(_steps(klass, tuple(names), kinds), values, strict=True):
-                if value is UNSET:
-                    continue
-                if slot is not None:
-                    state[slot] = value
-                elif store is not None:
-                    store(obj, value)
-                else:
-                    obj.property_set(name, value, visitor)
-        hooks = klass.memo.get("user-creatable") or _hooks(klass)
+            namespace[f"store_{index}"] = prop.store
+            action = f"store_{index}(obj, value)"
+        lines += [f"    value = {read}", "    if value is not UNSET:", f"        {action}"]
+    fill = compile_function("\n".join(lines) + "\n", "fill", namespace, f"filler for {klass.type_name}")
+    klass.memo[codec] = fill
+    return fill
+
+
+def _create(klass: ObjectClass, id: str, fill: Callable[[Object, Any], None], request: Any) -> Object:  # noqa: A002
+    # Steps 4-7 of the module docstring; the id and the class are checked already.
+    obj = instantiate(klass)
+    hooks = klass.memo.get("user-creatable") or _hooks(klass)
+    try:
+        fill(obj, request)
         if hooks.prepare is not None:
             hooks.prepare(obj)
-        klass.registry.objects_root.property_add_child(id, obj)
-        if hooks.complete is not None:
-            try:
-                hooks.complete(obj)
-            except BaseException:
-                obj.unparent()
-                raise
-    finally:
-        obj.unref()  # the tree holds the object now, or nobody does
+        klass.registry.objects_root.adopt_child(id, obj)  # the tree takes our reference
+    except BaseException:
+        obj.unref()
+        raise
+    if hooks.complete is not None:
+        try:
+            hooks.complete(obj)
+        except BaseException:
+            obj.unparent()  # drops the tree's reference, the only one
+            raise
     return obj
 
 
@@ -225,7 +231,7 @@ def user_creatable_add_type(
         QOMError: unknown, abstract or non-creatable type; duplicate id; ``complete`` failed.
     """
     _check_id(id)
-    return _create(_creatable_class(typename), id, props.keys(), props.values(), visitor)
+    return _create(_creatable_class(typename), id, _set_each, (props.keys(), props.values(), visitor))
 
 
 def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR) -> Object:
@@ -234,10 +240,11 @@ def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = 
 
     This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
     """
-    typename, id_, names, values, kinds = object_schema().check(options, visitor)
+    typename, id_, codec = object_schema().dispatch(options, visitor)
+    typed = codec.check(options)
     _check_id(id_)
-    # The schema typed every value as JSON carries it.
-    return _create(_creatable_class(typename), id_, names, values, JSON_VISITOR, kinds)
+    klass = _creatable_class(typename)
+    return _create(klass, id_, klass.memo.get(codec) or _filler(klass, codec), typed)
 
 
 def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object:  # noqa: A002

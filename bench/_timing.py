@@ -1,0 +1,52 @@
+"""
+Timing helpers shared by the benchmarks: interleaved rounds, medians.
+
+Every contender is timed once per round, in turn, and the figure reported is
+the median over rounds.  Interleaving matters on a shared machine: a slow
+stretch then hits every contender of a round alike, so ratios stay honest
+even when absolute times drift.  As ``timeit`` does, the garbage collector is
+off while a contender runs.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Sequence
+
+#: ``run(loops) -> seconds``: perform *loops* operations, return the time they took.
+Runner = Callable[[int], float]
+
+
+def per_call(fn: Callable[[], object]) -> Runner:
+    """A runner calling *fn* *loops* times."""
+
+    def run(loops: int) -> float:
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        return time.perf_counter() - start
+
+    return run
+
+
+def interleaved(contenders: Sequence[tuple[str, Runner]], loops: int, runs: int) -> list[tuple[str, float]]:
+    """
+    Time every contender *runs* times, round-robin; return ``(label, median seconds per op)``.
+
+    One warm-up round (untimed) comes first.
+    """
+    samples: list[list[float]] = [[] for _ in contenders]
+    for round_number in range(runs + 1):
+        for index, (_, run) in enumerate(contenders):
+            gc_was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                seconds = run(loops)
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+            if round_number:  # round 0 warms up
+                samples[index].append(seconds / loops)
+    return [(label, statistics.median(times)) for (label, _), times in zip(contenders, samples, strict=True)]
