@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
+from ._codegen import compile_function
 from ._property import ObjectProperty, PropertyBuilders
 from ._tree import TreeMixin
 from ._unset import UNSET
@@ -160,6 +161,10 @@ class ObjectClass(PropertyBuilders):
         self._properties[prop.name] = prop
         self.registry.class_properties_changed()
         return prop
+
+    def property_set_default(self, prop: ObjectProperty, default: Any) -> None:
+        prop.default = default
+        self.registry.class_properties_changed()  # instance plans list the properties with defaults
 
     def property_find(self, name: str) -> ObjectProperty | None:
         """Find a class property on this class or an ancestor (the most distant first)."""
@@ -490,21 +495,7 @@ def instantiate(klass: ObjectClass) -> Object:
     then ``instance_post_init`` root first.  If a hook fails, the half-built
     object is finalized and the error propagates.
     """
-    plan = klass._plan or klass.instance_plan()
-    obj = plan.cls.__new__(plan.cls)
-    # Object.__init__, inlined (hot path): keep the two in step.
-    obj.klass = klass
-    obj._properties = {}
-    obj._refcount = 1
-    try:
-        for prop in plan.defaults:
-            prop.set(obj, JSON_VISITOR, prop.name, prop.default)  # type: ignore[misc]  # has a setter
-        for hook in plan.init:
-            hook(obj)
-    except QOMError:
-        obj.unref()
-        raise
-    return obj
+    return (klass._plan or klass.instance_plan()).new()
 
 
 class InstancePlan:
@@ -514,10 +505,11 @@ class InstancePlan:
     Dropped (and rebuilt on next use) whenever a class property is added.
     """
 
-    __slots__ = ("cls", "defaults", "finalize", "init", "releases")
+    __slots__ = ("cls", "defaults", "finalize", "init", "new", "releases")
 
-    def __init__(self, cls: type[Object], defaults: list[ObjectProperty], init: list[Callable[[Object], None]],
-                 finalize: list[Callable[[Object], None]], releases: bool) -> None:
+    def __init__(self, klass: ObjectClass, cls: type[Object], defaults: list[ObjectProperty],
+                 init: list[Callable[[Object], None]], finalize: list[Callable[[Object], None]],
+                 releases: bool) -> None:
         #: The Python class of instances.
         self.cls = cls
         #: Class properties with a default and a setter, root class first.
@@ -528,6 +520,30 @@ class InstancePlan:
         self.finalize = finalize
         #: Whether any class property has a release callback.
         self.releases = releases
+        #: ``new() -> Object``: a new instance (see `instantiate`), generated once per
+        #: class with its defaults and hooks written out in straight-line code.
+        self.new: Callable[[], Object] = self._generate_new(klass)
+
+    def _generate_new(self, klass: ObjectClass) -> Callable[[], Object]:
+        # Object.__init__, inlined: keep the two in step.
+        namespace: dict[str, Any] = {"cls": self.cls, "klass": klass, "JSON_VISITOR": JSON_VISITOR,
+                                     "QOMError": QOMError}
+        lines = ["def new():", "    obj = cls.__new__(cls)", "    obj.klass = klass", "    obj._properties = {}",
+                 "    obj._refcount = 1"]
+        steps = []
+        for index, prop in enumerate(self.defaults):
+            namespace[f"default_{index}"] = prop
+            # Read from the property each time: a default may be changed later.
+            steps.append(f"default_{index}.set(obj, JSON_VISITOR, default_{index}.name, default_{index}.default)")
+        for index, hook in enumerate(self.init):
+            namespace[f"init_{index}"] = hook
+            steps.append(f"init_{index}(obj)")
+        if steps:
+            lines.append("    try:")
+            lines += [f"        {step}" for step in steps]
+            lines += ["    except QOMError:", "        obj.unref()", "        raise"]
+        lines.append("    return obj")
+        return compile_function("\n".join(lines) + "\n", "new", namespace, f"constructor of {klass.type_name}")
 
     @classmethod
     def build(cls, klass: ObjectClass) -> InstancePlan:
@@ -541,7 +557,7 @@ class InstancePlan:
         init += [k.type_info.instance_post_init for k in chain if k.type_info.instance_post_init is not None]
         finalize = [k.type_info.instance_finalize for k in leaf_first if k.type_info.instance_finalize is not None]
         releases = any(prop.release is not None for k in chain for prop in k.own_properties())
-        return cls(_instance_class(klass), defaults, init, finalize, releases)
+        return cls(klass, _instance_class(klass), defaults, init, finalize, releases)
 
 
 def _instance_class(klass: ObjectClass) -> type[Object]:

@@ -15,14 +15,15 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ._property import ObjectProperty
+from ._property import GetFn, ObjectProperty, ReleaseFn, ResolveFn
+from ._unset import UNSET
 from ._visitors import InputVisitor, invalid_type
 from .errors import DeviceNotFoundError, ParameterError, QOMInternalError
 
 if TYPE_CHECKING:
     from ._object import Object
 
-__all__ = ["LinkCheck", "TreeMixin", "resolve_path", "resolve_path_ambiguous"]
+__all__ = ["ChildProperty", "LinkCheck", "TreeMixin", "resolve_path", "resolve_path_ambiguous"]
 
 #: ``check(obj, name, new_target)`` may raise a `QOMError` to veto a link change.
 LinkCheck = Callable[["Object", str, "Object | None"], None]
@@ -30,6 +31,42 @@ LinkCheck = Callable[["Object", str, "Object | None"], None]
 
 def _is_child(prop: ObjectProperty) -> bool:
     return prop.type.startswith("child<")
+
+
+class ChildProperty(ObjectProperty):
+    """
+    A ``child<T>`` property: it owns *child*, and its callbacks are the child's methods.
+
+    Creating objects is a hot path, so a child property stores only its name,
+    type and child; the callbacks are bound on access, and the fields a child
+    property never has (setter, description, default, kind) are class constants.
+    """
+
+    __slots__ = ("child",)
+
+    set = None
+    description = None
+    default = UNSET
+    kind = None
+    store = None
+
+    def __init__(self, name: str, child: Object) -> None:  # noqa: D107 - see the class
+        self.name = name
+        self.type = child.klass.child_type
+        #: The object this property owns.
+        self.child = child
+
+    @property
+    def get(self) -> GetFn:  # type: ignore[override]  # read-only for child<> properties
+        return self.child._child_get
+
+    @property
+    def resolve(self) -> ResolveFn:  # type: ignore[override]
+        return self.child._child_resolve
+
+    @property
+    def release(self) -> ReleaseFn:  # type: ignore[override]
+        return self.child._child_release
 
 
 class TreeMixin:
@@ -117,11 +154,7 @@ class TreeMixin:
         if child._parent is not None:
             msg = f"object '{child.canonical_path}' already has a parent"
             raise QOMInternalError(msg)
-        # The callbacks are the child's own bound methods (cheaper than closures:
-        # creating objects is a hot path).
-        prop = me._add_property(ObjectProperty(
-            name, child.klass.child_type, child._child_get, None, child._child_resolve, child._child_release
-        ))
+        prop = me._add_property(ChildProperty(name, child))
         child._parent = me
         child._parent_name = prop.name
         return prop

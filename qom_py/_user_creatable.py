@@ -7,8 +7,9 @@ One creation reads straight through `user_creatable_add_qapi`:
 1. the schema checks the request (``qom-type``, then members, then leftovers);
 2. the ``id`` must be an identifier;
 3. the class must exist, be user-creatable and concrete;
-4. ``object_new``; each property is set through the JSON visitor, in schema
-   member order (so each property's own range check runs in that order);
+4. ``object_new``; the properties are set in schema member order: a value the
+   schema checked as the property's own kind goes straight to its store, any
+   other through the JSON visitor (steps 4-7 live in `qom_py._creation`);
 5. the class's ``prepare`` slot (a qom_py extension: whole-object checks such
    as event loops' min/max pair) runs before anything is visible;
 6. the object is attached as ``/objects/ID`` (a duplicate id fails here);
@@ -20,20 +21,18 @@ Any failure releases the object: nothing is left behind.
 from __future__ import annotations
 
 import json
-import keyword
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import IO, Any, Final
 
-from ._codegen import compile_function
+from ._creation import Builder, builder, hooks
 from ._json import parse_json_object
 from ._keyval import keyval_parse_with_help
 from ._names import wire_name
-from ._object import Object, ObjectClass, instantiate
-from ._property import StoreIn
+from ._object import Object, ObjectClass
 from ._registry import default_registry
-from ._schema import StructCodec, object_schema
+from ._schema import ObjectSchema, StructCodec, object_schema
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
 from ._unset import UNSET
 from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
@@ -60,6 +59,7 @@ TYPE_USER_CREATABLE: Final = "user-creatable"
 default_registry.register(TypeInfo(TYPE_USER_CREATABLE, parent=TYPE_INTERFACE))
 
 _ID: Final = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
+_id_match: Final = _ID.match
 
 
 def id_wellformed(id: str) -> bool:  # noqa: A002 - QEMU's name
@@ -67,48 +67,16 @@ def id_wellformed(id: str) -> bool:  # noqa: A002 - QEMU's name
     return _ID.match(id) is not None
 
 
-class _Hooks:
-    """
-    A class's user-creatable hooks, read once per class (QEMU's class-struct slots
-    are set in ``class_init`` and fixed afterwards).
-
-    A hook may sit on the user-creatable interface class (QEMU style, set through
-    a cast in ``class_init``) or on the class itself (declarative style).
-    """
-
-    __slots__ = ("can_be_deleted", "complete", "prepare")
-
-    def __init__(self, klass: ObjectClass) -> None:
-        iface = klass.dynamic_cast(TYPE_USER_CREATABLE)
-
-        def slot(name: str) -> Any:
-            hook = getattr(iface, name, None) if iface is not None else None
-            return hook if hook is not None else getattr(klass, name, None)
-
-        self.complete: Callable[[Object], None] | None = slot("complete")
-        #: A qom_py extension: whole-object checks before the object is visible.
-        self.prepare: Callable[[Object], None] | None = slot("prepare")
-        self.can_be_deleted: Callable[[Object], bool] | None = slot("can_be_deleted")
-
-
-def _hooks(klass: ObjectClass) -> _Hooks:
-    hooks: _Hooks | None = klass.memo.get("user-creatable")
-    if hooks is None:
-        hooks = _Hooks(klass)
-        klass.memo["user-creatable"] = hooks
-    return hooks
-
-
 def user_creatable_complete(obj: Object) -> None:
     """Run *obj*'s ``complete`` hook, if its class has one."""
-    hook = _hooks(obj.klass).complete
+    hook = hooks(obj.klass).complete
     if hook is not None:
         hook(obj)
 
 
 def user_creatable_can_be_deleted(obj: Object) -> bool:
     """Ask *obj*'s ``can_be_deleted`` hook (true when there is none)."""
-    hook = _hooks(obj.klass).can_be_deleted
+    hook = hooks(obj.klass).can_be_deleted
     return True if hook is None else bool(hook(obj))
 
 
@@ -149,74 +117,6 @@ def _check_id(id: str) -> None:  # noqa: A002 - QEMU's name
         raise ParameterError("Parameter 'id' expects an identifier", ID_HINT)
 
 
-def _set_each(obj: Object, request: tuple[Iterable[str], Iterable[Any], InputVisitor]) -> None:
-    """Set each ``(name, value)`` of *request* through `Object.property_set` (`UNSET` skipped)."""
-    names, values, visitor = request
-    set_property = obj.property_set
-    for name, value in zip(names, values, strict=True):
-        if value is not UNSET:
-            set_property(name, value, visitor)
-
-
-def _filler(klass: ObjectClass, codec: StructCodec) -> Callable[[Object, Any], None]:
-    """
-    The function that sets a schema-checked request's members on a new *klass* object.
-
-    Generated once per class and struct, as cattrs generates its structure
-    functions: one straight-line block per member.  A value the schema checked
-    as the very kind of the class property needs no second check: it goes into
-    the declarative slot or to the property's store directly (QEMU visits it
-    twice, with the same outcome).  Anything else, and every member when the new
-    object already has observers, goes through `Object.property_set`.
-    """
-    fill: Callable[[Object, Any], None] | None = klass.memo.get(codec)
-    if fill is not None:
-        return fill
-    namespace: dict[str, Any] = {
-        "UNSET": UNSET, "JSON_VISITOR": JSON_VISITOR, "getattr": getattr,
-        "slow": lambda obj, typed: _set_each(obj, (codec.wire_names, codec.values(typed), JSON_VISITOR)),
-    }
-    lines = ["def fill(obj, typed):", "    if obj._observers:", "        return slow(obj, typed)",
-             "    state = obj.__dict__"]
-    for index, (name, attribute, kind) in enumerate(zip(codec.wire_names, codec.attributes, codec.kinds,
-                                                         strict=True)):
-        read = f"typed.{attribute}" if attribute.isidentifier() and not keyword.iskeyword(attribute) \
-            else f"getattr(typed, {attribute!r})"
-        prop = klass.property_find(name)
-        if prop is None or kind is None or prop.store is None or prop.kind != kind:
-            action = f"obj.property_set({name!r}, value, JSON_VISITOR)"
-        elif type(prop.store) is StoreIn:
-            action = f"state[{prop.store.slot!r}] = value"
-        else:
-            namespace[f"store_{index}"] = prop.store
-            action = f"store_{index}(obj, value)"
-        lines += [f"    value = {read}", "    if value is not UNSET:", f"        {action}"]
-    fill = compile_function("\n".join(lines) + "\n", "fill", namespace, f"filler for {klass.type_name}")
-    klass.memo[codec] = fill
-    return fill
-
-
-def _create(klass: ObjectClass, id: str, fill: Callable[[Object, Any], None], request: Any) -> Object:  # noqa: A002
-    # Steps 4-7 of the module docstring; the id and the class are checked already.
-    obj = instantiate(klass)
-    hooks = klass.memo.get("user-creatable") or _hooks(klass)
-    try:
-        fill(obj, request)
-        if hooks.prepare is not None:
-            hooks.prepare(obj)
-        klass.registry.objects_root.adopt_child(id, obj)  # the tree takes our reference
-    except BaseException:
-        obj.unref()
-        raise
-    if hooks.complete is not None:
-        try:
-            hooks.complete(obj)
-        except BaseException:
-            obj.unparent()  # drops the tree's reference, the only one
-            raise
-    return obj
-
-
 def user_creatable_add_type(
     typename: str, id: str, props: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR  # noqa: A002
 ) -> Object:
@@ -231,7 +131,7 @@ def user_creatable_add_type(
         QOMError: unknown, abstract or non-creatable type; duplicate id; ``complete`` failed.
     """
     _check_id(id)
-    return _create(_creatable_class(typename), id, _set_each, (props.keys(), props.values(), visitor))
+    return builder(_creatable_class(typename))(id, (props.keys(), props.values(), visitor))
 
 
 def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR) -> Object:
@@ -240,11 +140,39 @@ def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = 
 
     This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
     """
-    typename, id_, codec = object_schema().dispatch(options, visitor)
+    typename, id_, codec = (_schema or _default_schema()).dispatch(options, visitor)
     typed = codec.check(options)
-    _check_id(id_)
-    klass = _creatable_class(typename)
-    return _create(klass, id_, klass.memo.get(codec) or _filler(klass, codec), typed)
+    if _id_match(id_) is None:  # _check_id, its common case inlined (hot path)
+        _check_id(id_)
+    # The schema typed every value as JSON carries it; its codec says how.
+    build = _checked_builders.get(codec)
+    if build is None or _checked_revision != default_registry.revision:
+        build = _checked_builder(typename, codec)
+    return build(id_, typed)
+
+
+_schema: ObjectSchema | None = None
+
+
+def _default_schema() -> ObjectSchema:
+    global _schema  # noqa: PLW0603 - the default registry's schema, looked up once
+    _schema = object_schema()
+    return _schema
+
+
+# codec -> the builder of its type for requests it checked, valid for one registry revision.
+_checked_builders: dict[StructCodec, Builder] = {}
+_checked_revision = -1
+
+
+def _checked_builder(typename: str, codec: StructCodec) -> Builder:
+    global _checked_revision  # noqa: PLW0603 - a module-level cache
+    if _checked_revision != default_registry.revision:
+        _checked_builders.clear()
+        _checked_revision = default_registry.revision
+    build = builder(_creatable_class(typename), codec)
+    _checked_builders[codec] = build
+    return build
 
 
 def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object:  # noqa: A002
