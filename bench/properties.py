@@ -1,9 +1,12 @@
 """
 Benchmark: validated properties in qom_py against traitlets, attrs, pydantic and cattrs.
 
-Two measurements, each reported as the median over `timeit.repeat` runs in
-nanoseconds per operation, with the ratio qom_py / peer (above 1 means qom_py
+Two measurements, each reported as the median over rounds in nanoseconds per
+operation, with the ratio qom_py / peer (above 1 means qom_py
 is slower):
+
+Contenders are timed in interleaved rounds (``bench/_timing.py``), so a slow
+stretch of a shared machine hits all of them alike.
 
 1. **int64 set + get** -- one validated assignment of an int64 and one read:
    qom_py through ``property_set``/``property_get`` and through attribute access
@@ -11,10 +14,10 @@ is slower):
    ``on_setattr=attrs.setters.validate`` and an int64 validator; pydantic with
    ``validate_assignment=True``.
 2. **construction from a dict** of four values (bool, str, int, enum): qom_py
-   ``object_new`` + ``property_set`` per key on a ``TypeInfo``/``class_init``
-   type and on the equivalent declarative type (the object is released again,
-   so each operation is a full create/set/destroy cycle); pydantic
-   ``model_validate``; cattrs ``structure``.
+   ``object_new_with_props(typename, dict)``, and ``object_new`` + ``property_set``
+   per key, each on a ``TypeInfo``/``class_init`` type and on the equivalent
+   declarative type (the object is released again, so each operation is a full
+   create/set/destroy cycle); pydantic ``model_validate``; cattrs ``structure``.
 
 Before timing, every contender is checked to accept the benchmark values and
 (where it validates) to refuse a string where an int is expected.
@@ -26,9 +29,7 @@ from __future__ import annotations
 
 import enum
 import platform
-import statistics
 import sys
-import timeit
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -40,6 +41,7 @@ import attrs  # noqa: E402 - after the path tweak
 import cattrs  # noqa: E402
 import pydantic  # noqa: E402
 import traitlets  # noqa: E402
+from _timing import interleaved, per_call  # noqa: E402
 
 import qom_py  # noqa: E402
 from qom_py import Object, ObjectClass, TypeInfo, prop, qom_type  # noqa: E402
@@ -49,9 +51,9 @@ INT64_MAX = 2**63 - 1
 ANIMALS = ("frog", "alligator", "platypus")
 RECORD: dict[str, Any] = {"flag": True, "name": "Hiss hiss hiss", "count": 42, "animal": "platypus"}
 
-#: timeit settings: (loops per run, runs).  Arbitrary; sized to finish well under 60 s.
-SET_GET_LOOPS, SET_GET_RUNS = 100_000, 7
-BUILD_LOOPS, BUILD_RUNS = 20_000, 7
+#: Operations per round, rounds.  Arbitrary; sized to finish well under a minute.
+SET_GET_LOOPS, SET_GET_RUNS = 50_000, 9
+BUILD_LOOPS, BUILD_RUNS = 10_000, 9
 
 
 # --- contenders: int64 set + get ---------------------------------------------------------
@@ -185,18 +187,16 @@ def sanity_checks() -> None:
         assert {key: obj.property_get(key) for key in RECORD} == RECORD
         assert _refuses(lambda: obj.property_set("count", "5"))  # noqa: B023 - used at once
         obj.unref()
+        obj = qom_py.object_new_with_props(typename, RECORD)
+        assert {key: obj.property_get(key) for key in RECORD} == RECORD
+        obj.unref()
+        assert _refuses(lambda: qom_py.object_new_with_props(typename, {**RECORD, "count": "5"}))  # noqa: B023
     assert PydanticRecord.model_validate(RECORD).model_dump() == RECORD
     assert _refuses(lambda: PydanticRecord.model_validate({**RECORD, "count": "5"}))
     assert CONVERTER.structure(RECORD, CattrsRecord) == CattrsRecord(True, "Hiss hiss hiss", 42, Animal.PLATYPUS)
 
 
 # --- timing -----------------------------------------------------------------------------------
-
-
-def median_ns(stmt: Callable[[], object], loops: int, runs: int) -> float:
-    """Median over *runs* of the time per call of *stmt*, in nanoseconds."""
-    times = timeit.repeat(stmt, number=loops, repeat=runs)
-    return statistics.median(times) / loops * 1e9
 
 
 def set_get_contenders() -> list[tuple[str, Callable[[], object]]]:
@@ -234,8 +234,14 @@ def set_get_contenders() -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
+def qom_bulk(typename: str) -> None:
+    qom_py.object_new_with_props(typename, RECORD).unref()
+
+
 def build_contenders() -> list[tuple[str, Callable[[], object]]]:
     return [
+        ("qom_py object_new_with_props (TypeInfo)", lambda: qom_bulk("bench-plain")),
+        ("qom_py object_new_with_props (declarative)", lambda: qom_bulk("bench-record")),
         ("qom_py object_new+property_set (TypeInfo)", lambda: qom_build("bench-plain")),
         ("qom_py object_new+property_set (declarative)", lambda: qom_build("bench-record")),
         ("pydantic model_validate", lambda: PydanticRecord.model_validate(RECORD)),
@@ -246,7 +252,7 @@ def build_contenders() -> list[tuple[str, Callable[[], object]]]:
 def report(title: str, rows: list[tuple[str, float]], n_ours: int, loops: int, runs: int) -> None:
     """Print one table: medians, then qom_py / peer for each qom_py row."""
     ours = rows[:n_ours]
-    print(f"\n{title}  (median of {runs} runs x {loops} loops)")
+    print(f"\n{title}  (median of {runs} interleaved rounds x {loops} operations)")
     ratio_heads = [f"#{i + 1} / peer" for i in range(n_ours)]
     print(f"  {'#':>2}  {'implementation':<46} {'ns/op':>10}  " + "  ".join(f"{h:>13}" for h in ratio_heads))
     for index, (label, ns) in enumerate(rows):
@@ -259,10 +265,12 @@ def main() -> None:
     sanity_checks()
     print(f"Python {platform.python_version()}; qom_py {qom_py.__version__}, traitlets {traitlets.__version__}, "
           f"attrs {attrs.__version__}, pydantic {pydantic.__version__}, cattrs {version('cattrs')}")
-    rows = [(label, median_ns(fn, SET_GET_LOOPS, SET_GET_RUNS)) for label, fn in set_get_contenders()]
+    rows = [(label, s * 1e9) for label, s in interleaved(
+        [(label, per_call(fn)) for label, fn in set_get_contenders()], SET_GET_LOOPS, SET_GET_RUNS)]
     report("int64 property: one validated set + one get", rows, 2, SET_GET_LOOPS, SET_GET_RUNS)
-    rows = [(label, median_ns(fn, BUILD_LOOPS, BUILD_RUNS)) for label, fn in build_contenders()]
-    report("object from a dict {bool, str, int, enum}", rows, 2, BUILD_LOOPS, BUILD_RUNS)
+    rows = [(label, s * 1e9) for label, s in interleaved(
+        [(label, per_call(fn)) for label, fn in build_contenders()], BUILD_LOOPS, BUILD_RUNS)]
+    report("object from a dict {bool, str, int, enum}", rows, 4, BUILD_LOOPS, BUILD_RUNS)
 
 
 if __name__ == "__main__":

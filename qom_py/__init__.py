@@ -30,7 +30,9 @@ from ._user_creatable import (
     TYPE_USER_CREATABLE,
     object_add,
     object_del,
+    object_new_with_props,
     object_option_parse,
+    object_set_props,
 )
 from .errors import QOMError
 from .loop import TYPE_EVENT_LOOP_BASE, TYPE_IOTHREAD, TYPE_MAIN_LOOP, main_aio_context
@@ -65,10 +67,12 @@ __all__ = [
     "object_get_objects_root",
     "object_get_root",
     "object_new",
+    "object_new_with_props",
     "object_option_parse",
     "object_resolve_path",
     "object_resolve_path_ambiguous",
     "object_schema",
+    "object_set_props",
     "prop",
     "qom_type",
     "type_register",

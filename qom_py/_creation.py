@@ -42,10 +42,12 @@ class Hooks:
     a cast in ``class_init``) or on the class itself (declarative style).
     """
 
-    __slots__ = ("can_be_deleted", "complete", "prepare")
+    __slots__ = ("can_be_deleted", "complete", "creatable", "prepare")
 
     def __init__(self, klass: ObjectClass) -> None:
         iface = klass.dynamic_cast(_USER_CREATABLE)
+        #: Whether the class implements user-creatable (other classes have no hooks).
+        self.creatable = iface is not None
 
         def slot(name: str) -> Any:
             hook = getattr(iface, name, None) if iface is not None else None
@@ -67,12 +69,10 @@ def hooks(klass: ObjectClass) -> Hooks:
 
 
 def set_each(obj: Object, request: tuple[Iterable[str], Iterable[Any], InputVisitor]) -> None:
-    """Set each ``(name, value)`` of ``(names, values, visitor)`` through `Object.property_set`."""
+    """Set each ``(name, value)`` of ``(names, values, visitor)`` as `Object.property_set` does."""
     names, values, visitor = request
-    set_property = obj.property_set
-    for name, value in zip(names, values, strict=True):
-        if value is not UNSET:  # a schema member the request left out
-            set_property(name, value, visitor)
+    # UNSET: a schema member the request left out.
+    obj.set_props(((n, v) for n, v in zip(names, values, strict=True) if v is not UNSET), visitor)
 
 
 def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:

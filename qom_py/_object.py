@@ -14,12 +14,12 @@ Lifecycle of an instance (QEMU's ``object_new`` / ``object_finalize``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from ._codegen import compile_function
-from ._property import ObjectProperty, PropertyBuilders
+from ._property import ObjectProperty, PropertyBuilders, SetFn
 from ._tree import TreeMixin
 from ._unset import UNSET
 from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor, string_output
@@ -51,6 +51,7 @@ _OWN_ATTRIBUTES: Final = frozenset(
         "abstract",
         "_properties",
         "_find_cache",
+        "_setters",
         "_plan",
         "_cast_cache",
         "_cast_generation",
@@ -94,6 +95,7 @@ class ObjectClass(PropertyBuilders):
         # property_find's map (see class_property_map) and the instance plan;
         # the registry drops both (for every class) whenever a class property is added.
         self._find_cache: dict[str, ObjectProperty] = {}
+        self._setters: dict[str, SetFn] = {}
         self._plan: InstancePlan | None = None
         self._cast_cache: dict[str, ObjectClass | None] = {}
         self._cast_generation = -1
@@ -183,7 +185,15 @@ class ObjectClass(PropertyBuilders):
             for name, prop in klass._properties.items():
                 found.setdefault(name, prop)
         self._find_cache = found
+        # With a sentinel entry, so that an empty map still counts as computed.
+        self._setters = {name: prop.set for name, prop in found.items() if prop.set is not None}
+        self._setters[""] = None  # type: ignore[assignment]  # "" is never a property name
         return found
+
+    def class_setters(self) -> dict[str, SetFn]:
+        """The setter of every writable class property by name (see `class_property_map`)."""
+        self.class_property_map()
+        return self._setters
 
     def instance_plan(self) -> InstancePlan:
         """The cached recipe for creating and finalizing instances of this class."""
@@ -421,17 +431,34 @@ class Object(PropertyBuilders, TreeMixin):
             ParameterError: *value* has the wrong type or is out of range.
         """
         klass = self.klass
-        prop = (klass._find_cache or klass.class_property_map()).get(name)  # property_find, inlined
-        if prop is None:
-            prop = self._properties.get(name)
-            if prop is None:
-                raise PropertyNotFoundError(self.type_name, name)
-        setter = prop.set
-        if setter is None:
-            raise PropertyAccessError(self.type_name, name, "writable")
+        setter = (klass._setters or klass.class_setters()).get(name)
+        if setter is None:  # not a writable class property: an instance one, or an error
+            prop = self.property(name)
+            setter = prop.set
+            if setter is None:
+                raise PropertyAccessError(self.type_name, name, "writable")
         setter(self, visitor, name, value)
         if self._observers:
-            self._notify(prop, name, value)
+            self._notify(self.property(name), name, value)
+
+    def set_props(self, props: Mapping[str, Any] | Iterable[tuple[str, Any]],
+                  visitor: InputVisitor = JSON_VISITOR) -> None:
+        """
+        Set several properties in order, each exactly as `property_set` would
+        (QEMU's ``object_set_props``).
+
+        Stops at the first failure, which propagates; the properties set before it
+        keep their new values (use `object_new_with_props` for all or nothing).
+        """
+        klass = self.klass
+        find = (klass._setters or klass.class_setters()).get
+        items = props.items() if type(props) is dict or isinstance(props, Mapping) else props
+        for name, value in items:
+            setter = find(name)
+            if setter is None or self._observers:
+                self.property_set(name, value, visitor)  # instance properties, errors, observers
+            else:
+                setter(self, visitor, name, value)
 
     def property_parse(self, name: str, text: str) -> None:
         """Set *name* from a string, as QEMU's ``object_property_parse`` does."""

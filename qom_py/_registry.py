@@ -85,6 +85,7 @@ class TypeRegistry:
         """Drop every class's property map, instance plan and memo (a class property was added)."""
         for klass in list(self._classes.values()):
             klass._find_cache.clear()
+            klass._setters.clear()
             klass._plan = None
             klass.memo.clear()
         if not self._realizing:  # properties a class_init adds are part of its type

@@ -43,8 +43,10 @@ __all__ = [
     "object_add",
     "object_del",
     "object_help",
+    "object_new_with_props",
     "object_option_parse",
     "object_property_help",
+    "object_set_props",
     "type_options_help",
     "user_creatable_add_qapi",
     "user_creatable_add_type",
@@ -200,6 +202,57 @@ def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | Non
         raise ParameterError(msg)
     options["qom-type"] = typename
     return user_creatable_add_qapi(options, JSON_VISITOR)
+
+
+def object_new_with_props(
+    typename: str,
+    props: Mapping[str, Any] | None = None,
+    *,
+    parent: Object | None = None,
+    id: str | None = None,  # noqa: A002 - QEMU's name
+) -> Object:
+    """
+    Create *typename* with *props* set in order, all or nothing (QEMU's ``object_new_with_props``).
+
+    Values are typed as JSON carries them, checked as `Object.property_set`
+    checks them.  With *parent* and *id* the object is attached as child *id*
+    of *parent*, which owns it; otherwise the caller owns the one reference.
+    A user-creatable object is then completed.  Any failure finalizes the
+    object and propagates: nothing is left behind.
+
+    Raises:
+        TypeNotFoundError, AbstractTypeError: as `object_new`.
+        QOMError: a property's error, a duplicate *id*, ``complete`` failing.
+    """
+    if (parent is None) != (id is None):
+        msg = "object_new_with_props() takes parent and id together, or neither"
+        raise ParameterError(msg)
+    obj = default_registry.new(typename)
+    try:
+        if props:
+            obj.set_props(props)
+        if parent is not None and id is not None:
+            parent.adopt_child(id, obj)  # the parent takes our reference
+    except BaseException:
+        obj.unref()
+        raise
+    own = obj.klass.memo.get("user-creatable") or hooks(obj.klass)
+    complete = own.complete if own.creatable else None
+    if complete is not None:
+        try:
+            complete(obj)
+        except BaseException:
+            if parent is not None:
+                obj.unparent()
+            else:
+                obj.unref()
+            raise
+    return obj
+
+
+def object_set_props(obj: Object, props: Mapping[str, Any]) -> None:
+    """Set *props* on *obj* in order (QEMU's ``object_set_props``; see `Object.set_props`)."""
+    obj.set_props(props)
 
 
 def object_del(id: str) -> None:  # noqa: A002 - QEMU's name

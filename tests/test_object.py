@@ -617,3 +617,75 @@ def test_objects_are_reset_between_tests() -> None:
     """The clean-slate fixture leaves `/objects` empty and the fixture types unregistered."""
     assert list(default_registry.objects_root.children()) == []
     assert qom_py.object_class_by_name(TYPE_DUMMY) is None
+
+
+# --- object_new_with_props / set_props ---------------------------------------------
+
+
+class TestNewWithProps:
+    """``object_new_with_props`` (JSON-typed values, all or nothing) and ``Object.set_props``."""
+
+    def test_attached_and_owned_by_parent(self, dummy: str) -> None:
+        """Class and instance properties are set, then the object is attached; the parent owns it."""
+        objects = default_registry.objects_root
+        obj = qom_py.object_new_with_props(dummy, {"bv": True, "sv": "Hiss", "av": "platypus"},
+                                           parent=objects, id="d0")
+        assert (obj.property_get("bv"), obj.property_get("sv"), obj.property_get("av")) == (True, "Hiss", "platypus")
+        assert obj.canonical_path == "/objects/d0" and obj.refcount == 1
+
+    def test_unattached_is_owned_by_caller(self, dummy: str, finalized: list[Object]) -> None:
+        """Without parent and id the caller owns the one reference."""
+        obj = qom_py.object_new_with_props(dummy, {"sv": "x"})
+        assert obj.parent is None and obj.refcount == 1
+        obj.unref()
+        assert finalized == [obj]
+
+    @pytest.mark.parametrize(
+        ("props", "message"),
+        [
+            ({"sv": "x", "av": "yeti"}, "Parameter 'av' does not accept value 'yeti'"),
+            ({"sv": "x", "bv": 1}, "Invalid parameter type for 'bv', expected: boolean"),
+            ({"sv": "x", "nosuch": 1}, "Property 'qemu-dummy.nosuch' not found"),
+            ({"sv": "x", "type": "y"}, "Property 'qemu-dummy.type' is not writable"),
+        ],
+        ids=["enum", "type", "unknown", "read-only"],
+    )
+    def test_failure_leaves_nothing(self, dummy: str, finalized: list[Object], props: dict[str, Any],
+                                    message: str) -> None:
+        """A failing property finalizes the new object once and attaches nothing."""
+        with pytest.raises(QOMError, match=re.escape(message)):
+            qom_py.object_new_with_props(dummy, props, parent=default_registry.objects_root, id="d0")
+        assert len(finalized) == 1 and finalized[0].is_finalized
+        assert default_registry.objects_root.property_find("d0") is None
+
+    def test_duplicate_id_leaves_first(self, dummy: str, finalized: list[Object]) -> None:
+        """A duplicate id is refused; the refused object is finalized, the first stays."""
+        objects = default_registry.objects_root
+        first = qom_py.object_new_with_props(dummy, parent=objects, id="d0")
+        with pytest.raises(QOMError, match=re.escape("attempt to add duplicate property 'd0' to object")):
+            qom_py.object_new_with_props(dummy, parent=objects, id="d0")
+        assert len(finalized) == 1 and finalized[0] is not first
+        assert objects.resolve_component("d0") is first
+
+    def test_parent_and_id_go_together(self, dummy: str) -> None:
+        """A parent without an id (or the reverse) is a usage error."""
+        with pytest.raises(ParameterError, match="parent and id together"):
+            qom_py.object_new_with_props(dummy, parent=default_registry.objects_root)
+
+    def test_set_props_stops_at_first_failure(self, dummy: str) -> None:
+        """``set_props`` sets in order; a failure leaves earlier values changed and later ones alone."""
+        obj = qom_py.object_new(dummy)
+        with pytest.raises(ParameterError, match=re.escape("Parameter 'av' does not accept value 'yeti'")):
+            qom_py.object_set_props(obj, {"sv": "new", "av": "yeti", "bv": True})
+        assert (obj.property_get("sv"), obj.property_get("av"), obj.property_get("bv")) == ("new", "frog", False)
+        obj.unref()
+
+    def test_set_props_notifies_observers(self, dummy: str) -> None:
+        """Observers hear of each property ``set_props`` sets, class and instance ones alike."""
+        obj = qom_py.object_new(dummy)
+        seen: list[tuple[str, Any]] = []
+        obj.observe("sv", lambda o, n, v: seen.append((n, v)))
+        obj.observe("bv", lambda o, n, v: seen.append((n, v)))
+        obj.set_props([("sv", "a"), ("bv", True), ("av", "platypus")])
+        assert seen == [("sv", "a"), ("bv", True)]
+        obj.unref()

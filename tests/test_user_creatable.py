@@ -968,3 +968,19 @@ class TestCreationFastPath:
             qom_py.object_del(f"w{i}")
         assert container.class_property_map() == before
         assert container._find_cache == before
+
+    def test_object_new_with_props_completes(self, widget: Probe) -> None:
+        """``object_new_with_props`` completes a user-creatable object after attaching it."""
+        obj = qom_py.object_new_with_props(TYPE_WIDGET, {"label": "x", "i8": 5},
+                                           parent=default_registry.objects_root, id="w")
+        assert widget.completed == ["/objects/w"] and obj.property_get("i8") == 5
+
+    def test_object_new_with_props_complete_failure(self, widget: Probe) -> None:
+        """A failing ``complete`` detaches and finalizes the object once."""
+        widget.complete_error = "Either 'file' or 'data' must be provided"
+        before = len(widget.inited)
+        with pytest.raises(QOMError, match="Either 'file' or 'data' must be provided"):
+            qom_py.object_new_with_props(TYPE_WIDGET, parent=default_registry.objects_root, id="w")
+        (obj,) = widget.inited[before:]
+        assert obj.is_finalized and widget.finalized.count(obj) == 1
+        assert_nothing_left({}, "w")
