@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._codegen import compile_function
-from ._object import Object, ObjectClass, instantiate
+from ._object import Object, ObjectClass
 from ._property import StoreIn
 from ._unset import UNSET
 from ._visitors import JSON_VISITOR, InputVisitor
@@ -93,10 +93,12 @@ def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
         return found
     own = hooks(klass)
     namespace: dict[str, Any] = {
-        "instantiate": instantiate, "klass": klass, "registry": klass.registry, "set_each": set_each,
-        "prepare": own.prepare, "complete": own.complete, "UNSET": UNSET, "JSON_VISITOR": JSON_VISITOR,
+        "registry": klass.registry, "set_each": set_each, "prepare": own.prepare, "complete": own.complete,
+        "UNSET": UNSET, "JSON_VISITOR": JSON_VISITOR,
     }
-    lines = ["def build(id_, request):", "    obj = instantiate(klass)", "    try:"]
+    # The class's constructor, written out in place (the same lines as instantiate's).
+    constructor = (klass._plan or klass.instance_plan()).constructor_lines(klass, namespace)
+    lines = ["def build(id_, request):", *constructor, "    try:"]
     if codec is None:
         lines.append("        set_each(obj, request)")
     else:

@@ -552,10 +552,20 @@ class InstancePlan:
         self.new: Callable[[], Object] = self._generate_new(klass)
 
     def _generate_new(self, klass: ObjectClass) -> Callable[[], Object]:
+        namespace: dict[str, Any] = {}
+        lines = ["def new():", *self.constructor_lines(klass, namespace), "    return obj"]
+        return compile_function("\n".join(lines) + "\n", "new", namespace, f"constructor of {klass.type_name}")
+
+    def constructor_lines(self, klass: ObjectClass, namespace: dict[str, Any]) -> list[str]:
+        """
+        Source lines (indented one level) that leave a new instance of *klass* in ``obj``.
+
+        The names they use are added to *namespace*.  Builders of user-creatable
+        objects embed these lines too (see `qom_py._creation`).
+        """
         # Object.__init__, inlined: keep the two in step.
-        namespace: dict[str, Any] = {"cls": self.cls, "klass": klass, "JSON_VISITOR": JSON_VISITOR,
-                                     "QOMError": QOMError}
-        lines = ["def new():", "    obj = cls.__new__(cls)", "    obj.klass = klass", "    obj._properties = {}",
+        namespace.update({"cls": self.cls, "klass": klass, "JSON_VISITOR": JSON_VISITOR, "QOMError": QOMError})
+        lines = ["    obj = cls.__new__(cls)", "    obj.klass = klass", "    obj._properties = {}",
                  "    obj._refcount = 1"]
         steps = []
         for index, prop in enumerate(self.defaults):
@@ -569,8 +579,7 @@ class InstancePlan:
             lines.append("    try:")
             lines += [f"        {step}" for step in steps]
             lines += ["    except QOMError:", "        obj.unref()", "        raise"]
-        lines.append("    return obj")
-        return compile_function("\n".join(lines) + "\n", "new", namespace, f"constructor of {klass.type_name}")
+        return lines
 
     @classmethod
     def build(cls, klass: ObjectClass) -> InstancePlan:
