@@ -1,12 +1,12 @@
 """
-Building one user-creatable object: steps 4-7 of `qom_py._user_creatable`.
+Building one object from a request: steps 4-7 of `qom_py._user_creatable`.
 
-``object_new``, the properties, the class's ``prepare`` slot, attaching as
-``/objects/ID`` and ``complete`` -- undone by any failure, so nothing is left
-behind.  Creation is the daemon's hot path, so, as cattrs generates its
-structure functions, one *builder* is generated per class (and per schema
-struct for checked requests) with the class's hooks and its members' stores
-written out in straight-line code.
+``object_new``, the properties, the class's ``prepare`` slot, attaching to a
+parent (``/objects`` for ``object-add``) and ``complete`` -- undone by any
+failure, so nothing is left behind.  Creation is the daemon's hot path, so, as
+cattrs generates its structure functions, one *builder* is generated per class
+(and per schema struct for checked requests) with the class's constructor, hooks
+and members' stores written out in straight-line code.
 """
 
 from __future__ import annotations
@@ -24,13 +24,18 @@ from ._visitors import JSON_VISITOR, InputVisitor
 if TYPE_CHECKING:
     from ._schema import StructCodec
 
-__all__ = ["Builder", "Hooks", "builder", "hooks"]
+__all__ = ["PLAIN_BUILDER", "Builder", "Hooks", "builder", "hooks"]
 
 #: The user-creatable interface's name (the interface itself lives one module up).
 _USER_CREATABLE: Final = "user-creatable"
 
-#: ``build(id, request) -> object``: create, fill from *request*, attach as ``/objects/ID``, complete.
-Builder = Callable[[str, Any], Object]
+#: ``build(parent, id, request, visitor) -> object``: create, fill from *request*, attach as
+#: child *id* of *parent* (which then owns it; with parent None the caller does), complete.
+Builder = Callable[["Object | None", "str | None", Any, InputVisitor], Object]
+
+
+#: The ``klass.memo`` key of the builder for plain (not schema-checked) requests.
+PLAIN_BUILDER: Final = ("builder", None)
 
 
 class Hooks:
@@ -50,7 +55,9 @@ class Hooks:
         self.creatable = iface is not None
 
         def slot(name: str) -> Any:
-            hook = getattr(iface, name, None) if iface is not None else None
+            if iface is None:
+                return None
+            hook = getattr(iface, name, None)
             return hook if hook is not None else getattr(klass, name, None)
 
         self.complete: Callable[[Object], None] | None = slot("complete")
@@ -68,45 +75,44 @@ def hooks(klass: ObjectClass) -> Hooks:
     return found
 
 
-def set_each(obj: Object, request: tuple[Iterable[str], Iterable[Any], InputVisitor]) -> None:
-    """Set each ``(name, value)`` of ``(names, values, visitor)`` as `Object.property_set` does."""
-    names, values, visitor = request
-    # UNSET: a schema member the request left out.
-    obj.set_props(((n, v) for n, v in zip(names, values, strict=True) if v is not UNSET), visitor)
+def _set_present(obj: Object, names: Iterable[str], values: Iterable[Any]) -> None:
+    # Each member a checked request has (UNSET: left out), as property_set sets it.
+    obj.set_props(((n, v) for n, v in zip(names, values, strict=True) if v is not UNSET), JSON_VISITOR)
 
 
 def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
     """
     The builder of *klass* objects (memoized on the class).
 
-    Without *codec*, the request is ``(names, values, visitor)``, each value set
-    through `Object.property_set`.  With *codec*, the request is the attrs
-    instance *codec* checked: a value the schema checked as the very kind of the
-    class property needs no second check and goes into the declarative slot or
-    to the property's store directly (QEMU visits it twice, with the same
-    outcome); anything else, and every member when the new object already has
-    observers, goes through `Object.property_set`.
+    Without *codec*, the request is a mapping (or pairs) of property values read
+    through the visitor, set as `Object.set_props` sets them.  With *codec*, the
+    request is the attrs instance *codec* checked (values typed as JSON carries
+    them): a value the schema checked as the very kind of the class property
+    needs no second check and goes into the declarative slot or to the
+    property's store directly (QEMU visits it twice, with the same outcome);
+    anything else, and every member when the new object already has observers,
+    goes through `Object.property_set`.  The user-creatable hooks run for
+    classes that implement the interface.
     """
-    key = ("builder", codec)
+    key = PLAIN_BUILDER if codec is None else ("builder", codec)
     found: Builder | None = klass.memo.get(key)
     if found is not None:
         return found
     own = hooks(klass)
-    namespace: dict[str, Any] = {
-        "registry": klass.registry, "set_each": set_each, "prepare": own.prepare, "complete": own.complete,
-        "UNSET": UNSET, "JSON_VISITOR": JSON_VISITOR,
-    }
+    namespace: dict[str, Any] = {"prepare": own.prepare, "complete": own.complete, "UNSET": UNSET,
+                                 "JSON_VISITOR": JSON_VISITOR}
     # The class's constructor, written out in place (the same lines as instantiate's).
     constructor = (klass._plan or klass.instance_plan()).constructor_lines(klass, namespace)
-    lines = ["def build(id_, request):", *constructor, "    try:"]
+    lines = ["def build(parent, id_, request, visitor):", *constructor, "    try:"]
     if codec is None:
-        lines.append("        set_each(obj, request)")
+        lines.append("        obj.set_props(request, visitor)")
     else:
         lines += _fill_lines(klass, codec, namespace)
     if own.prepare is not None:
         lines.append("        prepare(obj)")
     lines += [
-        "        registry.objects_root.adopt_child(id_, obj)  # the tree takes our reference",
+        "        if parent is not None:",
+        "            parent.adopt_child(id_, obj)  # the parent takes our reference",
         "    except BaseException:",
         "        obj.unref()",
         "        raise",
@@ -116,7 +122,10 @@ def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
             "    try:",
             "        complete(obj)",
             "    except BaseException:",
-            "        obj.unparent()  # drops the tree's reference, the only one",
+            "        if parent is None:",
+            "            obj.unref()",
+            "        else:",
+            "            obj.unparent()  # drops the parent's reference, the only one",
             "        raise",
         ]
     lines.append("    return obj")
@@ -126,7 +135,7 @@ def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
 
 
 def _fill_lines(klass: ObjectClass, codec: StructCodec, namespace: dict[str, Any]) -> list[str]:
-    namespace["slow"] = lambda obj, typed: set_each(obj, (codec.wire_names, codec.values(typed), JSON_VISITOR))
+    namespace["slow"] = lambda obj, typed: _set_present(obj, codec.wire_names, codec.values(typed))
     namespace["getattr"] = getattr
     lines = [
         "        if obj._observers:",

@@ -222,11 +222,21 @@ class TypeRegistry:
             TypeNotFoundError: ``unknown type 'x'``.
             AbstractTypeError: ``object type 'x' is abstract``.
         """
+        return instantiate(self.concrete_class(typename))
+
+    def concrete_class(self, typename: str) -> ObjectClass:
+        """
+        The class of *typename*, which ``object_new`` accepts.
+
+        Raises:
+            TypeNotFoundError: ``unknown type 'x'``.
+            AbstractTypeError: ``object type 'x' is abstract``.
+        """
         klass = self._classes.get(typename) or self.get_class(typename)
         if klass.abstract:
             msg = f"object type '{typename}' is abstract"
             raise AbstractTypeError(msg)
-        return instantiate(klass)
+        return klass
 
     # -- the tree root -----------------------------------------------------
 

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Mapping
 from typing import IO, Any, Final
 
-from ._creation import Builder, builder, hooks
+from ._creation import PLAIN_BUILDER, Builder, builder, hooks
 from ._json import parse_json_object
 from ._keyval import keyval_parse_with_help
 from ._names import wire_name
@@ -133,7 +133,8 @@ def user_creatable_add_type(
         QOMError: unknown, abstract or non-creatable type; duplicate id; ``complete`` failed.
     """
     _check_id(id)
-    return builder(_creatable_class(typename))(id, (props.keys(), props.values(), visitor))
+    klass = _creatable_class(typename)
+    return builder(klass)(klass.registry.objects_root, id, props, visitor)
 
 
 def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR) -> Object:
@@ -150,7 +151,7 @@ def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = 
     build = _checked_builders.get(codec)
     if build is None or _checked_revision != default_registry.revision:
         build = _checked_builder(typename, codec)
-    return build(id_, typed)
+    return build(default_registry.objects_root, id_, typed, JSON_VISITOR)
 
 
 _schema: ObjectSchema | None = None
@@ -227,27 +228,8 @@ def object_new_with_props(
     if (parent is None) != (id is None):
         msg = "object_new_with_props() takes parent and id together, or neither"
         raise ParameterError(msg)
-    obj = default_registry.new(typename)
-    try:
-        if props:
-            obj.set_props(props)
-        if parent is not None and id is not None:
-            parent.adopt_child(id, obj)  # the parent takes our reference
-    except BaseException:
-        obj.unref()
-        raise
-    own = obj.klass.memo.get("user-creatable") or hooks(obj.klass)
-    complete = own.complete if own.creatable else None
-    if complete is not None:
-        try:
-            complete(obj)
-        except BaseException:
-            if parent is not None:
-                obj.unparent()
-            else:
-                obj.unref()
-            raise
-    return obj
+    klass = default_registry.concrete_class(typename)
+    return (klass.memo.get(PLAIN_BUILDER) or builder(klass))(parent, id, props or (), JSON_VISITOR)
 
 
 def object_set_props(obj: Object, props: Mapping[str, Any]) -> None:
