@@ -32,7 +32,7 @@ from ._keyval import keyval_parse_with_help
 from ._names import wire_name
 from ._object import Object, ObjectClass
 from ._registry import default_registry
-from ._schema import ObjectSchema, StructCodec, object_schema
+from ._schema import ObjectSchema, object_schema
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
 from ._unset import UNSET
 from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
@@ -66,7 +66,7 @@ _id_match: Final = _ID.match
 
 def id_wellformed(id: str) -> bool:  # noqa: A002 - QEMU's name
     """Whether *id* is an identifier: a letter, then letters, digits, ``-``, ``.``, ``_``."""
-    return _ID.match(id) is not None
+    return _id_match(id) is not None
 
 
 def user_creatable_complete(obj: Object) -> None:
@@ -82,21 +82,27 @@ def user_creatable_can_be_deleted(obj: Object) -> bool:
     return True if hook is None else bool(hook(obj))
 
 
-# typename -> its checked class, valid for one registry generation.
-_creatable: dict[str, ObjectClass] = {}
-_creatable_generation = -1
+# Computed once per revision of the default registry: typename -> its checked
+# class, and schema codec -> the builder of its type for the requests it checks.
+_cache: dict[Any, Any] = {}
+_cache_revision = -1
+
+
+def _current_cache() -> dict[Any, Any]:
+    global _cache_revision  # noqa: PLW0603 - a module-level cache
+    if _cache_revision != default_registry.revision:
+        _cache.clear()
+        _cache_revision = default_registry.revision
+    return _cache
 
 
 def _creatable_class(typename: str) -> ObjectClass:
     """The class of *typename*, checked to be known, user-creatable and concrete."""
-    global _creatable_generation  # noqa: PLW0603 - a module-level cache
-    if _creatable_generation != default_registry.generation:
-        _creatable.clear()
-        _creatable_generation = default_registry.generation
-    klass = _creatable.get(typename)
+    cache = _current_cache()
+    klass: ObjectClass | None = cache.get(typename)
     if klass is None:
         klass = _check_creatable(typename)
-        _creatable[typename] = klass
+        cache[typename] = klass
     return klass
 
 
@@ -115,7 +121,7 @@ def _check_creatable(typename: str) -> ObjectClass:
 
 
 def _check_id(id: str) -> None:  # noqa: A002 - QEMU's name
-    if _ID.match(id) is None:
+    if _id_match(id) is None:
         raise ParameterError("Parameter 'id' expects an identifier", ID_HINT)
 
 
@@ -148,9 +154,10 @@ def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = 
     if _id_match(id_) is None:  # _check_id, its common case inlined (hot path)
         _check_id(id_)
     # The schema typed every value as JSON carries it; its codec says how.
-    build = _checked_builders.get(codec)
-    if build is None or _checked_revision != default_registry.revision:
-        build = _checked_builder(typename, codec)
+    build: Builder | None = _cache.get(codec) if _cache_revision == default_registry.revision else None
+    if build is None:
+        build = builder(_creatable_class(typename), codec)  # refreshes _cache first
+        _cache[codec] = build
     return build(default_registry.objects_root, id_, typed, JSON_VISITOR)
 
 
@@ -161,21 +168,6 @@ def _default_schema() -> ObjectSchema:
     global _schema  # noqa: PLW0603 - the default registry's schema, looked up once
     _schema = object_schema()
     return _schema
-
-
-# codec -> the builder of its type for requests it checked, valid for one registry revision.
-_checked_builders: dict[StructCodec, Builder] = {}
-_checked_revision = -1
-
-
-def _checked_builder(typename: str, codec: StructCodec) -> Builder:
-    global _checked_revision  # noqa: PLW0603 - a module-level cache
-    if _checked_revision != default_registry.revision:
-        _checked_builders.clear()
-        _checked_revision = default_registry.revision
-    build = builder(_creatable_class(typename), codec)
-    _checked_builders[codec] = build
-    return build
 
 
 def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object:  # noqa: A002
