@@ -18,7 +18,7 @@ import io
 import json
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 import pytest
@@ -31,7 +31,7 @@ import qom_py.loop._iothread  # registers iothread
 from qom_py import Object, default_registry, prop, qom_type
 from qom_py._keyval import keyval_parse_with_help
 from qom_py._scalars import parse_int64
-from qom_py._user_creatable import TYPE_USER_CREATABLE
+from qom_py._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_type
 from qom_py.errors import QOMError
 
 TYPE_WIDGET = "test-widget"
@@ -223,3 +223,41 @@ def test_mutate() -> None:
     assert mutate("abc", [("delete", 1, "x")]) == "ac"
     assert mutate("abc", [("duplicate", 2, "x")]) == "abcc"
     assert mutate("", [("delete", 5, "x"), ("insert", 7, ",")]) == ","
+
+
+# --- the checked fast path against the plain one -----------------------------------------
+
+MEMBERS = ["flag", "label", "colour", "i8", "i32", "u16", "u64", "size", "level"]
+JSON_VALUES = st.one_of(
+    st.booleans(),
+    st.integers(),
+    st.sampled_from([2**n + d for n in (7, 8, 15, 16, 31, 32, 63, 64) for d in (-1, 0)] + [-1, -(2**63), -(2**63) - 1]),
+    st.floats(allow_nan=False),
+    st.sampled_from(["red", "blue", "pink", "", "on", "42"]),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=400, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(member=st.sampled_from(MEMBERS), value=JSON_VALUES)
+def test_checked_path_matches_property_set(widget: None, member: str, value: object) -> None:
+    """
+    ``object_add`` (schema check, then values straight to stores) ends exactly as
+    setting the same value through ``property_set`` does: the same error, or the
+    same value read back.
+    """
+    def outcome(create: Callable[[], Object]) -> tuple[str, object]:
+        try:
+            obj = create()
+        except QOMError as exc:
+            assert not list(default_registry.objects_root.children())
+            return "error", str(exc)
+        result = obj.property_get(member)
+        qom_py.object_del("w")
+        return "ok", result
+
+    checked = outcome(lambda: qom_py.object_add(TYPE_WIDGET, id="w", props={member: value}))
+    plain = outcome(lambda: user_creatable_add_type(TYPE_WIDGET, "w", {member: value}))
+    assert checked == plain
