@@ -84,10 +84,11 @@ class TypeRegistry:
     def class_properties_changed(self) -> None:
         """Drop every class's property map, instance plan and memo (a class property was added)."""
         for klass in list(self._classes.values()):
-            klass._find_cache.clear()
-            klass._setters.clear()
-            klass._plan = None
-            klass.memo.clear()
+            for each in (klass, *klass.interfaces):  # interface classes are not in _classes
+                each._find_cache.clear()
+                each._setters.clear()
+                each._plan = None
+                each.memo.clear()
         if not self._realizing:  # properties a class_init adds are part of its type
             self.revision += 1
 

@@ -103,3 +103,14 @@ def test_interface_class_base_init_runs_on_hidden_classes(registry: TypeRegistry
     registry.class_by_name(TYPE_INTERMEDIATE_IMPL)
     assert seen == [(f"{TYPE_DIRECT_IMPL}::{TYPE_TEST_IF}", None),
                     (f"{TYPE_INTERMEDIATE_IMPL}::{TYPE_TEST_IF}", None)]
+
+
+def test_interface_class_sees_properties_added_later(interfaces: TypeRegistry) -> None:
+    """An implementer's interface class finds class properties added to the interface after a lookup."""
+    iface_type = interfaces.get_class(TYPE_TEST_IF)
+    hidden = interfaces.get_class(TYPE_DIRECT_IMPL).dynamic_cast(TYPE_TEST_IF)
+    assert hidden is not None
+    iface_type.property_add_str("first", lambda obj: "1", None)
+    assert hidden.property_find("first") is not None  # the lookup builds the hidden class's map
+    iface_type.property_add_str("second", lambda obj: "2", None)
+    assert hidden.property_find("second") is not None
