@@ -217,10 +217,12 @@ def object_new_with_props(
         TypeNotFoundError, AbstractTypeError: as `object_new`.
         QOMError: a property's error, a duplicate *id*, ``complete`` failing.
     """
-    if (parent is None) != (id is None):
+    if (parent is None) is not (id is None):
         msg = "object_new_with_props() takes parent and id together, or neither"
         raise ParameterError(msg)
-    klass = default_registry.concrete_class(typename)
+    klass = default_registry._classes.get(typename)  # concrete_class, its common case inlined
+    if klass is None or klass.abstract:
+        klass = default_registry.concrete_class(typename)  # realizes it, or raises
     return (klass.memo.get(PLAIN_BUILDER) or builder(klass))(parent, id, props or (), JSON_VISITOR)
 
 
