@@ -1,5 +1,5 @@
 """
-Timing helpers shared by the benchmarks: interleaved rounds, medians.
+Helpers shared by the benchmarks: interleaved rounds, medians, refusal checks.
 
 Every contender is timed once per round, in turn, and the figure reported is
 the median over rounds.  Interleaving matters on a shared machine: a slow
@@ -17,6 +17,15 @@ from collections.abc import Callable, Sequence
 
 #: ``run(loops) -> seconds``: perform *loops* operations, return the time they took.
 Runner = Callable[[int], float]
+
+
+def refuses(fn: Callable[[], object]) -> bool:
+    """Whether *fn* raises (sanity checks: a contender must refuse bad input)."""
+    try:
+        fn()
+    except Exception:  # noqa: BLE001 - any refusal counts
+        return True
+    return False
 
 
 def per_call(fn: Callable[[], object]) -> Runner:

@@ -41,7 +41,7 @@ import attrs  # noqa: E402 - after the path tweak
 import cattrs  # noqa: E402
 import pydantic  # noqa: E402
 import traitlets  # noqa: E402
-from _timing import interleaved, per_call  # noqa: E402
+from _timing import interleaved, per_call, refuses  # noqa: E402
 
 import qom_py  # noqa: E402
 from qom_py import Object, ObjectClass, TypeInfo, prop, qom_type  # noqa: E402
@@ -148,14 +148,6 @@ def qom_build(typename: str) -> None:
 # --- checks -----------------------------------------------------------------------------------
 
 
-def _refuses(fn: Callable[[], object]) -> bool:
-    try:
-        fn()
-    except Exception:  # noqa: BLE001 - any refusal counts
-        return True
-    return False
-
-
 def sanity_checks() -> None:
     """Fail loudly if a contender does not do the work it is timed for."""
     q = qom_py.object_new("bench-int")
@@ -163,36 +155,36 @@ def sanity_checks() -> None:
     assert q.property_get("value") == INT64_MAX
     setattr(q, "value", 7)  # noqa: B010 - declared by prop.Int
     assert getattr(q, "value") == 7  # noqa: B009
-    assert _refuses(lambda: q.property_set("value", "5"))
-    assert _refuses(lambda: q.property_set("value", INT64_MAX + 1))
+    assert refuses(lambda: q.property_set("value", "5"))
+    assert refuses(lambda: q.property_set("value", INT64_MAX + 1))
     q.unref()
     t = TraitletsInt()
     t.value = 7
     assert t.value == 7
-    assert _refuses(lambda: setattr(t, "value", "5"))
-    assert _refuses(lambda: setattr(t, "value", INT64_MAX + 1))
+    assert refuses(lambda: setattr(t, "value", "5"))
+    assert refuses(lambda: setattr(t, "value", INT64_MAX + 1))
     a = AttrsInt()
     a.value = 7
     assert a.value == 7
-    assert _refuses(lambda: setattr(a, "value", "5"))
+    assert refuses(lambda: setattr(a, "value", "5"))
     p = PydanticInt()
     p.value = 7
     assert p.value == 7
-    assert _refuses(lambda: setattr(p, "value", "5"))
-    assert _refuses(lambda: setattr(p, "value", INT64_MAX + 1))
+    assert refuses(lambda: setattr(p, "value", "5"))
+    assert refuses(lambda: setattr(p, "value", INT64_MAX + 1))
     for typename in ("bench-plain", "bench-record"):
         obj = qom_py.object_new(typename)
         for key, value in RECORD.items():
             obj.property_set(key, value)
         assert {key: obj.property_get(key) for key in RECORD} == RECORD
-        assert _refuses(lambda: obj.property_set("count", "5"))  # noqa: B023 - used at once
+        assert refuses(lambda: obj.property_set("count", "5"))  # noqa: B023 - used at once
         obj.unref()
         obj = qom_py.object_new_with_props(typename, RECORD)
         assert {key: obj.property_get(key) for key in RECORD} == RECORD
         obj.unref()
-        assert _refuses(lambda: qom_py.object_new_with_props(typename, {**RECORD, "count": "5"}))  # noqa: B023
+        assert refuses(lambda: qom_py.object_new_with_props(typename, {**RECORD, "count": "5"}))  # noqa: B023
     assert PydanticRecord.model_validate(RECORD).model_dump() == RECORD
-    assert _refuses(lambda: PydanticRecord.model_validate({**RECORD, "count": "5"}))
+    assert refuses(lambda: PydanticRecord.model_validate({**RECORD, "count": "5"}))
     assert CONVERTER.structure(RECORD, CattrsRecord) == CattrsRecord(True, "Hiss hiss hiss", 42, Animal.PLATYPUS)
 
 

@@ -34,14 +34,13 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pydantic  # noqa: E402 - after the path tweak
-from _timing import Runner, interleaved, per_call  # noqa: E402
+from _timing import Runner, interleaved, per_call, refuses  # noqa: E402
 
 import qom_py  # noqa: E402
 from qom_py import Object, prop, qom_type  # noqa: E402
@@ -82,14 +81,6 @@ class PydanticWidget(pydantic.BaseModel):
     size: Annotated[int, pydantic.Field(ge=0, le=2**64 - 1)] | None = None
 
 
-def _refuses(fn: Callable[[], object]) -> bool:
-    try:
-        fn()
-    except Exception:  # noqa: BLE001 - any refusal counts
-        return True
-    return False
-
-
 def sanity_checks() -> None:
     """Fail loudly if a contender does not do the work it is timed for."""
     obj = qom_py.object_option_parse(TEXT)
@@ -99,13 +90,13 @@ def sanity_checks() -> None:
     assert {k: obj.property_get(k) for k in PROPS} == PROPS
     qom_py.object_del("w")
     assert obj.is_finalized
-    assert _refuses(lambda: qom_py.object_add(TYPE, id="w", **{**PROPS, "count": "42"}))
-    assert _refuses(lambda: user_creatable_add_qapi({**REQUEST, "bogus": 1}))
+    assert refuses(lambda: qom_py.object_add(TYPE, id="w", **{**PROPS, "count": "42"}))
+    assert refuses(lambda: user_creatable_add_qapi({**REQUEST, "bogus": 1}))
     assert qom_py.object_schema().validate(REQUEST, JSON_VISITOR) == (TYPE, "w", PROPS)
     assert PydanticWidget.model_validate(REQUEST).model_dump(exclude={"qom_type", "id"}) == PROPS
-    assert _refuses(lambda: PydanticWidget.model_validate({**REQUEST, "count": "42"}))
-    assert _refuses(lambda: PydanticWidget.model_validate({**REQUEST, "bogus": 1}))
-    assert _refuses(lambda: PydanticWidget.model_validate({**REQUEST, "id": "1w"}))
+    assert refuses(lambda: PydanticWidget.model_validate({**REQUEST, "count": "42"}))
+    assert refuses(lambda: PydanticWidget.model_validate({**REQUEST, "bogus": 1}))
+    assert refuses(lambda: PydanticWidget.model_validate({**REQUEST, "id": "1w"}))
     assert not list(qom_py.object_get_objects_root().children())
 
 

@@ -185,14 +185,15 @@ class ObjectClass(PropertyBuilders):
             for name, prop in klass._properties.items():
                 found.setdefault(name, prop)
         self._find_cache = found
-        # With a sentinel entry, so that an empty map still counts as computed.
         self._setters = {name: prop.set for name, prop in found.items() if prop.set is not None}
-        self._setters[""] = None  # type: ignore[assignment]  # "" is never a property name
         return found
 
     def class_setters(self) -> dict[str, SetFn]:
-        """The setter of every writable class property by name (see `class_property_map`)."""
-        self.class_property_map()
+        """The setter of every writable class property by name (built with `class_property_map`)."""
+        # The property map is never empty once built (every class has ``type``)
+        # while the setter map may be, so the former says whether both are current.
+        if not self._find_cache:
+            self.class_property_map()
         return self._setters
 
     def instance_plan(self) -> InstancePlan:
@@ -431,7 +432,7 @@ class Object(PropertyBuilders, TreeMixin):
             ParameterError: *value* has the wrong type or is out of range.
         """
         klass = self.klass
-        setter = (klass._setters or klass.class_setters()).get(name)
+        setter = (klass._setters if klass._find_cache else klass.class_setters()).get(name)
         if setter is None:  # not a writable class property: an instance one, or an error
             prop = self.property(name)
             setter = prop.set
@@ -451,7 +452,7 @@ class Object(PropertyBuilders, TreeMixin):
         keep their new values (use `object_new_with_props` for all or nothing).
         """
         klass = self.klass
-        find = (klass._setters or klass.class_setters()).get
+        find = (klass._setters if klass._find_cache else klass.class_setters()).get
         items = props.items() if type(props) is dict or isinstance(props, Mapping) else props
         for name, value in items:
             setter = find(name)

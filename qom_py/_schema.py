@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 # time (about 10 ms each) and a process that creates no object needs neither.
 
 __all__ = [
-    "CheckedRequest",
     "Member",
     "ObjectSchema",
     "QAPISchema",
@@ -291,18 +290,9 @@ class StructCodec:
 
     def as_dict(self, typed: Any) -> dict[str, Any]:
         """The members *typed* has values for, by wire name, in schema order."""
-        return _present(self.wire_names, self.values(typed))
-
-
-def _present(names: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
-    return {name: value for name, value in zip(names, values, strict=True) if value is not UNSET}
-
-
-#: A creation request that passed the schema: ``(qom_type, id, names, values, kinds)``
-#: -- the variant's members by wire name in schema order, their values typed as
-#: JSON carries them (`UNSET` where the request had none), and the kind each value
-#: was checked as (None: not a scalar).  A plain tuple: it is made on every creation.
-CheckedRequest = tuple[str, str, tuple[str, ...], tuple[Any, ...], tuple["PropertyKind | None", ...]]
+        return {
+            name: value for name, value in zip(self.wire_names, self.values(typed), strict=True) if value is not UNSET
+        }
 
 
 class ObjectSchema:
@@ -383,13 +373,8 @@ class ObjectSchema:
         Raises:
             ParameterError: QEMU's message for the first problem found.
         """
-        qom_type, id_, names, values, _ = self.check(data, visitor)
-        return qom_type, id_, _present(names, values)
-
-    def check(self, data: Mapping[str, Any], visitor: InputVisitor) -> CheckedRequest:
-        """`validate`, returning the checked request without building a dict of it."""
         qom_type, id_, codec = self.dispatch(data, visitor)
-        return qom_type, id_, codec.wire_names, codec.values(codec.check(data)), codec.kinds
+        return qom_type, id_, codec.as_dict(codec.check(data))
 
     def dispatch(self, data: Mapping[str, Any], visitor: InputVisitor) -> tuple[str, str, StructCodec]:
         """
