@@ -81,12 +81,9 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from ._version import __version__
 
-        try:
-            return version("qom-py")
-        except PackageNotFoundError:  # running from a source tree
-            return "0.0.0"
+        return __version__
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 

@@ -211,12 +211,9 @@ def call_after_reply(callback: Callable[[], object]) -> None:
 # The dispatcher.
 # ---------------------------------------------------------------------------
 def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from .._version import __version__
 
-    try:
-        return version("qom-py")
-    except PackageNotFoundError:
-        return "0.0.0"
+    return __version__
 
 
 _NO_ID: Final = object()
