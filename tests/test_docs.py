@@ -100,3 +100,27 @@ def test_testing_page_example(pytester: pytest.Pytester, monkeypatch: pytest.Mon
     monkeypatch.setenv("PYTHONPATH", child_env().get("PYTHONPATH", ""))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
+
+
+# --- the README --------------------------------------------------------------------------
+
+ROOT = DOCS.parent
+
+
+def test_readme_commands() -> None:
+    """The README's run command installs only the package; its test command is exactly CI's."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("## Set-up", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line for line in setup.splitlines() if line and not line.startswith("#")]
+    run, test = commands
+    assert run.startswith("python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/qom-py ")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test in ci.splitlines()
+
+
+@pytest.mark.parametrize(
+    "needle", ["--plugin MODULE", "qom_py.plugins", "-v, --verbose", "qom_daemon", "`qmp`", "pip install '.[docs]'"]
+)
+def test_readme_documents(needle: str) -> None:
+    """The README documents plugins, verbose logging, the pytest plugin and the docs."""
+    assert needle in (ROOT / "README.md").read_text(encoding="utf-8")
