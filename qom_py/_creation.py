@@ -101,8 +101,13 @@ def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
     if found is not None:
         return found
     own = hooks(klass)
-    namespace: dict[str, Any] = {"prepare": own.prepare, "complete": own.complete, "UNSET": UNSET,
-                                 "JSON_VISITOR": JSON_VISITOR, "complete_failed": _complete_failed(klass.type_name)}
+    namespace: dict[str, Any] = {
+        "prepare": own.prepare,
+        "complete": own.complete,
+        "UNSET": UNSET,
+        "JSON_VISITOR": JSON_VISITOR,
+        "complete_failed": _complete_failed(klass.type_name),
+    }
     # The class's constructor, written out in place (the same lines as instantiate's).
     constructor = (klass._plan or klass.instance_plan()).constructor_lines(klass, namespace)
     lines = ["def build(parent, id_, request, visitor):", *constructor, "    try:"]
@@ -139,6 +144,7 @@ def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
 
 def _complete_failed(type_name: str) -> Callable[[BaseException, str | None], None]:
     """What a builder calls when ``complete`` raised: blame a foreign exception on the user type."""
+
     def complete_failed(exc: BaseException, id_: str | None) -> None:
         if isinstance(exc, Exception) and not isinstance(exc, QOMError):
             blame(exc, f"complete() of type '{type_name}', id '{id_}'")

@@ -89,8 +89,11 @@ class ObjectProperty:
     def __repr__(self) -> str:
         # What a reader needs, not the getter and setter closures.
         access = {(True, True): "read-write", (True, False): "read-only", (False, True): "write-only"}
-        parts = [f"name={self.name!r}", f"type={self.type!r}",
-                 f"access={access.get((self.is_readable, self.is_writable), 'none')!r}"]
+        parts = [
+            f"name={self.name!r}",
+            f"type={self.type!r}",
+            f"access={access.get((self.is_readable, self.is_writable), 'none')!r}",
+        ]
         if self.default is not UNSET:
             parts.append(f"default={self.default!r}")
         if self.description is not None:

@@ -206,3 +206,24 @@ def test_complete_failure_logged_with_type_and_id(caplog: pytest.LogCaptureFixtu
     assert record.exc_info is not None
     assert "(a bug)" not in caplog.text
     assert qom_py.object_resolve_path("/objects/b0") is None
+
+
+def test_complete_failure_in_daemon_stderr(plugin_dir: Path) -> None:
+    """In the daemon, a plugin type's failing ``complete()`` is one stderr line naming type and id."""
+    with running(["--plugin", "counter_plugin"]) as daemon:
+        with daemon.connect() as qmp:
+            reply = qmp.request("object-add", {"qom-type": "counter", "id": "c13", "count": 13})
+            assert reply["error"] == {"class": "GenericError", "desc": "unlucky"}
+        assert daemon.stderr() == "qom-py: complete() of type 'counter', id 'c13' raised RuntimeError: unlucky\n"
+
+
+def test_failed_plugin_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Loading a failing plugin logs the failure with its traceback on the ``qom_py`` logger."""
+    from qom_py._plugins import PluginError, load_module
+
+    with caplog.at_level(logging.DEBUG, logger="qom_py"):
+        with pytest.raises(PluginError, match="^--plugin qom_py_no_such_plugin: No module named"):
+            load_module("qom_py_no_such_plugin")
+    (record,) = caplog.records
+    assert record.getMessage() == "--plugin qom_py_no_such_plugin failed"
+    assert record.exc_info is not None

@@ -86,8 +86,9 @@ def test_submodules_reachable_lazily() -> None:
         "print(qom_py.qmp.QMPServer.__name__, qom_py.loop.ThreadPool.__name__)\n"
         "assert 'qom_py.qmp' in sys.modules\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          env=child_env(), check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=child_env(), check=False
+    )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "QMPServer ThreadPool\n", "")
 
 

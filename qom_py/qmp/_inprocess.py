@@ -62,8 +62,10 @@ class InProcessQMP:
     def __repr__(self) -> str:
         state = "closed" if self._session.closed else "negotiated" if self._session.negotiated else "greeted"
         where = "calling thread" if self._loop is None else "loop thread"
-        return (f"<InProcessQMP {state}, {len(self._session.dispatcher.commands)} commands, "
-                f"{len(self.events)} events, runs in the {where}>")
+        return (
+            f"<InProcessQMP {state}, {len(self._session.dispatcher.commands)} commands, "
+            f"{len(self.events)} events, runs in the {where}>"
+        )
 
     @property
     def session(self) -> QMPSession:
