@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -147,8 +148,11 @@ def _start(args: Sequence[str], directory: Path, timeout: float, env: Mapping[st
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=_child_env(env)
         )
     daemon = QOMDaemon(proc, argv, directory, socket_path, stderr_path, timeout)
+    # The socket exists before the --object options are processed, so its presence
+    # does not mean start-up succeeded: the daemon is ready once it sends a greeting
+    # (it serves only after start-up; a failed start-up closes the socket).
     deadline = time.monotonic() + timeout
-    while not socket_path.exists():
+    while not _greets(socket_path, deadline):
         if proc.poll() is not None:
             pytest.fail(
                 f"qom-py exited with status {proc.returncode} at start-up: {daemon.stderr().strip()}", pytrace=False
@@ -156,10 +160,27 @@ def _start(args: Sequence[str], directory: Path, timeout: float, env: Mapping[st
         if time.monotonic() >= deadline:
             daemon.stop()
             pytest.fail(
-                f"qom-py's QMP socket did not appear within {timeout} s: {daemon.stderr().strip()}", pytrace=False
+                f"qom-py did not greet on its QMP socket within {timeout} s: {daemon.stderr().strip()}", pytrace=False
             )
         time.sleep(0.01)
     return daemon
+
+
+def _greets(path: Path, deadline: float) -> bool:
+    """Whether a QMP greeting arrives on the unix socket *path* (by *deadline*)."""
+    received = b""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            sock.connect(str(path))
+            while b"\n" not in received:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return False
+                received += chunk
+        except OSError:  # not there yet, refused, reset, or timed out
+            return False
+    return received.startswith(b'{"QMP"')
 
 
 @pytest.fixture
