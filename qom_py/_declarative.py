@@ -71,6 +71,16 @@ class Property(Generic[T]):
         self.attr = ""
         self._slot = ""
 
+    def __repr__(self) -> str:
+        parts = [f"name={self.name!r}" if self.name else "(unbound)", f"type={self.kind.type_name!r}"]
+        if self.default is not UNSET:
+            parts.append(f"default={self.default!r}")
+        if self.read_only:
+            parts.append("read_only=True")
+        if self.description is not None:
+            parts.append(f"description={self.description!r}")
+        return f"Property({', '.join(parts)})"
+
     def __set_name__(self, owner: type, attr: str) -> None:
         self.attr = attr
         #: Where the value lives in the instance's ``__dict__``.
@@ -156,6 +166,9 @@ class Link:
         self.description = description
         self.name = name or ""
         self.check = check
+
+    def __repr__(self) -> str:
+        return f"Link(name={self.name!r}, type='link<{self.target_type}>', strong={self.strong!r})"
 
     def __set_name__(self, owner: type, attr: str) -> None:
         if not self.name:

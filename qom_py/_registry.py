@@ -61,6 +61,13 @@ class TypeRegistry:
         self.register(TypeInfo(TYPE_INTERFACE, parent=None, abstract=True))
         self.register(TypeInfo(TYPE_CONTAINER))
 
+    def __repr__(self) -> str:
+        # Counts only: listing every type would flood a traceback; /objects is
+        # counted only if it exists (a repr must not create the tree).
+        objects = "" if self._objects is None else f", objects={sum(1 for _ in self._objects.children())}"
+        default = " (default)" if self is default_registry else ""
+        return f"<TypeRegistry{default} types={len(self._infos)}, realized={len(self._classes)}{objects}>"
+
     # -- registration ------------------------------------------------------
 
     def register(self, info: TypeInfo) -> TypeInfo:

@@ -8,11 +8,19 @@ Start-up, in qsd's order:
    ``--help`` and ``--version`` print and exit 0 (the first of these wins);
 2. with ``--daemonize`` the process forks; the parent exits once start-up is done;
 3. the main thread's asyncio loop becomes the main `AioContext`'s loop;
-4. ``--object``, ``--chardev`` and ``--monitor`` (and ``--qmp``) take effect one
+4. the plugins are loaded: every entry point of the group ``qom_py.plugins``, then
+   each ``--plugin MODULE`` in command-line order -- all of them before any
+   ``--object``, wherever ``--plugin`` is written (`qom_py._plugins`);
+5. ``--object``, ``--chardev`` and ``--monitor`` (and ``--qmp``) take effect one
    by one, in command-line order (a stray word there is ``X: Unexpected
    argument``); the first failure prints
    ``qom-py: --object STR: MESSAGE`` (plus QEMU's hint line, if any) and exits 1;
-5. the pid file is written; the daemon serves until QMP ``quit``, SIGTERM or SIGINT.
+6. the pid file is written; with ``-v`` a start-up summary is logged; the daemon
+   serves until QMP ``quit``, SIGTERM or SIGINT.
+
+Logging (the ``qom_py`` logger) goes to stderr in QEMU's ``error_report`` form:
+quiet by default as qsd is (errors and warnings only), ``-v`` adds ``info:`` and
+``debug:`` lines and tracebacks.
 
 Every exit path stops the servers (removing their unix sockets), deletes every
 object (joining iothreads and pool workers), stops the main context's pool and
@@ -25,10 +33,11 @@ import asyncio
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from typing import IO, Any, Final
 
 from ._cmdline import (
@@ -42,6 +51,8 @@ from ._cmdline import (
     parse_monitor,
     parse_qmp_shorthand,
 )
+from ._log import blamed, logger
+from ._plugins import PluginError, load_entry_points, load_module
 from ._registry import default_registry
 from ._schema import object_schema
 from ._user_creatable import object_option_parse
@@ -81,6 +92,12 @@ QEMU Object Model daemon (qemu-storage-daemon compatible)
 
   --pidfile <path>       write process ID to a file after startup
 
+  --plugin <module>      import <module> (which registers its QOM types) before
+                         any --object is created; repeatable, imported in
+                         command-line order. Entry points of the group
+                         qom_py.plugins of installed distributions are loaded
+                         first (a module is imported, a callable is called)
+
   --print-schema         print a JSON Schema of every creatable object type
                          (what object-add and --object '{...}' accept) and exit
 
@@ -88,7 +105,10 @@ QEMU Object Model daemon (qemu-storage-daemon compatible)
   --qmp tcp:<host>:<port>[,server=on][,wait=off][,pretty=on]
                          shorthand for a --chardev socket and a --monitor on it
 
-qom-py hosts the QOM types iothread and main-loop (and user-registered types);
+  -v, --verbose          log a start-up summary (plugins, objects, monitors) and
+                         tracebacks of failures to stderr
+
+qom-py hosts the QOM types iothread and main-loop (and the plugins' types);
 block devices, exports and the NBD server of qemu-storage-daemon are not hosted.
 """
 
@@ -110,6 +130,28 @@ class StartupError(Exception):
         self.text = text
 
 
+def load_plugins(options: Sequence[Option]) -> list[str]:
+    """
+    Load every ``qom_py.plugins`` entry point, then each ``--plugin`` in *options*, in order.
+
+    Returns:
+        what was loaded, for the start-up summary.
+
+    Raises:
+        StartupError: ``--plugin NAME: WHY`` (or the entry point's name and why).
+    """
+    try:
+        loaded = load_entry_points()
+        for opt in options:
+            if opt.name == "plugin":
+                assert opt.value is not None
+                load_module(opt.value)
+                loaded.append(opt.value)
+    except PluginError as err:
+        raise StartupError(str(err)) from None
+    return loaded
+
+
 def _located(opt: Option, err: QOMError) -> StartupError:
     text = f"{opt.location}: {err}"
     if err.hint:
@@ -129,6 +171,10 @@ class Daemon:
         self.dispatcher = Dispatcher()
         self.server = QMPServer(self.dispatcher)
         self.chardevs: dict[str, ChardevSpec] = {}
+        #: Where each monitor listens (``unix:PATH``, ``tcp:HOST:PORT``), for the summary.
+        self.monitors: list[str] = []
+        #: The plugins loaded, in load order, for the summary.
+        self.plugins: list[str] = []
         self.pidfile: str | None = None
         self._pidfile_fd: int | None = None
         self.shutdown = asyncio.Event()
@@ -176,6 +222,26 @@ class Daemon:
                 raise QOMError(msg)
         except QOMError as err:
             raise _located(opt, err) from None
+        except Exception as exc:
+            where = blamed(exc)
+            if where is None:
+                raise
+            # A user type's hook failed: say whose, on one line; -v logs the traceback.
+            logger.debug("%s: %s raised", opt.location, where, exc_info=exc)
+            text = f"{opt.location}: {where} raised {type(exc).__name__}: {exc}"
+            raise StartupError(text.splitlines()[0]) from None
+
+    def load_plugins(self, options: Sequence[Option]) -> None:
+        """Load the entry-point plugins, then each ``--plugin`` of *options* (see `load_plugins`)."""
+        self.plugins += load_plugins(options)
+
+    def log_summary(self) -> None:
+        """Log what started (``-v``): plugins, objects, monitors, pid file."""
+        objects = [f"{name} ({child.type_name})" for name, child in default_registry.objects_root.children()]
+        logger.info("plugins: %s", ", ".join(self.plugins) or "none")
+        logger.info("objects: %s", ", ".join(objects) or "none")
+        logger.info("monitors: %s", ", ".join(self.monitors) or "none")
+        logger.info("ready, pid %d%s", os.getpid(), f", pid file {self.pidfile}" if self.pidfile else "")
 
     def _listen(self, chardev: ChardevSpec, monitor: MonitorSpec) -> None:
         coro: Coroutine[Any, Any, object]
@@ -186,6 +252,9 @@ class Daemon:
                 assert chardev.host is not None and chardev.port is not None
                 coro = self.server.listen_tcp(chardev.host, chardev.port, pretty=monitor.pretty)
             self.loop.run_until_complete(coro)
+            self.monitors.append(
+                f"unix:{chardev.path}" if chardev.path is not None else f"tcp:{chardev.host}:{chardev.port}"
+            )
         except OSError as exc:
             where = chardev.path or f"{chardev.host}:{chardev.port}"
             msg = f"Failed to bind socket to {where}: {exc.strerror or exc}"
@@ -270,6 +339,37 @@ def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
     loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
+class _StderrFormatter(logging.Formatter):
+    """QEMU's ``error_report`` form: ``qom-py: MSG``, ``qom-py: warning: MSG``, ``qom-py: info: MSG``."""
+
+    _PREFIX: Final = {logging.DEBUG: "debug: ", logging.INFO: "info: ", logging.WARNING: "warning: "}
+
+    def __init__(self, *, tracebacks: bool) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"{PROGRAM}: {self._PREFIX.get(record.levelno, '')}{record.getMessage()}"
+        if self.tracebacks and record.exc_info:
+            text += "\n" + self.formatException(record.exc_info).rstrip("\n")
+        return text
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(verbose: bool) -> Iterator[None]:
+    """Send the ``qom_py`` logger to stderr (quiet unless *verbose*) for the block."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_StderrFormatter(tracebacks=verbose))
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
 class _HelpPrinted(Exception):
     """``--object help`` printed its text: exit 0 after cleanup."""
 
@@ -318,12 +418,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(_version(), end="")
                 return 0
             if opt.name == "print-schema":
+                # The plugins' types are part of the schema: load them (those given so far).
+                try:
+                    with _logging_to_stderr(any(o.name == "verbose" for o in options)):
+                        load_plugins(options)
+                except StartupError as err:
+                    print(f"{PROGRAM}: {err.text}", file=sys.stderr)
+                    return 1
                 print(json.dumps(object_schema().json_schema(), indent=2))
                 return 0
             options.append(opt)
     except CmdlineError as err:
         print(f"{PROGRAM}: {err}", file=sys.stderr)
         return 1
+    with _logging_to_stderr(any(o.name == "verbose" for o in options)):
+        return _run(options)
+
+
+def _run(options: list[Option]) -> int:
+    """Start-up from the parsed *options* (step 2 on), serve, clean up; return the exit status."""
     daemon_pipe = _daemonize() if any(o.name == "daemonize" for o in options) else None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -332,11 +445,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     daemon.install_signal_handlers()
     try:
         try:
+            daemon.load_plugins(options)
             for index, opt in enumerate(options):
                 daemon.apply(opt, index)
             pidfiles = [o.value for o in options if o.name == "pidfile" and o.value is not None]
             if pidfiles:
                 daemon.write_pidfile(pidfiles[-1])
+            daemon.log_summary()
         except _HelpPrinted:
             return 0
         except StartupError as err:

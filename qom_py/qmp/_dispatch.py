@@ -27,6 +27,7 @@ from typing import Any, Final, TypeAlias, final
 
 import attrs
 
+from .._log import blamed
 from ..errors import (
     CommandNotFoundError,
     JSONParseError,
@@ -210,12 +211,9 @@ def call_after_reply(callback: Callable[[], object]) -> None:
 # The dispatcher.
 # ---------------------------------------------------------------------------
 def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from .._version import __version__
 
-    try:
-        return version("qom-py")
-    except PackageNotFoundError:
-        return "0.0.0"
+    return __version__
 
 
 _NO_ID: Final = object()
@@ -506,7 +504,7 @@ class Dispatcher:
         except Exception as exc:
             if self.raise_internal_errors:
                 raise
-            logger.exception("QMP command raised an unexpected exception (a bug)")
+            _log_unexpected(exc)
             return session._error_reply(exc, request_id), ()
         return self._success(session, result, context, request_id)  # type: ignore[arg-type]  # not awaitable
 
@@ -538,11 +536,20 @@ class Dispatcher:
         except Exception as exc:
             if self.raise_internal_errors:
                 raise
-            logger.exception("QMP command raised an unexpected exception (a bug)")
+            _log_unexpected(exc)
             return session._error_reply(exc, request_id), ()
         finally:
             _CURRENT.reset(token)
         return self._success(session, result, context, request_id)
+
+
+def _log_unexpected(exc: Exception) -> None:
+    """Log an exception a command let through: a user hook's, with whose it is; else ours."""
+    where = blamed(exc)
+    if where is not None:
+        logger.error("%s raised %s: %s", where, type(exc).__name__, exc, exc_info=exc)
+    else:
+        logger.error("QMP command raised an unexpected exception (a bug)", exc_info=exc)
 
 
 def _returning(awaitable: Awaitable[JSONValue]) -> Handler:
