@@ -21,12 +21,14 @@ import pytest
 import qom_py
 from qom_py import Object, ObjectClass, TypeInfo, TypeRegistry, default_registry
 from qom_py.errors import (
+    AbstractTypeError,
     DuplicatePropertyError,
     ParameterError,
     PropertyAccessError,
     PropertyNotFoundError,
     QOMError,
     QOMInternalError,
+    TypeNotFoundError,
 )
 
 TYPE_DUMMY = "qemu-dummy"
@@ -666,6 +668,19 @@ class TestNewWithProps:
             qom_py.object_new_with_props(dummy, parent=objects, id="d0")
         assert len(finalized) == 1 and finalized[0] is not first
         assert objects.resolve_component("d0") is first
+
+    def test_unknown_type(self) -> None:
+        """An unknown type says QEMU's ``invalid object type: NAME`` (object_new_with_propv)."""
+        with pytest.raises(TypeNotFoundError, match=r"\Ainvalid object type: no-such-type\Z"):
+            qom_py.object_new_with_props("no-such-type", {"a": 1}, parent=default_registry.objects_root, id="x")
+        with pytest.raises(TypeNotFoundError, match=r"\Ainvalid object type: no-such-type\Z"):
+            qom_py.object_new_with_props("no-such-type")
+        assert default_registry.objects_root.property_find("x") is None
+
+    def test_abstract_type(self) -> None:
+        """An abstract type says ``object type 'NAME' is abstract``."""
+        with pytest.raises(AbstractTypeError, match=r"\Aobject type 'event-loop-base' is abstract\Z"):
+            qom_py.object_new_with_props("event-loop-base")
 
     def test_parent_and_id_go_together(self, dummy: str) -> None:
         """A parent without an id (or the reverse) is a usage error."""
