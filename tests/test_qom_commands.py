@@ -9,6 +9,7 @@ QEMU orders the properties *within* one class by hash table; qom-py by declarati
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -81,3 +82,29 @@ def test_list_properties_order_as_qsd() -> None:
         assert [_GROUPS[n] for n in want[typename]] == sorted(_GROUPS[n] for n in want[typename]), want
         assert [_GROUPS[n] for n in got[typename]] == [_GROUPS[n] for n in want[typename]]
         assert sorted(got[typename]) == sorted(want[typename])
+
+
+def _readme_differences() -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    return readme.split("## Deliberate differences from QEMU 7.2", 1)[1].split("\n## ", 1)[0]
+
+
+def test_default_value_is_a_documented_difference() -> None:
+    """qom-list-properties sends ``default-value`` (QEMU 9.1), and the README says so."""
+    qom_py.type_register(
+        TypeInfo("t10-defaults", class_init=lambda k, d: k.property_add_int("n", lambda o: 0, None, default=7))
+    )
+    with qmp_client() as qmp:
+        reply = qmp.execute("qom-list-properties", {"typename": "t10-defaults"})
+    assert {"name": "n", "type": "int", "default-value": 7} in reply
+    assert "`qom-list-properties` fills `default-value`" in _readme_differences()
+
+
+def test_post_init_order_is_a_documented_difference() -> None:
+    """``instance_post_init`` runs root first (QEMU 10.1), and the README says so."""
+    order: list[str] = []
+    qom_py.type_register(TypeInfo("t10-a", instance_post_init=lambda o: order.append("a")))
+    qom_py.type_register(TypeInfo("t10-b", parent="t10-a", instance_post_init=lambda o: order.append("b")))
+    qom_py.object_new("t10-b").unref()
+    assert order == ["a", "b"]
+    assert "`instance_post_init` hooks run root class first" in _readme_differences()
