@@ -1212,3 +1212,38 @@ class TestPropertyPrint:
             obj.property_add_int("p", store.get("p"), store.set("p"), signed=kind == "int")
         assert obj.property_print("p") == plain
         assert obj.property_print("p", human=True) == human
+
+
+class TestOnChange:
+    """``prop.X(on_change=...)``: runs after a store; a failure puts the old value back."""
+
+    def test_applies_and_undoes(self, registry: TypeRegistry) -> None:
+        applied: list[int] = []
+
+        def on_change(obj: Any) -> None:
+            if obj.level > 10:
+                msg = "too high"
+                raise QOMError(msg)
+            applied.append(obj.level)
+
+        @qom_type("decl-on-change", registry=registry)
+        class Declared(Object):
+            level = prop.Int(initial=1, on_change=on_change)
+
+        obj = registry.new("decl-on-change")
+        assert isinstance(obj, Declared)
+        obj.level = 5
+        obj.property_set("level", 6)
+        assert applied == [5, 6]
+        with pytest.raises(QOMError, match="too high"):
+            obj.level = 11
+        assert obj.level == obj.property_get("level") == 6
+        with pytest.raises(ParameterError, match="expected: integer"):
+            obj.level = "7"  # refused before anything is stored or applied
+        assert applied == [5, 6]
+        fresh = registry.new("decl-on-change")
+        with pytest.raises(QOMError, match="too high"):
+            fresh.property_set("level", 12)
+        assert fresh.property_get("level") == 1  # back to the initial value, not a stored one
+        obj.unref()
+        fresh.unref()
