@@ -8,6 +8,7 @@ Where qsd is installed the same session is run through it and must match.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -134,3 +135,54 @@ def test_socket_address_forms() -> None:
     assert socket_address(("127.0.0.1", 1)) == {"port": "1", "ipv4": True, "host": "127.0.0.1", "type": "inet"}
     assert socket_address(("::", 2)) == {"port": "2", "ipv6": True, "host": "::", "type": "inet"}
     assert socket_address(("localhost", 3)) == {"port": "3", "host": "localhost", "type": "inet"}
+
+
+def _tree(program: Sequence[str]) -> list[str]:
+    """
+    What qom-tree prints (QEMU's python/qemu/utils/qom.py): every path, each non-child
+    property with its value or error, children recursively; tmp dir and ports normalized.
+    """
+    argv = ["--chardev", "socket,id=c1,path={tmp}/c1.sock,server=on,wait=off"]
+    with running(argv, program=program) as daemon:
+        conn = daemon.connect()
+        lines: list[str] = []
+
+        def walk(path: str) -> None:
+            lines.append(path)
+            children = []
+            for item in sorted(conn.command("qom-list", path=path), key=lambda p: p["name"]):
+                if item["type"].startswith("child<"):
+                    children.append(f"{path.rstrip('/')}/{item['name']}")
+                    continue
+                reply = conn.request("qom-get", {"path": path, "property": item["name"]})
+                text = json.dumps(reply.get("return", reply.get("error")), sort_keys=True)
+                lines.append(f"  {item['name']}: {text.replace(daemon.tmpdir, '{tmp}')} ({item['type']})")
+            for child in children:
+                walk(child)
+
+        walk("/")
+        return lines
+
+
+def _without(lines: list[str], path: str) -> list[str]:
+    """*lines* without *path*'s block (its own line and its property lines)."""
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        if not line.startswith(" "):
+            skipping = line == path
+        if not skipping:
+            out.append(line)
+    return out
+
+
+@_QSD
+def test_qom_tree_as_qsd() -> None:
+    """The whole tree, as qom-tree walks it, is qsd's (qom-py's eager /objects aside: README difference 8)."""
+    assert QSD is not None
+    want = _tree([QSD])
+    got = _tree(QOM_PY)
+    assert "/objects" in got
+    assert _without(got, "/objects") == want
+    assert '  addr: {"path": "{tmp}/c1.sock", "type": "unix"} (SocketAddress)' in got
+    assert "/chardevs/c1" in got and f"/chardevs/{MONITOR_ID}" in got
