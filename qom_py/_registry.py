@@ -14,9 +14,9 @@ Realization of a class (QEMU's ``type_initialize``), in this order:
 5. run the type's own ``class_init``.
 
 A type that cannot be realized (its parent or an interface is missing or itself
-broken, or a class hook raises) is *broken*: using it raises a
-`TypeRegistrationError` naming it and the cause, while listings skip it and
-every other type keeps working.  Nothing of a failed realization is kept, so
+broken, or a class hook raises) is *broken*: using it raises an error naming it
+and the cause (a class hook's non-QOM exception becomes a `TypeRegistrationError`
+chained to it), while listings skip it and every other type keeps working.  Nothing of a failed realization is kept, so
 the next use tries again (a parent registered meanwhile makes the type work).
 """
 
@@ -120,7 +120,8 @@ class TypeRegistry:
         Return the class of *name*, realizing it on first use; None if unknown.
 
         Raises:
-            TypeRegistrationError: the type is broken (the message names it and why).
+            QOMError: the type is broken (the message names it and why); mostly
+                `TypeRegistrationError`, or a class hook's own QOM error.
         """
         klass = self._classes.get(name)
         if klass is not None:
@@ -148,7 +149,7 @@ class TypeRegistry:
         if info.parent is not None:
             try:
                 parent = self.class_by_name(info.parent)
-            except TypeRegistrationError as exc:
+            except QOMError as exc:
                 msg = f"Type '{info.name}' is unusable: its parent is broken: {exc}"
                 raise TypeRegistrationError(msg) from exc
             if parent is None:
@@ -183,9 +184,10 @@ class TypeRegistry:
                     self._add_interface_class(klass, iface_name, iface_class)
             try:
                 self._run_class_hooks(klass, info)
+            except QOMError:
+                raise  # QOM's own errors (a duplicate property, say) name the type already
             except Exception as exc:
-                cause = str(exc) if isinstance(exc, QOMError) else f"{type(exc).__name__}: {exc}"
-                msg = f"Type '{info.name}' is unusable: its class initialization failed: {cause}"
+                msg = f"Type '{info.name}' is unusable: its class initialization failed: {type(exc).__name__}: {exc}"
                 raise TypeRegistrationError(msg) from exc
         except BaseException:
             self._classes.pop(info.name, None)
@@ -224,7 +226,7 @@ class TypeRegistry:
         for name in list(self._infos):
             try:
                 klass = self.class_by_name(name)
-            except TypeRegistrationError:
+            except QOMError:
                 continue  # a broken type lists nothing; using it says why
             if klass is None or (klass.abstract and not include_abstract):
                 continue
