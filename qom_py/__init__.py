@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _chardev  # noqa: F401 - registers the chardev types, built-ins as in qsd
 from . import _declarative as prop
 from ._api import (
     object_cast,

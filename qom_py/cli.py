@@ -37,9 +37,10 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine, Iterator, Sequence
-from typing import IO, Any, Final
+from collections.abc import Iterator, Sequence
+from typing import IO, Final
 
+from ._chardev import chardev_socket_add, chardevs_remove
 from ._cmdline import (
     ARGUMENT,
     ChardevSpec,
@@ -175,6 +176,8 @@ class Daemon:
         self.monitors: list[str] = []
         #: The plugins loaded, in load order, for the summary.
         self.plugins: list[str] = []
+        #: Where each listening chardev is bound (by id), as the server reports it.
+        self._bound: dict[str, str | tuple[str, int]] = {}
         self.pidfile: str | None = None
         self._pidfile_fd: int | None = None
         self.shutdown = asyncio.Event()
@@ -199,7 +202,7 @@ class Daemon:
                     # qsd 7.2's words: a socket chardev registers its yank instance
                     # (keyed by id) before anything else notices the duplicate.
                     raise QOMError("duplicate yank instance")
-                self.chardevs[spec.id] = spec
+                self._add_chardev(spec)
             elif opt.name == "monitor":
                 assert opt.value is not None
                 monitor = parse_monitor(opt.value)
@@ -213,6 +216,7 @@ class Daemon:
             elif opt.name == "qmp":
                 assert opt.value is not None
                 chardev, monitor = parse_qmp_shorthand(opt.value, index)
+                self._add_chardev(chardev)
                 self._listen(chardev, monitor)
             elif opt.name == "trace":
                 msg = f"{opt.spelled} is not supported by qom-py (QEMU's trace events do not exist here)"
@@ -243,15 +247,35 @@ class Daemon:
         logger.info("monitors: %s", ", ".join(self.monitors) or "none")
         logger.info("ready, pid %d%s", os.getpid(), f", pid file {self.pidfile}" if self.pidfile else "")
 
+    def _add_chardev(self, spec: ChardevSpec) -> None:
+        """Record *spec* and add its ``/chardevs/ID`` object, as qsd does for each chardev."""
+
+        def address() -> str | tuple[str, int]:
+            bound = self._bound.get(spec.id)
+            if bound is not None:
+                return bound
+            if spec.path is not None:
+                return spec.path
+            assert spec.host is not None and spec.port is not None
+            return (spec.host, spec.port)
+
+        def is_connected() -> bool:
+            bound = self._bound.get(spec.id)
+            return bound is not None and self.server.clients_on(bound) > 0
+
+        chardev_socket_add(spec.id, address, is_connected)
+        self.chardevs[spec.id] = spec
+
     def _listen(self, chardev: ChardevSpec, monitor: MonitorSpec) -> None:
-        coro: Coroutine[Any, Any, object]
+        bound: str | tuple[str, int]
         try:
             if chardev.path is not None:
-                coro = self.server.listen_unix(chardev.path, pretty=monitor.pretty)
+                bound = self.loop.run_until_complete(self.server.listen_unix(chardev.path, pretty=monitor.pretty))
             else:
                 assert chardev.host is not None and chardev.port is not None
                 coro = self.server.listen_tcp(chardev.host, chardev.port, pretty=monitor.pretty)
-            self.loop.run_until_complete(coro)
+                bound = self.loop.run_until_complete(coro)
+            self._bound[chardev.id] = bound
             self.monitors.append(
                 f"unix:{chardev.path}" if chardev.path is not None else f"tcp:{chardev.host}:{chardev.port}"
             )
@@ -303,6 +327,8 @@ class Daemon:
         """Stop serving, delete every object, stop the pools, remove files."""
         with contextlib.suppress(Exception):
             self.loop.run_until_complete(self.server.close())
+        with contextlib.suppress(Exception):
+            chardevs_remove()
         objects = default_registry.objects_root
         for name, _ in list(objects.children()):
             with contextlib.suppress(Exception):

@@ -259,6 +259,15 @@ class QMPServer:
         """Clients connected now."""
         return len(self._connections)
 
+    def clients_on(self, address: str | tuple[str, int]) -> int:
+        """Clients connected now through the listener bound to *address* (as `addresses` lists it)."""
+        count = 0
+        for conn in self._connections:
+            name = conn._transport.get_extra_info("sockname") if conn._transport is not None else None
+            if name is not None and (name if isinstance(name, str) else (str(name[0]), int(name[1]))) == address:
+                count += 1
+        return count
+
     def emit_event_threadsafe(self, event: str, data: Mapping[str, Any] | None = None) -> None:
         """
         `Dispatcher.emit_event` from any thread: scheduled on the server's loop.
