@@ -39,6 +39,7 @@ __all__ = [
     "Member",
     "ObjectType",
     "SchemaEntity",
+    "SchemaMetaType",
     "SchemaType",
     "Variant",
     "Variants",
@@ -47,6 +48,9 @@ __all__ = [
 
 #: The JSON types QAPI knows (SchemaInfoBuiltin's ``json-type``).
 JSONType: TypeAlias = Literal["string", "number", "int", "boolean", "null", "object", "array", "value"]
+
+#: The kinds introspection names (SchemaInfo's ``meta-type``).
+SchemaMetaType: TypeAlias = Literal["builtin", "enum", "array", "object", "alternate", "command", "event"]
 
 #: The implicit empty object type (arguments of a command without ``data``).
 EMPTY_OBJECT: Final = "q_empty"
@@ -164,6 +168,7 @@ class SchemaEntity(_Featured):
     """Base of every definition (QEMU's ``QAPISchemaEntity``)."""
 
     _META: ClassVar[str] = ""
+    _META_TYPE: ClassVar[SchemaMetaType] = "object"
 
     #: The name; unique across the schema (types, commands and events share one namespace).
     name: str
@@ -174,6 +179,11 @@ class SchemaEntity(_Featured):
     def meta(self) -> str:
         """The kind, as QEMU's ``meta`` names it: ``built-in``, ``enum``, ``array``, ``struct``, ``union``, ..."""
         return self._META
+
+    @property
+    def meta_type(self) -> SchemaMetaType:
+        """The kind as introspection names it (SchemaInfo's ``meta-type``): structs and unions are ``object``."""
+        return self._META_TYPE
 
     @property
     def is_implicit(self) -> bool:
@@ -205,6 +215,7 @@ class BuiltinType(SchemaType):
     """A built-in scalar type: ``str``, ``int``, ``uint8``, ``size``, ``any``, ... (``QAPISchemaBuiltinType``)."""
 
     _META: ClassVar[str] = "built-in"
+    _META_TYPE: ClassVar[SchemaMetaType] = "builtin"
 
     #: Its JSON type (introspection's ``json-type``).
     builtin_json_type: JSONType
@@ -230,6 +241,7 @@ class EnumType(SchemaType):
     """An enumeration (``QAPISchemaEnumType``): a string from a fixed set."""
 
     _META: ClassVar[str] = "enum"
+    _META_TYPE: ClassVar[SchemaMetaType] = "enum"
 
     #: The values, in source order.
     values: tuple[EnumValue, ...] = attrs.field(converter=_values)
@@ -262,6 +274,7 @@ class ArrayType(SchemaType):
     """An array type ``['T']``, named ``TList`` (``QAPISchemaArrayType``); always implicit."""
 
     _META: ClassVar[str] = "array"
+    _META_TYPE: ClassVar[SchemaMetaType] = "array"
 
     #: The canonical name of the element type.
     element_type: str
@@ -344,6 +357,7 @@ class AlternateType(SchemaType):
     """An alternate (``QAPISchemaAlternateType``): one of several types, told apart by JSON type."""
 
     _META: ClassVar[str] = "alternate"
+    _META_TYPE: ClassVar[SchemaMetaType] = "alternate"
 
     #: The branches; the tag is ``type`` (QEMU's implicit ``QType`` member).
     variants: Variants
@@ -360,6 +374,7 @@ class Command(SchemaEntity):
     """A QMP command (``QAPISchemaCommand``)."""
 
     _META: ClassVar[str] = "command"
+    _META_TYPE: ClassVar[SchemaMetaType] = "command"
 
     #: The arguments' object type, or None without ``data``.
     arg_type: str | None = None
@@ -385,6 +400,7 @@ class Event(SchemaEntity):
     """A QMP event (``QAPISchemaEvent``)."""
 
     _META: ClassVar[str] = "event"
+    _META_TYPE: ClassVar[SchemaMetaType] = "event"
 
     #: The data's object type, or None without ``data``.
     arg_type: str | None = None

@@ -31,6 +31,8 @@ _VALID_NAME: Final = re.compile(r"(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$", re
 _CAMEL: Final = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 _IF_NAME: Final = re.compile(r"[A-Z][A-Z0-9_]*")
 _NOT_C: Final = re.compile(r"[^A-Za-z0-9_]")
+_LOWER_OR_DASH: Final = re.compile(r"[a-z-]")
+_UPPER: Final = re.compile(r"[A-Z]")
 
 _KEYS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "enum": (("enum", "data"), ("if", "features", "prefix")),
@@ -75,13 +77,13 @@ def _name_is_str(name: object, info: SourceInfo, source: str) -> None:
 
 
 def _name_upper(name: str, info: SourceInfo, source: str) -> None:
-    if re.search(r"[a-z-]", _name_str(name, info, source)):
+    if _LOWER_OR_DASH.search(_name_str(name, info, source)):
         raise info.error(f"name of {source} must not use lowercase or '-'")
 
 
 def _name_lower(name: str, info: SourceInfo, source: str, *, upper: bool = False, underscore: bool = False) -> None:
     stem = _name_str(name, info, source)
-    if (not upper and re.search(r"[A-Z]", stem)) or (not underscore and "_" in stem):
+    if (not upper and _UPPER.search(stem)) or (not underscore and "_" in stem):
         raise info.error(f"name of {source} must not use uppercase or '_'")
 
 

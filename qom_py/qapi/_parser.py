@@ -38,12 +38,14 @@ __all__ = ["ParsedExpr", "Pragma", "SchemaReader", "parse_text"]
 #: A parsed value: what QAPI syntax can write.
 Value = dict[str, Any] | list[Any] | str | bool
 
-# One token after optional white space.  Strings are printable ASCII other than
-# the quote and the backslash, or the escape \\ (two backslashes).
+# One token after white space and comments.  Strings are printable ASCII other
+# than the quote and the backslash, or the escape \\ (two backslashes).  The
+# skip is possessive (Python 3.11): a lexing error must not backtrack through
+# every way of splitting the comments before it, which is exponential.
+_SKIP: Final = re.compile(r"(?:\s|\#[^\n]*+)*+")
 _TOKEN: Final = re.compile(
-    r"""\s*(?:
-        (?P<comment>\#[^\n]*)
-      | '(?P<str>(?:[\x20-\x26\x28-\x5b\x5d-\x7e]|\\\\)*)'
+    r"""(?:\s|\#[^\n]*+)*+(?:
+        '(?P<str>(?:[\x20-\x26\x28-\x5b\x5d-\x7e]|\\\\)*)'
       | (?P<punct>[{}:,\[\]])
       | (?P<true>true)
       | (?P<false>false)
@@ -98,14 +100,13 @@ class _Tokens:
         while True:
             m = match(text, pos)
             if m is None:
-                self._lex_error(pos + len(text[pos:]) - len(text[pos:].lstrip()))
+                skipped = _SKIP.match(text, pos)
+                self._lex_error(skipped.end() if skipped else pos)
             pos = m.end()
             kind = m.lastgroup
             assert kind is not None
-            if kind == "comment":
-                continue
-            start = m.start(kind)
-            positions.append(start)
+            # A string's group excludes its opening quote; the token starts there.
+            positions.append(m.start(kind) - 1 if kind == "str" else m.start(kind))
             if kind == "punct":
                 kinds.append(m.group(kind))
                 values.append(None)
@@ -126,7 +127,12 @@ class _Tokens:
         self.i = 0
 
     def line_col(self, pos: int) -> tuple[int, int]:
-        """The 1-based line and column (tabs to multiples of 8, as QEMU) of *pos*."""
+        """
+        The 1-based line and column of *pos*, counted as QEMU's ``QAPIParseError`` counts.
+
+        QEMU's tab rule is ``col = (col + 7) % 8 + 1``, which is not a tab stop
+        (a tab at column 1 stays at 1); it is copied so the columns agree.
+        """
         if self.newlines is None:
             self.newlines = [m.start() for m in re.finditer("\n", self.text)]
         line_index = bisect.bisect_left(self.newlines, pos)

@@ -152,3 +152,10 @@ class TestDirectives:
         schema.add(text + "{ 'command': 'get', 'returns': 'int' }", "t.json")
         assert schema.pragma.doc_required is True
         assert schema.pragma.command_returns_exceptions == ["get"]
+
+
+def test_error_after_long_comments_is_fast() -> None:
+    """A lexing error after many comment lines is found at once (no backtracking through the comments)."""
+    text = "# a b c d e f g h i j k l m n o p q r s t u v w x y z\n" * 200 + "  junk"
+    with pytest.raises(QAPISchemaError, match=re.escape("t.json:201:3: stray 'junk'")):
+        parse_text(text, "t.json")

@@ -323,14 +323,15 @@ def test_builtin_redefined() -> None:
 
 
 def test_kinds() -> None:
-    """Each kind is its own class with QEMU's meta name."""
+    """Each kind is its own class with QEMU's meta name and introspection's meta-type."""
     schema = QAPISchema()
     schema.add(TEXT, "test.json")
     entities = [schema.lookup(n) for n in ("int", "intList", "Policy", "Rule", "Any", "StrOrNull", "make", "GONE")]
-    kinds = [(type(e).__name__, e.meta) for e in entities if e is not None]
+    kinds = [(type(e).__name__, e.meta, e.meta_type) for e in entities if e is not None]
     assert kinds == [
-        ("BuiltinType", "built-in"), ("ArrayType", "array"), ("EnumType", "enum"), ("ObjectType", "struct"),
-        ("ObjectType", "union"), ("AlternateType", "alternate"), ("Command", "command"), ("Event", "event"),
+        ("BuiltinType", "built-in", "builtin"), ("ArrayType", "array", "array"), ("EnumType", "enum", "enum"),
+        ("ObjectType", "struct", "object"), ("ObjectType", "union", "object"),
+        ("AlternateType", "alternate", "alternate"), ("Command", "command", "command"), ("Event", "event", "event"),
     ]  # fmt: skip
     assert isinstance(schema.lookup("StrOrNull"), AlternateType)
     assert isinstance(schema.lookup("Policy"), EnumType) and isinstance(schema.lookup("Rule"), ObjectType)
