@@ -417,7 +417,8 @@ class QAPISchema:
     entities; `add` (or `from_file`) reads definitions into it.  Lookups:
     `lookup` (any entity), `lookup_type`, the typed `object_type` /
     `enum_type` / `command` / `event`, `resolve_type` for a type expression
-    (``"str"``, ``["uint16"]``) and `member_type` for a member.  Iterating gives
+    (``"str"``, ``["uint16"]``), `member_type` for a member and `branch_members`
+    for a union's members under one tag value.  Iterating gives
     the entities in definition order (implicit ones where QEMU makes them: an
     array type or an implicit object type just before its first user).
     """
@@ -672,6 +673,23 @@ class QAPISchema:
         typ = self.lookup_type(variant.type)
         assert typ is not None, variant
         return typ
+
+    def branch_members(self, union: ObjectType, case: str) -> tuple[Member, ...] | None:
+        """
+        The members of *union* for tag value *case*, in QEMU's visit order.
+
+        The union's own members (its base's, discriminator included) come
+        first, then the branch type's (its base's first); None when *case*
+        has no branch (not a value of the tag enum).
+        """
+        if union.variants is None:
+            return union.members
+        variant = union.variants.case(case)
+        if variant is None:
+            return None
+        branch = self.lookup_type(variant.type)
+        assert isinstance(branch, ObjectType), variant
+        return union.members + branch.members
 
     @property
     def the_empty_object_type(self) -> ObjectType:

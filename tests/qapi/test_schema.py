@@ -134,6 +134,16 @@ class TestModel:
         assert none is not None and none.implicit
         assert schema.variant_type(union.variants.variants[0]) is schema.object_type("Child")
 
+    def test_branch_members(self, schema: QAPISchema) -> None:
+        """A union's members for one tag value: its own (base) members, then the branch's, base first."""
+        union = schema.object_type("Any")
+        members = schema.branch_members(union, "child")
+        assert members is not None and [m.name for m in members] == ["kind", "note", "id", "rules", "nodes"]
+        none = schema.branch_members(union, "none")
+        assert none is not None and [m.name for m in none] == ["kind", "note"]
+        assert schema.branch_members(union, "nope") is None
+        assert schema.branch_members(schema.object_type("Rule"), "x") == schema.object_type("Rule").members
+
     def test_alternate(self, schema: QAPISchema) -> None:
         """An alternate's branches are variants tagged ``type``."""
         alt = schema.lookup_type("StrOrNull")
