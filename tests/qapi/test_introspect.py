@@ -302,3 +302,14 @@ def test_probe_enum_value_feature() -> None:
     infos = schema_info(schema)
     assert schema_path_exists(infos, "c/arg-type/e/^b/$deprecated")
     assert not schema_path_exists(infos, "c/arg-type/e/^a/$deprecated")
+
+
+def test_wire_bytes_are_qsds() -> None:
+    """Written as QMP writes it (QDict key order), the common part is byte for byte qsd's recorded answer."""
+    from qom_py.qmp._protocol import to_json
+
+    schema = load_schema()
+    common = _qsd_commands(schema)
+    ours = schema_info(schema, commands=common, events=())
+    theirs = renumber(_hosted_only(QSD, {"iothread", "main-loop"}), common)
+    assert to_json(ours) == json.dumps(theirs)  # the recording keeps qsd's key order
