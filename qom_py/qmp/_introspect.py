@@ -15,9 +15,11 @@ query costs only the encoding.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..errors import QAPISchemaError
 from ..qapi import QAPISchema, load_schema
 from ..qapi.introspect import SchemaInfo, schema_info
 
@@ -74,6 +76,7 @@ def _struct_name(typename: str, view: QAPISchema) -> str:
 
 def registry_schema(registry: TypeRegistry) -> QAPISchema:
     """The shipped schema with *registry*'s run-time user-creatable types as ``object-add`` branches."""
+    from .._property import EnumKind
     from .._schema import object_schema
 
     view = load_schema()
@@ -85,6 +88,9 @@ def registry_schema(registry: TypeRegistry) -> QAPISchema:
         data: dict[str, Any] = {}
         for member in object_schema(registry).struct_for(typename).members:
             elem = member.type if isinstance(member.type, str) else member.type[0]
+            if elem not in view and isinstance(member.kind, EnumKind):
+                with contextlib.suppress(QAPISchemaError):  # a name QAPI refuses stays "any"
+                    view.add([{"enum": elem, "data": list(member.kind.values)}], "<runtime>")
             typ: Any = elem if elem in view else "any"
             data[("*" if member.optional else "") + member.name] = typ if isinstance(member.type, str) else [typ]
         name = _struct_name(typename, view)

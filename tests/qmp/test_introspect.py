@@ -168,6 +168,17 @@ class TestRunTimeTypes:
         qom_py.testing.reset()
         assert _schema_of(client) == first
 
+    def test_enum_property(self) -> None:
+        """An enum property's values are in the answer, so ``^VALUE`` probes resolve."""
+
+        @qom_type("test-lamp", interfaces=["user-creatable"])
+        class Lamp(Object):
+            colour = prop.Enum("LampColour", ["red", "green"])
+
+        answer = _answer()
+        assert schema_path_exists(answer, "object-add/arg-type/+test-lamp/colour/^green")
+        assert not schema_path_exists(answer, "object-add/arg-type/+test-lamp/colour/^blue")
+
     def test_the_type_can_be_created(self) -> None:
         """What the schema announces, object-add accepts."""
         self._register()
