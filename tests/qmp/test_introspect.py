@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -15,6 +16,7 @@ from qemu.qmp import ConnectError, QMPClient
 import qom_py
 import qom_py.testing
 from qom_py import Object, prop, qom_type
+from qom_py.errors import QOMError
 from qom_py.qapi import load_schema
 from qom_py.qapi.introspect import SchemaInfo, schema_index, schema_info, schema_path_exists
 from qom_py.qmp import Dispatcher, register_qom_commands
@@ -179,6 +181,20 @@ class TestRunTimeTypes:
         assert schema_path_exists(answer, "object-add/arg-type/+test-lamp/colour/^green")
         assert not schema_path_exists(answer, "object-add/arg-type/+test-lamp/colour/^blue")
 
+    def test_failing_instance_init_stays_local(self) -> None:
+        """A type whose instance_init fails is left out; the answer still comes, with the other types."""
+
+        def fail(obj: Object) -> None:
+            raise QOMError("broken on purpose")
+
+        qom_py.type_register(
+            qom_py.TypeInfo("test-broken", parent="object", interfaces=["user-creatable"], instance_init=fail)
+        )
+        self._register()
+        answer = _answer()
+        assert not schema_path_exists(answer, "object-add/arg-type/+test-broken")
+        assert schema_path_exists(answer, f"object-add/arg-type/+{TYPE_GADGET}/speed")
+
     def test_the_type_can_be_created(self) -> None:
         """What the schema announces, object-add accepts."""
         self._register()
@@ -273,3 +289,25 @@ def test_differential_qsd() -> None:
         "qom-list-properties/ret-type/*default-value",
     ):
         assert schema_path_exists(ours, probe) and schema_path_exists(theirs, probe), probe
+
+
+QEMU_SYSTEM = shutil.which("qemu-system-x86_64")
+
+
+@pytest.mark.skipif(QEMU_SYSTEM is None, reason="qemu-system-x86_64 is not installed")
+def test_differential_qemu_system() -> None:
+    """Live: query-iothreads and SHUTDOWN have qemu-system's structure (qsd has neither)."""
+    assert QEMU_SYSTEM is not None
+    with running() as ours_daemon:
+        ours = schema_index(asyncio.run(_fetch(ours_daemon.socket_path)))
+    program = (QEMU_SYSTEM, "-nodefaults", "-display", "none", "-machine", "none")
+    with running(
+        ["-qmp", "unix:{sock},server=on,wait=off"],
+        program=program,
+        monitor=False,
+        wait_for_socket="{sock}",
+        check=False,
+    ) as qemu:
+        theirs = schema_index(asyncio.run(_fetch(qemu.socket_path)))
+    for name in ("query-iothreads", "SHUTDOWN"):
+        assert command_shape(ours, name) == command_shape(theirs, name), name
