@@ -98,7 +98,10 @@ def registry_schema(registry: TypeRegistry) -> QAPISchema:
             typ: Any = elem if elem in view else "any"
             data[("*" if member.optional else "") + member.name] = typ if isinstance(member.type, str) else [typ]
         name = _struct_name(typename, view)
-        view.add([{"struct": name, "data": data}], "<runtime>")
+        try:
+            view.add([{"struct": name, "data": data}], "<runtime>")
+        except QAPISchemaError:  # a property name QAPI refuses (uppercase, '_'): left out
+            continue
         branches[typename] = name
     if branches:
         view.add_union_branches("ObjectOptions", branches)
