@@ -32,6 +32,7 @@ __all__ = [
     "QMPProtocolError",
     "QOMError",
     "QOMInternalError",
+    "SchemaPathError",
     "TypeNotFoundError",
     "TypeRegistrationError",
 ]
@@ -172,6 +173,10 @@ class QAPITypeNotFoundError(QOMError, LookupError):
         self.args = (name,)
         #: The type name that was asked for.
         self.name = name
+
+
+class SchemaPathError(QOMError, ValueError):
+    """A libvirt probe path fails as libvirt reports it: the answer is malformed along it, or a terminal part has followers."""
 
 
 class QMPProtocolError(QOMError):

@@ -22,6 +22,7 @@ from ..errors import DeviceNotFoundError, QOMError
 from ..loop import ThreadPool, main_aio_context
 from ..loop._iothread import TYPE_IOTHREAD, query_iothreads
 from ._dispatch import Dispatcher
+from ._introspect import QueryQMPSchema
 
 __all__ = [
     "qmp_object_add",
@@ -203,7 +204,8 @@ def qmp_query_thread_pools(args: dict[str, Any]) -> Any:
 
 
 def register_qom_commands(dispatcher: Dispatcher) -> None:
-    """Register the QOM commands on *dispatcher*, with QEMU's argument specs."""
+    """Register the QOM commands and ``query-qmp-schema`` on *dispatcher*, with QEMU's argument specs."""
+    dispatcher.register("query-qmp-schema", QueryQMPSchema(dispatcher))
     dispatcher.register("object-add", qmp_object_add, None)  # ObjectOptions: the schema checks it
     dispatcher.register("object-del", qmp_object_del, {"id": "str"})
     dispatcher.register("qom-list", qmp_qom_list, {"path": "str"})

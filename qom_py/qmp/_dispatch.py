@@ -23,7 +23,7 @@ import logging
 import time
 import types
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, Final, TypeAlias, final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, final
 
 import attrs
 
@@ -45,6 +45,9 @@ from ._protocol import (
     check_request,
     to_json,
 )
+
+if TYPE_CHECKING:
+    from ..qapi import QAPISchema  # shim until h9c lands
 
 __all__ = [
     "NO_ARGUMENTS",
@@ -332,6 +335,17 @@ class Dispatcher:
     def commands(self) -> tuple[QMPCommand, ...]:
         """Every command, in registration order."""
         return tuple(self._commands.values())
+
+    def schema(self) -> QAPISchema:
+        """The QAPI schema of everything served (``query-qmp-schema`` lists it)."""
+        # shim until h9c lands: the shipped schema plus default_registry's run-time types.
+        from .._registry import default_registry
+        from ._introspect import registry_schema
+
+        view = getattr(self, "_shim_view", None)
+        if view is None or view[0] != default_registry.revision:
+            view = self._shim_view = (default_registry.revision, registry_schema(default_registry))
+        return view[1]
 
     @property
     def version(self) -> dict[str, JSONValue]:
