@@ -17,7 +17,7 @@ Realization of a class (QEMU's ``type_initialize``), in this order:
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 from ._object import InterfaceClass, Object, ObjectClass, instantiate
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
@@ -56,6 +56,9 @@ class TypeRegistry:
         #: added to a realized class (not by its own class hooks): what derived
         #: schemas depend on.
         self.revision = 0
+        #: What layers above keep per registry (the object schema, by name):
+        #: state that lives and dies with the registry, not in module caches.
+        self.memo: dict[str, Any] = {}
         self._realizing = 0  # depth of class hooks running
         self.register(TypeInfo(TYPE_OBJECT, parent=None, abstract=True, class_init=lambda k, d: _type_property(k)))
         self.register(TypeInfo(TYPE_INTERFACE, parent=None, abstract=True))
