@@ -201,14 +201,17 @@ def qmp_query_thread_pools(args: dict[str, Any]) -> Any:
 
 
 def register_qom_commands(dispatcher: Dispatcher) -> None:
-    """Register the QOM commands on *dispatcher*, with QEMU's argument specs."""
-    dispatcher.register("object-add", qmp_object_add, None)  # ObjectOptions: the schema checks it
-    dispatcher.register("object-del", qmp_object_del, {"id": "str"})
-    dispatcher.register("qom-list", qmp_qom_list, {"path": "str"})
-    dispatcher.register("qom-get", qmp_qom_get, {"path": "str", "property": "str"})
-    dispatcher.register("qom-set", qmp_qom_set, {"path": "str", "property": "str", "value": "any"})
-    dispatcher.register("qom-list-get", qmp_qom_list_get, {"paths": ["str"]})
-    dispatcher.register("qom-list-types", qmp_qom_list_types, {"*implements": "str", "*abstract": "bool"})
-    dispatcher.register("qom-list-properties", qmp_qom_list_properties, {"typename": "str"})
-    dispatcher.register("query-iothreads", qmp_query_iothreads)
-    dispatcher.register("query-thread-pools", qmp_query_thread_pools)
+    """Register the QOM commands on *dispatcher*: their arguments are QEMU's (``schemas/``)."""
+    dispatcher.register("object-add", qmp_object_add, None)  # ObjectOptions: the object schema checks it
+    for name, handler in [
+        ("object-del", qmp_object_del),
+        ("qom-list", qmp_qom_list),
+        ("qom-get", qmp_qom_get),
+        ("qom-set", qmp_qom_set),
+        ("qom-list-get", qmp_qom_list_get),
+        ("qom-list-types", qmp_qom_list_types),
+        ("qom-list-properties", qmp_qom_list_properties),
+        ("query-iothreads", qmp_query_iothreads),
+        ("query-thread-pools", qmp_query_thread_pools),
+    ]:
+        dispatcher.register(name, handler)
