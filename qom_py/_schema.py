@@ -19,10 +19,11 @@ from typing import Any, Final
 
 from ._object import Object, ObjectClass
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, ObjectProperty, PropertyKind, int_kind
+from ._qapi_property import QAPIKind
 from ._registry import TypeRegistry, default_registry
 from ._visitors import INT_RANGES, InputVisitor
 from .errors import QOMError
-from .qapi import Checker, Member, Mode, ObjectType, QAPISchema, load_schema
+from .qapi import Checker, Member, Mode, ObjectType, QAPISchema
 from .qapi._checker import MemberCheck, check_leftovers
 
 __all__ = ["ObjectSchema", "StructCodec", "add_derived_struct", "derive_members", "json_type", "object_schema"]
@@ -107,9 +108,8 @@ class ObjectSchema:
 
     def __init__(self, registry: TypeRegistry) -> None:
         self.registry = registry
-        self._shipped = load_schema()
         self._revision = -1
-        self._view = self._shipped
+        self._view = registry.qapi_schema
         self._checker = Checker(self._view)
         # Types derived from the registry: type name -> its struct, None until first needed.
         self._derived: dict[str, str | None] = {}
@@ -136,7 +136,7 @@ class ObjectSchema:
         revision = self.registry.revision
         if revision == self._revision:
             return
-        view = self._shipped.copy()
+        view = self.registry.qapi_schema.copy()
         static = view.enum_type("ObjectType").value_names
         derived: dict[str, str | None] = {}
         for klass in self.registry.class_get_list(_USER_CREATABLE, include_abstract=False):
@@ -411,6 +411,8 @@ def add_derived_struct(schema: QAPISchema, klass: ObjectClass) -> str:
 
 def _member_type(schema: QAPISchema, prop: ObjectProperty, exprs: list[dict[str, Any]]) -> Any:
     kind = prop.kind
+    if isinstance(kind, QAPIKind):
+        return list(kind.type_expr) if isinstance(kind.type_expr, tuple) else kind.type_expr
     if isinstance(kind, EnumKind):
         existing = schema.lookup_type(kind.enum_name)
         if existing is None and not any(e.get("enum") == kind.enum_name for e in exprs):

@@ -40,7 +40,7 @@ from ..errors import (
     QOMError,
     QOMInternalError,
 )
-from ..qapi import Checker, QAPISchema, load_schema
+from ..qapi import Checker, QAPISchema
 from ..qapi._checker import check_leftovers
 from ._protocol import (
     MAX_NESTING,
@@ -253,7 +253,6 @@ class Dispatcher:
         # The definitions of commands registered with a Python spec (or none
         # shipped): name -> QAPI expressions (`spec_definitions`).
         self._definitions: dict[str, list[dict[str, Any]]] = {}
-        self._shipped: QAPISchema | None = None
         self._schema: QAPISchema | None = None
         self._schema_revision = -1
         self._checker: Checker | None = None
@@ -305,7 +304,7 @@ class Dispatcher:
         if name in self._commands:
             msg = f"QMP command '{name}' is already registered; unregister it first"
             raise CommandRegistrationError(msg)
-        shipped = self._shipped_schema()
+        shipped = self.registry.qapi_schema
         if args is not None and (args is not NO_ARGUMENTS or shipped.command(name) is None):
             enums = {t.name: shipped.enum_type(t.name).value_names for t in shipped.types() if t.meta == "enum"}
             definitions = spec_definitions(name, args, enums)
@@ -349,11 +348,6 @@ class Dispatcher:
         self._schema = None
 
     # -- the schema --------------------------------------------------------
-
-    def _shipped_schema(self) -> QAPISchema:
-        if self._shipped is None:
-            self._shipped = load_schema()
-        return self._shipped
 
     def schema(self) -> QAPISchema:
         """
