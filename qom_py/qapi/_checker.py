@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypeAlias
 
+from .._codegen import compile_function
 from .._visitors import (
     INT_RANGES,
     JSON_VISITOR,
@@ -269,13 +270,13 @@ class Checker:
         return check_object
 
     def _build_members(self, typ: ObjectType, mode: Mode) -> MemberCheck:
-        own = tuple((m.name, m.optional, self.member_check(m, mode)) for m in typ.members)
+        own = tuple((m.name, m.optional, self.member_check(m, mode), self.schema.member_type(m)) for m in typ.members)
         variants = typ.variants
         if variants is None:
-            return _members_check(own)
+            return _members_check(own, mode, typ.name)
         tag = variants.tag
         branches = {v.case: v.type for v in variants.variants}
-        base = _members_check(own)
+        base = _members_check(own, mode, typ.name)
 
         def check_union(value: Mapping[str, Any], prefix: str) -> dict[str, Any]:
             result = base(value, prefix)
@@ -323,14 +324,61 @@ def _not_a_string(typ: SchemaType) -> Check:
     return check
 
 
-def _members_check(members: tuple[tuple[str, bool, Check], ...]) -> MemberCheck:
-    def check_members(value: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for name, optional, check in members:
-            if name in value:
-                result[name] = check(value[name], prefix + name, name)
-            elif not optional:
-                raise missing(prefix + name)
-        return result
+def _shortcut(typ: SchemaType, mode: Mode) -> tuple[str, dict[str, Any]]:
+    """
+    An expression over ``raw`` true exactly when the check of *typ* returns ``raw`` unchanged.
 
-    return check_members
+    ("" when there is none.)  Creation is the hot path: generated member
+    checks test it inline and call the check only when it fails.
+    """
+    if isinstance(typ, EnumType):
+        return "type(raw) is str and raw in {values}", {"values": typ.value_set}
+    if not isinstance(typ, BuiltinType):
+        return "", {}
+    name = typ.name
+    if name == "str" and mode != "string":
+        return "type(raw) is str", {}
+    if name == "any":
+        return "True", {}
+    if mode != "json":
+        return "", {}
+    if name == "bool":
+        return "type(raw) is bool", {}
+    for (bits, signed), (low, high, _) in INT_RANGES.items():
+        names = (
+            ("int", "int64")
+            if signed and bits == 64
+            else ((f"uint{bits}", "size") if bits == 64 else (f"{'int' if signed else 'uint'}{bits}",))
+        )
+        if name in names:
+            return f"type(raw) is int and {low} <= raw <= {high}", {}
+    return "", {}
+
+
+def _members_check(members: tuple[tuple[str, bool, Check, SchemaType], ...], mode: Mode, owner: str) -> MemberCheck:
+    """Generate the member check: one straight-line block per member, in schema order."""
+    namespace: dict[str, Any] = {"missing": missing}
+    lines = ["def check_members(value, prefix):", "    result = {}"]
+    for index, (name, optional, check, typ) in enumerate(members):
+        shortcut, constants = _shortcut(typ, mode)
+        for key, constant in constants.items():
+            namespace[f"{key}_{index}"] = constant
+        shortcut = shortcut.format(**{key: f"{key}_{index}" for key in constants})
+        namespace[f"check_{index}"] = check
+        call = f"check_{index}(raw, prefix + {name!r}, {name!r})"
+        lines.append(f"    if {name!r} in value:")
+        lines.append(f"        raw = value[{name!r}]")
+        if shortcut == "True":
+            lines.append(f"        result[{name!r}] = raw")
+        elif shortcut:
+            lines.append(f"        result[{name!r}] = raw if {shortcut} else {call}")
+        else:
+            lines.append(f"        result[{name!r}] = {call}")
+        if not optional:
+            lines.append("    else:")
+            lines.append(f"        raise missing(prefix + {name!r})")
+    lines.append("    return result")
+    fn: MemberCheck = compile_function(
+        "\n".join(lines) + "\n", "check_members", namespace, f"members of {owner} ({mode})"
+    )
+    return fn
