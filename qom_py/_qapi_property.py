@@ -23,7 +23,8 @@ from ._visitors import InputVisitor
 
 if TYPE_CHECKING:
     from ._registry import TypeRegistry
-    from .qapi import Checker, TypeExpr
+    from .qapi import Checker, Mode, TypeExpr
+    from .qapi._checker import Check
 
 __all__ = ["QAPIKind", "qapi_kind", "qapi_load"]
 
@@ -40,6 +41,8 @@ class QAPIKind(PropertyKind):
     shown: str = "any"
     #: The checker over the registry's schema.
     checker: Checker | None = attrs.field(default=None, eq=False, repr=False)
+    #: The compiled check per visitor mode.
+    checks: dict[str, Check] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def type_name(self) -> str:  # type: ignore[override]  # per property
@@ -50,13 +53,17 @@ class QAPIKind(PropertyKind):
         return self.qapi_type
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> Any:
+        check = self.checks.get(visitor.mode)
+        if check is None:
+            check = self._compile(visitor.mode)
+        return check(raw, name, name)
+
+    def _compile(self, mode: str) -> Check:
         assert self.checker is not None
-        mode = visitor.mode
-        if mode == "keyval":
-            return self.checker.check(self.qapi_type, raw, "keyval", name)
-        if mode == "string":
-            return self.checker.check(self.qapi_type, raw, "string", name)
-        return self.checker.check(self.qapi_type, raw, "json", name)
+        engine_mode: Mode = "keyval" if mode == "keyval" else "string" if mode == "string" else "json"
+        check = self.checker.compile(self.qapi_type, engine_mode)
+        self.checks[mode] = check
+        return check
 
 
 def _checker(registry: TypeRegistry) -> Checker:

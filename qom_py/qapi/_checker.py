@@ -247,24 +247,35 @@ class Checker:
 
     def _array(self, typ: ArrayType, mode: Mode) -> Check:
         element = self.compile(typ.element_type, mode)
-        index_format = "{}.{}" if mode == "keyval" else "{}[{}]"
+        if mode == "keyval":
 
-        def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
-            if type(raw) is not list:
-                raise invalid_type(full or ANONYMOUS, "array")
-            return [element(item, index_format.format(full, i), None) for i, item in enumerate(raw)]
+            def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
+                if type(raw) is not list:
+                    raise invalid_type(full or ANONYMOUS, "array")
+                return [element(item, f"{full}.{i}", None) for i, item in enumerate(raw)]
+
+        else:
+
+            def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
+                if type(raw) is not list:
+                    raise invalid_type(full or ANONYMOUS, "array")
+                return [element(item, f"{full}[{i}]", None) for i, item in enumerate(raw)]
 
         return check_array
 
     def _object(self, typ: ObjectType, mode: Mode) -> Check:
         name = typ.name
+        bound: list[MemberCheck] = []  # the members' check, looked up on first use (types may recurse)
 
         def check_object(raw: object, full: str, plain: str | None) -> dict[str, Any]:
             if not isinstance(raw, dict):
                 raise invalid_type(full or ANONYMOUS, "object")
             prefix = full + "." if full else ""
-            result = self.members(name, mode)(raw, prefix)
-            check_leftovers(raw, result, prefix)
+            if not bound:
+                bound.append(self.members(name, mode))
+            result = bound[0](raw, prefix)
+            if len(result) != len(raw):
+                check_leftovers(raw, result, prefix)
             return result
 
         return check_object
