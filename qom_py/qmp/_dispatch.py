@@ -304,8 +304,9 @@ class Dispatcher:
         if name in self._commands:
             msg = f"QMP command '{name}' is already registered; unregister it first"
             raise CommandRegistrationError(msg)
-        shipped = self.registry.qapi_schema
-        if args is not None and (args is not NO_ARGUMENTS or shipped.command(name) is None):
+        if args is not None and args is not NO_ARGUMENTS:
+            # Checked now, so that a bad spec fails here and not at the first call.
+            shipped = self.registry.qapi_schema
             enums = {t.name: shipped.enum_type(t.name).value_names for t in shipped.types() if t.meta == "enum"}
             definitions = spec_definitions(name, args, enums)
             try:
@@ -366,6 +367,9 @@ class Dispatcher:
             schema = base.copy(exclude=drop)
             for name, definitions in self._definitions.items():
                 _add_definitions(schema, name, definitions)
+            for name, command in self._commands.items():
+                if command.args is NO_ARGUMENTS and schema.command(name) is None:
+                    _add_definitions(schema, name, [{"command": name}])  # not shipped: no arguments
             self._schema = schema
             self._checker = Checker(schema)
             self._argument_checks = {}
