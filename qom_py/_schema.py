@@ -299,10 +299,15 @@ class ObjectSchema:
             "id": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9._-]*$"},
         }
         required = ["qom-type", "id"]
-        for m in self.struct_for(typename).members:
+        members = self.struct_for(typename).members
+        for m in members:
             props[m.name] = self._json_type(m)
             if not m.optional:
                 required.append(m.name)
+        klass = self.registry.class_by_name(typename)
+        if klass is not None and not klass.abstract:
+            for name, low in _probed_minimums(klass, [m.name for m in members if props[m.name].get("minimum", 0) < 0]):
+                props[name]["minimum"] = low
         return {
             "title": typename,
             "type": "object",
@@ -353,6 +358,40 @@ def json_type(schema: QAPISchema, type_name: str) -> dict[str, Any]:
     if obj.variants is not None:
         del result["additionalProperties"]
     return result
+
+
+def _probed_minimums(klass: ObjectClass, names: list[str]) -> list[tuple[str, int]]:
+    """
+    The integer members whose property refuses negative values: ``(name, 0)`` each.
+
+    A property with a setter of its own (event loops' ``thread-pool-min``:
+    ``value must be in range [0, ...]``) says so only by refusing: each
+    member is tried with -1 and 0 on a throwaway instance, as derived
+    structs use one.  Types whose instance cannot be made are not probed.
+    """
+    found: list[tuple[str, int]] = []
+    if not names:
+        return found
+    try:
+        obj: Object = klass.registry.new(klass.type_name)
+    except QOMError:
+        return found
+    try:
+        for name in names:
+            prop = obj.property_find(name)
+            if prop is None or prop.kind is not None or prop.set is None:
+                continue  # typed properties check exactly their type
+            try:
+                obj.property_set(name, -1)
+            except QOMError:
+                try:
+                    obj.property_set(name, 0)
+                except QOMError:
+                    continue
+                found.append((name, 0))
+    finally:
+        obj.unref()
+    return found
 
 
 def derive_members(klass: ObjectClass) -> list[ObjectProperty]:

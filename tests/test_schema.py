@@ -344,6 +344,10 @@ BAD = [
     {"qom-type": "main-loop", "id": "ml", "poll-max-ns": 1},
     {"qom-type": "event-loop-base", "id": "e"},
     {"qom-type": "nosuch", "id": "e"},
+    # the properties' own checks: value must be in range [0, 9223372036854775807]
+    {"qom-type": "main-loop", "id": "ml", "thread-pool-min": -2},
+    {"qom-type": "iothread", "id": "io0", "thread-pool-max": -1},
+    {"qom-type": "iothread", "id": "io0", "poll-grow": -1},
 ]
 
 
