@@ -10,7 +10,7 @@ import pytest
 from qom_py import keyval_parse
 from qom_py.errors import ParameterError
 from qom_py.qapi import Checker, Mode, QAPISchema, load_schema
-from tests.daemon import QSD, run
+from tests.daemon import QSD, connect_unix, run, running
 
 #: QEMU 7.2's authz-list definitions (qapi/authz.json), the reference for structured values.
 AUTHZ = """\
@@ -154,3 +154,64 @@ def test_qsd_agrees(option: str, message: str) -> None:
     finished = run(["--object", option], program=[QSD])
     assert finished.returncode == 1
     assert finished.stderr == f"qemu-storage-daemon: --object {option}: {message}\n"
+
+
+#: An alternate shaped as QEMU's BlockdevRef (a definition or a node name).
+REF = """\
+{ 'struct': 'RefNode', 'data': { 'driver': 'str', '*file': 'Ref' } }
+{ 'alternate': 'Ref', 'data': { 'definition': 'RefNode', 'reference': 'str' } }
+{ 'struct': 'RefHolder', 'data': { '*file': 'Ref', '*children': ['Ref'] } }
+"""
+
+# (blockdev-add arguments on qsd 7.2, the same shape here, the message both give)
+ALTERNATE_CASES = [
+    (
+        {"driver": "raw", "node-name": "n", "file": 5},
+        {"file": 5},
+        "Invalid parameter type for 'file', expected: BlockdevRef",
+    ),
+    (
+        {"driver": "qcow2", "node-name": "n", "file": {"driver": "raw", "node-name": "m", "file": True}},
+        {"file": {"driver": "raw", "file": True}},
+        "Invalid parameter type for 'file', expected: BlockdevRef",
+    ),
+    (
+        {"driver": "quorum", "node-name": "n", "vote-threshold": 1, "children": [True]},
+        {"children": [True]},
+        "Invalid parameter type for 'null', expected: BlockdevRef",
+    ),
+    (
+        {"driver": "raw", "node-name": "n", "file": None},
+        {"file": None},
+        "Invalid parameter type for 'file', expected: BlockdevRef",
+    ),
+]
+
+
+@pytest.mark.parametrize(("theirs", "ours", "message"), ALTERNATE_CASES)
+def test_alternate_names_the_plain_member(theirs: dict[str, Any], ours: dict[str, Any], message: str) -> None:
+    """No branch for the value's JSON type: the message names the member plainly (a list element: 'null')."""
+    schema = load_schema()
+    schema.add(REF, "ref.json")
+    got = fails(Checker(schema), "RefHolder", ours)
+    assert got == message.replace("BlockdevRef", "Ref")
+
+
+def test_alternate_keyval_takes_the_string_branch() -> None:
+    schema = load_schema()
+    schema.add(REF, "ref.json")
+    checker = Checker(schema)
+    assert checker.check("RefHolder", keyval("children.0=5,file.driver=raw"), "keyval") == {
+        "file": {"driver": "raw"},
+        "children": ["5"],
+    }
+
+
+@pytest.mark.skipif(QSD is None, reason="qemu-storage-daemon is not installed")
+def test_qsd_alternates() -> None:
+    """qsd's own alternate (BlockdevRef, through blockdev-add) gives the messages above."""
+    assert QSD is not None
+    with running([], program=[QSD]) as daemon, connect_unix(daemon.socket_path) as conn:
+        conn.negotiate()
+        for theirs, _, message in ALTERNATE_CASES:
+            assert conn.request("blockdev-add", theirs) == {"error": {"class": "GenericError", "desc": message}}
