@@ -227,3 +227,34 @@ def test_qsd_type_strings() -> None:
             conn.negotiate()
             listed = conn.command("qom-list", path="/objects/a")
         assert {"name": "rules", "type": "QAuthZListRule"} in listed
+
+
+#: qom-set of a list-of-structs property: (value, qsd 7.2's message on its authz-list's rules).
+QOM_SET_CASES = [
+    ([{"match": "y", "policy": "maybe"}], "Parameter 'policy' does not accept value 'maybe'"),
+    ([{"policy": "deny"}], "Parameter 'rules[0].match' is missing"),
+    ([{"match": "y", "policy": "deny", "zz": 1, "aa": 2}], "Parameter 'rules[0].aa' is unexpected"),
+    ({}, "Invalid parameter type for 'rules', expected: array"),
+]
+
+
+@pytest.mark.parametrize(("value", "message"), QOM_SET_CASES)
+def test_qom_set_messages(authz: str, value: Any, message: str) -> None:
+    qom_py.object_add(authz, id="a", rules=RULES)
+    with qom_py.testing.qmp_client() as qmp, pytest.raises(QMPError) as info:
+        qmp.execute("qom-set", {"path": "/objects/a", "property": "rules", "value": value})
+    assert info.value.desc == message
+    assert qom_py.object_resolve_path("/objects/a").property_get("rules") == RULES  # unchanged
+
+
+@pytest.mark.skipif(QSD is None, reason="qemu-storage-daemon is not installed")
+def test_qsd_qom_set_messages() -> None:
+    assert QSD is not None
+    with running(["--object", "authz-list,id=a,rules.0.match=x,rules.0.policy=allow"], program=[QSD]) as daemon:
+        with connect_unix(daemon.socket_path) as conn:
+            conn.negotiate()
+            props = conn.command("qom-list-properties", typename="authz-list")
+            for value, message in QOM_SET_CASES:
+                reply = conn.request("qom-set", {"path": "/objects/a", "property": "rules", "value": value})
+                assert reply == {"error": {"class": "GenericError", "desc": message}}
+    assert {"name": "rules", "type": "QAuthZListRule"} in props
