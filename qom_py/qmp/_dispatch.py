@@ -256,6 +256,7 @@ class Dispatcher:
         self._schema: QAPISchema | None = None
         self._schema_revision = -1
         self._checker: Checker | None = None
+        self._checks_revision = -1
         self._argument_checks: dict[str, _ArgumentCheck] = {}
         self._sessions: set[QMPSession] = set()
         self._quit_hooks: list[Callable[[], object]] = []
@@ -317,6 +318,7 @@ class Dispatcher:
         command = QMPCommand(name, handler, args, allow_oob)
         self._commands[name] = command
         self._schema = None
+        self._forget_checks()
         return command
 
     def command(
@@ -347,6 +349,12 @@ class Dispatcher:
         del self._commands[name]
         self._definitions.pop(name, None)
         self._schema = None
+        self._forget_checks()
+
+    def _forget_checks(self) -> None:
+        self._checker = None
+        self._argument_checks = {}
+        self._checks_revision = self.registry.revision
 
     # -- the schema --------------------------------------------------------
 
@@ -362,28 +370,29 @@ class Dispatcher:
         """
         if self._schema is None or self._schema_revision != self.registry.revision:
             self._schema_revision = self.registry.revision
-            base = ObjectSchema.of(self.registry).current()
-            drop = [c.name for c in base.commands() if c.name not in self._commands or c.name in self._definitions]
-            schema = base.copy(exclude=drop)
-            for name, definitions in self._definitions.items():
-                _add_definitions(schema, name, definitions)
-            for name, command in self._commands.items():
-                if command.args is NO_ARGUMENTS and schema.command(name) is None:
-                    _add_definitions(schema, name, [{"command": name}])  # not shipped: no arguments
-            self._schema = schema
-            self._checker = Checker(schema)
-            self._argument_checks = {}
+            self._schema = self._with_commands(ObjectSchema.of(self.registry).current())
         return self._schema
 
+    def _with_commands(self, base: QAPISchema) -> QAPISchema:
+        """*base* with this dispatcher's commands (and no other)."""
+        drop = [c.name for c in base.commands() if c.name not in self._commands or c.name in self._definitions]
+        schema = base.copy(exclude=drop)
+        for name, definitions in self._definitions.items():
+            _add_definitions(schema, name, definitions)
+        for name, command in self._commands.items():
+            if command.args is NO_ARGUMENTS and schema.command(name) is None:
+                _add_definitions(schema, name, [{"command": name}])  # not shipped: no arguments
+        return schema
+
     def _argument_check(self, command: QMPCommand) -> _ArgumentCheck:
-        schema = self.schema()
-        assert self._checker is not None
-        definition = schema.command(command.name)
+        # Arguments are checked against the registry's definitions with the
+        # commands; the object view (derived object types, which need
+        # throwaway instances) is left out: object-add checks its own.
+        if self._checker is None:
+            self._checker = Checker(self._with_commands(self.registry.qapi_schema))
+        definition = self._checker.schema.command(command.name)
         arg_type = None if definition is None else definition.arg_type
-        if arg_type is None:
-            members = None
-        else:
-            members = self._checker.members(arg_type, "json")
+        members = None if arg_type is None else self._checker.members(arg_type, "json")
 
         def check(arguments: dict[str, JSONValue]) -> dict[str, JSONValue]:
             # QEMU's marshaller: the members in schema order, then visit_check_struct.
@@ -409,8 +418,8 @@ class Dispatcher:
         """
         if command.args is None:
             return arguments
-        if self._schema_revision != self.registry.revision or self._schema is None:
-            self.schema()
+        if self._checks_revision != self.registry.revision:
+            self._forget_checks()
         check = self._argument_checks.get(command.name)
         if check is None:
             check = self._argument_check(command)
