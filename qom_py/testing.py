@@ -49,6 +49,8 @@ def reset(registry: TypeRegistry = default_registry) -> None:
 
     For a registry other than `default_registry`, the types kept are the ones
     a new `TypeRegistry` has, and ``user-creatable`` if it was registered.
+    QAPI definitions added with `qom_py.qapi_load` are kept (a test module
+    loads its definitions once).
     """
     if registry is default_registry:
         builtins = builtin_type_names()
