@@ -13,10 +13,10 @@ the branch's members in schema order (base struct first), then leftovers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._names import camel_name
 from ._object import Object, ObjectClass
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, ObjectProperty, PropertyKind, int_kind
 from ._qapi_property import QAPIKind
@@ -420,10 +420,6 @@ def derive_members(klass: ObjectClass) -> list[ObjectProperty]:
     return props
 
 
-def _camel(typename: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_.]", typename) if part)
-
-
 def add_derived_struct(schema: QAPISchema, klass: ObjectClass) -> str:
     """
     Add the properties struct of *klass* to *schema*, derived from its writable properties.
@@ -436,7 +432,7 @@ def add_derived_struct(schema: QAPISchema, klass: ObjectClass) -> str:
     Returns:
         the struct's name.
     """
-    name = f"{_camel(klass.type_name)}Properties"
+    name = f"{camel_name(klass.type_name)}Properties"
     while name in schema:
         name = f"QomPy{name}"
     exprs: list[dict[str, Any]] = []

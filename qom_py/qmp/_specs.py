@@ -12,12 +12,12 @@ then the QAPI engine's (`qom_py.qapi.Checker`), as for every other command.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias, Union, final
 
 import attrs
 
+from .._names import camel_name
 from ..errors import CommandRegistrationError
 
 __all__ = ["QMPEnum", "TypeSpec", "spec_definitions"]
@@ -47,10 +47,6 @@ class QMPEnum:
     values: tuple[str, ...] = attrs.field(converter=_to_values)
 
 
-def _camel(text: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
-
-
 def spec_definitions(
     command: str, spec: Mapping[str, TypeSpec], enums: Mapping[str, tuple[str, ...]]
 ) -> list[dict[str, Any]]:
@@ -67,7 +63,7 @@ def spec_definitions(
     """
     exprs: list[dict[str, Any]] = []
     defined: dict[str, tuple[str, ...]] = {}
-    prefix = f"QomPyArg{_camel(command)}"
+    prefix = f"QomPyArg{camel_name(command)}"
 
     def convert(typ: object, path: str) -> Any:
         if isinstance(typ, str):
@@ -76,7 +72,7 @@ def spec_definitions(
             values = enums.get(typ.name, defined.get(typ.name))
             if values == typ.values:
                 return typ.name
-            name = typ.name if values is None else f"{prefix}{path}{_camel(typ.name)}"
+            name = typ.name if values is None else f"{prefix}{path}{camel_name(typ.name)}"
             exprs.append({"enum": name, "data": list(typ.values)})
             defined[name] = typ.values
             return name
@@ -93,7 +89,7 @@ def spec_definitions(
         raise CommandRegistrationError(msg)
 
     def members(data: Mapping[str, Any], path: str) -> dict[str, Any]:
-        return {key: convert(typ, path + _camel(str(key))) for key, typ in data.items()}
+        return {key: convert(typ, path + camel_name(str(key))) for key, typ in data.items()}
 
     data = members(spec, "")
     exprs.append({"command": command, "data": data} if data else {"command": command})
