@@ -244,9 +244,9 @@ class ObjectSchema:
             base = self._base_check(mode)
         if not isinstance(data, dict):
             self._checker.compile(_OPTIONS, _mode(mode))(data, "", None)  # raises its message for a non-object
-        qom_type = data.get("qom-type")
-        if type(qom_type) is str and qom_type not in self._type_set:
-            self.registry.class_by_name(qom_type)  # a broken type raises its own error
+        asked = data.get("qom-type")
+        if type(asked) is str and asked not in self._type_set:
+            self.registry.class_by_name(asked)  # a broken type raises its own error
         head = base(data, "")
         qom_type: str = head["qom-type"]
         codec = self._codecs.get((qom_type, mode))
@@ -367,7 +367,7 @@ def _probed_minimums(klass: ObjectClass, names: list[str]) -> list[tuple[str, in
     """
     The integer members whose property refuses negative values: ``(name, 0)`` each.
 
-    A property with a setter of its own (event loops' ``thread-pool-min``:
+    A property with a check of its own (event loops' ``thread-pool-min``:
     ``value must be in range [0, ...]``) says so only by refusing: each
     member is tried with -1 and 0 on a throwaway instance, as derived
     structs use one.  Types whose instance cannot be made are not probed.
@@ -382,8 +382,8 @@ def _probed_minimums(klass: ObjectClass, names: list[str]) -> list[tuple[str, in
     try:
         for name in names:
             prop = obj.property_find(name)
-            if prop is None or prop.kind is not None or prop.set is None:
-                continue  # typed properties check exactly their type
+            if prop is None or prop.set is None:
+                continue
             try:
                 obj.property_set(name, -1)
             except QOMError:

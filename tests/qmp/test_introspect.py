@@ -182,7 +182,7 @@ class TestRunTimeTypes:
         assert not schema_path_exists(answer, "object-add/arg-type/+test-lamp/colour/^blue")
 
     def test_failing_instance_init_stays_local(self) -> None:
-        """A type whose instance_init fails is left out; the answer still comes, with the other types."""
+        """A type whose instance_init fails keeps an empty branch; the answer still comes, with the other types."""
 
         def fail(obj: Object) -> None:
             raise QOMError("broken on purpose")
@@ -192,7 +192,9 @@ class TestRunTimeTypes:
         )
         self._register()
         answer = _answer()
-        assert not schema_path_exists(answer, "object-add/arg-type/+test-broken")
+        assert schema_path_exists(answer, "object-add/arg-type/qom-type/^test-broken")
+        assert schema_path_exists(answer, "object-add/arg-type/+test-broken")
+        assert not schema_path_exists(answer, "object-add/arg-type/+test-broken/speed")
         assert schema_path_exists(answer, f"object-add/arg-type/+{TYPE_GADGET}/speed")
 
     def test_the_type_can_be_created(self) -> None:
