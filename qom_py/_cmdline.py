@@ -47,11 +47,11 @@ class Option:
     spelled: str
     #: The command-line words the option came from, joined by a space, as QEMU's
     #: error location prints them: ``--ob STR`` but ``--object=STR`` (one word).
-    location: str = attrs.field()
+    location: str = attrs.field(default=attrs.Factory(lambda self: _location_default(self), takes_self=True))
 
-    @location.default
-    def _location_default(self) -> str:
-        return self.spelled if self.value is None else f"{self.spelled} {self.value}"
+
+def _location_default(option: Option) -> str:
+    return option.spelled if option.value is None else f"{option.spelled} {option.value}"
 
 
 #: Long options: name -> takes an argument.  qsd's, plus ``qmp`` (qom-py's shorthand).

@@ -157,7 +157,7 @@ def _fill_lines(klass: ObjectClass, codec: StructCodec, namespace: dict[str, Any
         prop = klass.property_find(name)
         if prop is None or kind is None or prop.store is None or prop.kind != kind:
             action = f"obj.property_set({name!r}, value, JSON_VISITOR)"
-        elif type(prop.store) is StoreIn:
+        elif isinstance(prop.store, StoreIn):  # StoreIn has no subclasses
             action = f"state[{prop.store.slot!r}] = value"
         else:
             namespace[f"store_{index}"] = prop.store

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from ._codegen import compile_function
 from ._property import ObjectProperty, PropertyBuilders, SetFn
@@ -469,7 +469,11 @@ class Object(PropertyBuilders, TreeMixin):
         """
         klass = self.klass
         find = (klass._setters if klass._find_cache else klass.class_setters()).get
-        items = props.items() if type(props) is dict or isinstance(props, Mapping) else props
+        items: Iterable[tuple[str, Any]]
+        if type(props) is dict or isinstance(props, Mapping):
+            items = cast("Mapping[str, Any]", props).items()
+        else:
+            items = props
         for name, value in items:
             setter = find(name)
             if setter is None or self._observers:

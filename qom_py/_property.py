@@ -313,8 +313,10 @@ def typed_property(
             getter = user_get  # scalar outputs are the values themselves
         else:
 
-            def getter(obj: Object) -> Any:
+            def output_getter(obj: Object) -> Any:
                 return kind.output(user_get(obj))
+
+            getter = output_getter
 
     setter = kind.setter(set) if set is not None else None
     return ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind, store=set)

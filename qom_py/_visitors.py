@@ -119,7 +119,7 @@ def type_enum(visitor: InputVisitor, name: str, raw: object, values: Sequence[st
 class JSONInputVisitor:
     """QEMU's QObject input visitor in JSON mode: strict JSON types."""
 
-    mode: Final = "json"
+    mode: str = "json"
 
     def type_int64(self, name: str, raw: object) -> int:
         if type(raw) is int and INT64_MIN <= raw <= INT64_MAX:
@@ -163,7 +163,7 @@ class JSONInputVisitor:
 class KeyvalInputVisitor:
     """QEMU's QObject input visitor in keyval mode: every scalar is a string."""
 
-    mode: Final = "keyval"
+    mode: str = "keyval"
 
     @staticmethod
     def _text(name: str, raw: object) -> str:
@@ -201,7 +201,7 @@ class KeyvalInputVisitor:
 class StringInputVisitor:
     """QEMU's string input visitor (``object_property_parse``, HMP ``qom-set``)."""
 
-    mode: Final = "string"
+    mode: str = "string"
 
     @staticmethod
     def _text(name: str, raw: object) -> str:

@@ -29,7 +29,7 @@ Pure functions of the schema: nothing here knows about objects or QMP.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, cast
 
 from ..errors import SchemaPathError
 from ._entities import (
@@ -140,6 +140,7 @@ class _Introspector:
             index += 1
 
     def _type(self, typ: SchemaType) -> None:
+        body: SchemaInfo
         if isinstance(typ, BuiltinType):
             self._emit(typ.name, "builtin", {"json-type": typ.json_type}, ())
         elif isinstance(typ, ArrayType):
@@ -392,7 +393,7 @@ def schema_path_get(
         SchemaPathError: where libvirt reports an error: the answer is
             malformed along the path, or a terminal component has followers.
     """
-    index = infos if isinstance(infos, Mapping) else schema_index(infos)
+    index = cast("Mapping[str, SchemaInfo]", infos) if isinstance(infos, Mapping) else schema_index(infos)
     parts = query.split("/")
     traversal = _Traversal(index, query, parts)
     first = traversal.next()

@@ -139,11 +139,9 @@ class QMPCommand:
     handler: Handler = attrs.field(repr=False)
     args: Mapping[str, TypeSpec] | None = attrs.field(default=NO_ARGUMENTS, repr=False)
     allow_oob: bool = False
-    _is_async: bool = attrs.field(init=False, repr=False, eq=False)
-
-    @_is_async.default
-    def _is_async_default(self) -> bool:
-        return _is_async_callable(self.handler)
+    _is_async: bool = attrs.field(
+        init=False, repr=False, eq=False, default=attrs.Factory(lambda self: _is_async_callable(self.handler), takes_self=True)
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def _scalar(value: object) -> str | None:
     if kind is str:
         return _quote(value)  # type: ignore[arg-type]  # type(value) is str
     if kind is int:
-        return int.__repr__(value)
+        return int.__repr__(value)  # pyright: ignore[reportArgumentType]  # type(value) is int
     if value is True:
         return "true"
     if value is False:
