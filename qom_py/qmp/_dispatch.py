@@ -623,7 +623,35 @@ class QMPSession:
         """Process *data* from the client: parse, dispatch, write the replies."""
         if self._closed:
             return
-        items = self._parser.feed(data)
+        self._handle_all(self._parser.feed(data))
+
+    def push(self, data: bytes) -> None:
+        """Queue *data* from the client for `run` (nothing is parsed yet)."""
+        if not self._closed:
+            self._parser.push(data)
+
+    def run(self, budget: int, max_messages: int) -> bool:
+        """
+        Parse about *budget* bytes of queued input and answer what completes (at most *max_messages*).
+
+        A server calls it once per event-loop callback, so that one client's
+        input, however large, is worked through in slices and other clients get
+        their turn in between.
+
+        Returns:
+            True when the queued input is used up (False: call again).
+        """
+        if self._closed:
+            return True
+        self._handle_all(self._parser.run(budget, max_messages=max_messages))
+        return self.closed or not self._parser.has_work
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of input held for this client (an estimate: queued input, unfinished message)."""
+        return self._parser.buffered
+
+    def _handle_all(self, items: list[JSONValue | JSONParseError]) -> None:
         if not items:
             return
         self._feeding = True
