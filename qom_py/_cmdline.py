@@ -9,6 +9,7 @@ prints after its program name: ``unrecognized option '--foo'``,
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from typing import Final
 
@@ -27,6 +28,7 @@ __all__ = [
     "Option",
     "getopt",
     "iter_options",
+    "message_bytes",
     "parse_chardev",
     "parse_monitor",
     "parse_qmp_shorthand",
@@ -35,6 +37,21 @@ __all__ = [
 
 class CmdlineError(QOMError):
     """A start-up error, worded as qsd prints it after ``PROGRAM: ``."""
+
+
+def message_bytes(text: str) -> bytes:
+    """
+    Encode a message quoting command-line words as qsd prints it: their bytes as given.
+
+    ``sys.argv`` holds bytes that are not UTF-8 as surrogate escapes (``\\xff`` is
+    ``"\\udcff"``); qsd, which never decodes, prints the bytes themselves, and so
+    does this (``os.fsencode``).  Any other unencodable character is written as a
+    backslash escape.
+    """
+    try:
+        return os.fsencode(text)
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
 
 
 @attrs.frozen

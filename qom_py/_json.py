@@ -546,6 +546,9 @@ class JSONStreamParser:
         max_token_size: bytes of tokens allowed in one message (QEMU: 64 MiB).
         max_token_count: tokens allowed in one message (QEMU: 2 Mi).
         max_nesting: open brackets and braces allowed (QEMU: 1024).
+        raw_messages: quote input bytes in messages as surrogate escapes (as
+            ``os.fsdecode``), for a command line that prints them back as bytes,
+            instead of as a QMP client sees them.
     """
 
     __slots__ = (
@@ -558,6 +561,7 @@ class JSONStreamParser:
         "_max_token_count",
         "_max_token_size",
         "_parsing",
+        "_qemu_text",
         "_state",
         "_texts",
         "_token",
@@ -570,8 +574,13 @@ class JSONStreamParser:
         max_token_size: int = MAX_TOKEN_SIZE,
         max_token_count: int = MAX_TOKEN_COUNT,
         max_nesting: int = MAX_NESTING,
+        raw_messages: bool = False,
     ) -> None:
         self._max_token_size = max_token_size
+        # How input bytes quoted in a message become text: as a QMP client sees
+        # them (U+FFFD for what is not UTF-8), or, for the command line, kept as
+        # the bytes they were (surrogate escapes, as os.fsdecode() makes them).
+        self._qemu_text = _raw_text if raw_messages else _qemu_text
         self._max_token_count = max_token_count
         self._max_nesting = max_nesting
         # Lexer: its state and the characters of the token being read.
@@ -691,7 +700,7 @@ class JSONStreamParser:
         except _ParseError as exc:
             self._parsing = None
             (inner,) = exc.args
-            out.append(JSONParseError(_qemu_text(b"JSON parse error, " + inner)))
+            out.append(JSONParseError(self._qemu_text(b"JSON parse error, " + inner)))
         return remaining
 
     def flush(self) -> list[JSONValue | JSONParseError]:
@@ -927,7 +936,7 @@ class JSONStreamParser:
         elif kind == _JSON_ERROR:
             # "%s" of a C string: a NUL inside the token ends it.
             shown = text.split(b"\0", 1)[0]
-            self._emit(JSONParseError(_qemu_text(b"JSON parse error, stray '" + shown + b"'")), out)
+            self._emit(JSONParseError(self._qemu_text(b"JSON parse error, stray '" + shown + b"'")), out)
             return
         elif kind == _END_OF_INPUT:
             if not self._kinds:
@@ -961,7 +970,7 @@ class JSONStreamParser:
                 result: JSONValue | JSONParseError = _parse_tokens(kinds, texts)
             except _ParseError as exc:
                 (inner,) = exc.args
-                result = JSONParseError(_qemu_text(b"JSON parse error, " + inner))
+                result = JSONParseError(self._qemu_text(b"JSON parse error, " + inner))
             self._emit(result, out)
             return
         self._reset_message()
@@ -979,19 +988,38 @@ class JSONStreamParser:
         out.append(result)
 
 
-def qobject_from_json(text: str | bytes) -> JSONValue:
+def _raw_text(raw: bytes) -> str:
+    """*raw* as text that ``os.fsencode()`` turns back into the same bytes."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _argv_bytes(text: str) -> bytes:
+    """
+    The bytes behind *text*: ``sys.argv`` holds undecodable bytes as surrogate
+    escapes, which QEMU, reading bytes, sees as the bytes themselves.
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def qobject_from_json(text: str | bytes, *, raw_messages: bool = False) -> JSONValue:
     """
     Parse exactly one JSON value as QEMU's ``qobject_from_json()`` does.
 
     This is the parser behind JSON ``--object`` strings: QEMU's extensions and
     messages, plus ``Expecting a JSON value`` for empty input and ``Expecting at
-    most one JSON value`` for more than one.
+    most one JSON value`` for more than one.  A *text* string stands for the
+    bytes it was decoded from (surrogate escapes become their bytes, as in
+    ``sys.argv``); *raw_messages* keeps input bytes quoted in a message that way
+    too (see `JSONStreamParser`).
 
     Raises:
         JSONParseError: the first error, in QEMU's words.
     """
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    parser = JSONStreamParser()
+    data = _argv_bytes(text) if isinstance(text, str) else text
+    parser = JSONStreamParser(raw_messages=raw_messages)
     results = parser.feed(data)
     results += parser.flush()
     if not results:
@@ -1016,7 +1044,7 @@ def parse_json_object(text: str) -> dict[str, JSONValue]:
     Raises:
         JSONParseError: QEMU's message.
     """
-    value = qobject_from_json(text)
+    value = qobject_from_json(text, raw_messages=True)
     if not isinstance(value, dict):
         msg = "JSON parse error, expecting an object"
         raise JSONParseError(msg)

@@ -12,7 +12,9 @@ Start-up, in qsd's order:
    by one, in command-line order (a stray word there is ``X: Unexpected
    argument``); the first failure prints
    ``qom-py: --object STR: MESSAGE`` (plus QEMU's hint line, if any) and exits 1;
-5. the pid file is written; the daemon serves until QMP ``quit``, SIGTERM or SIGINT.
+5. the pid file is written (locked and written before the first socket is bound, so
+   a second instance never touches the first one's socket); the daemon serves until
+   QMP ``quit``, SIGTERM or SIGINT.
 
 Every exit path stops the servers (removing their unix sockets), deletes every
 object (joining iothreads and pool workers), stops the main context's pool and
@@ -38,6 +40,7 @@ from ._cmdline import (
     MonitorSpec,
     Option,
     iter_options,
+    message_bytes,
     parse_chardev,
     parse_monitor,
     parse_qmp_shorthand,
@@ -130,6 +133,8 @@ class Daemon:
         self.server = QMPServer(self.dispatcher)
         self.chardevs: dict[str, ChardevSpec] = {}
         self.pidfile: str | None = None
+        #: The ``--pidfile`` of the command line, locked by the first bind (or at the end).
+        self.pending_pidfile: str | None = None
         self._pidfile_fd: int | None = None
         self.shutdown = asyncio.Event()
         register_qom_commands(self.dispatcher)
@@ -178,6 +183,11 @@ class Daemon:
             raise _located(opt, err) from None
 
     def _listen(self, chardev: ChardevSpec, monitor: MonitorSpec) -> None:
+        # The pid file is locked before the first socket is bound, so that a second
+        # start with the same command line fails on the lock without touching the
+        # first instance's socket (qsd 7.2 binds first, and replaces the socket).
+        if self.pending_pidfile is not None and self.pidfile is None:
+            self.write_pidfile(self.pending_pidfile)
         coro: Coroutine[Any, Any, object]
         try:
             if chardev.path is not None:
@@ -303,6 +313,18 @@ def _detach_stdio() -> None:
     os.close(devnull)
 
 
+def _print_error(text: str) -> None:
+    """Print a start-up error on stderr, command-line bytes echoed as given (qsd does)."""
+    stream = sys.stderr
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text-only stand-in (tests): the text as it is
+        print(text, file=stream)
+        return
+    stream.flush()
+    binary.write(message_bytes(text) + b"\n")
+    binary.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qom-py`` with *argv* (default: ``sys.argv[1:]``); return the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -322,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             options.append(opt)
     except CmdlineError as err:
-        print(f"{PROGRAM}: {err}", file=sys.stderr)
+        _print_error(f"{PROGRAM}: {err}")
         return 1
     daemon_pipe = _daemonize() if any(o.name == "daemonize" for o in options) else None
     loop = asyncio.new_event_loop()
@@ -331,16 +353,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     daemon = Daemon(loop)
     daemon.install_signal_handlers()
     try:
+        pidfiles = [o.value for o in options if o.name == "pidfile" and o.value is not None]
+        daemon.pending_pidfile = pidfiles[-1] if pidfiles else None
         try:
             for index, opt in enumerate(options):
                 daemon.apply(opt, index)
-            pidfiles = [o.value for o in options if o.name == "pidfile" and o.value is not None]
-            if pidfiles:
-                daemon.write_pidfile(pidfiles[-1])
+            if daemon.pending_pidfile is not None and daemon.pidfile is None:
+                daemon.write_pidfile(daemon.pending_pidfile)
         except _HelpPrinted:
             return 0
         except StartupError as err:
-            print(f"{PROGRAM}: {err.text}", file=sys.stderr)
+            _print_error(f"{PROGRAM}: {err.text}")
             return 1
         if daemon_pipe is not None:
             daemon_pipe.write(b"\0")
