@@ -39,6 +39,7 @@ from ._protocol import (
     MAX_NESTING,
     MAX_TOKEN_COUNT,
     MAX_TOKEN_SIZE,
+    EncodedJSON,
     JSONStreamParser,
     JSONValue,
     check_request,
@@ -776,16 +777,18 @@ class QMPSession:
         if result is None:
             result = {}  # QEMU: a command without 'returns' answers {}
         if self.pretty:
+            assert type(result) is not EncodedJSON, "pretty sessions get plain values"
             message: dict[str, object] = {"return": result}
             if request_id is not _NO_ID:
                 message["id"] = request_id
             return _wire(to_json(message, pretty=True))
         # QDict order puts "return" before "id".
+        body = str.__str__(result) if type(result) is EncodedJSON else to_json(result)
         if request_id is _NO_ID:
-            return b'{"return": ' + to_json(result).encode("utf-8") + b"}\r\n"
+            return b'{"return": ' + body.encode("utf-8") + b"}\r\n"
         return (
             b'{"return": '
-            + to_json(result).encode("utf-8")
+            + body.encode("utf-8")
             + b', "id": '
             + to_json(request_id).encode("utf-8")
             + b"}\r\n"
