@@ -262,18 +262,22 @@ class MonitorSpec:
     pretty: bool = False
     #: ``control`` (QMP) or ``readline`` (HMP, refused after the chardev is found).
     mode: str = "control"
+    #: qom-py's ``max-clients=N``: clients served at once (None: the server's default).
+    max_clients: int | None = None
 
 
 def parse_monitor(text: str) -> MonitorSpec:
     """
-    Parse one ``--monitor [chardev=]ID[,mode=control][,pretty=on|off]`` value.
+    Parse one ``--monitor [chardev=]ID[,mode=control][,pretty=on|off][,max-clients=N]`` value.
+
+    ``max-clients`` is qom-py's (a qsd socket chardev serves one client at a time).
 
     Raises:
         QOMError: QEMU's message.
     """
     args = keyval_parse(text, "chardev")
     for key in args:
-        if key not in {"chardev", "mode", "pretty", "id"}:
+        if key not in {"chardev", "mode", "pretty", "id", "max-clients"}:
             msg = f"Parameter '{key}' is unexpected"
             raise QOMError(msg)
         if not isinstance(args[key], str):
@@ -287,7 +291,14 @@ def parse_monitor(text: str) -> MonitorSpec:
         msg = f"Parameter 'mode' does not accept value '{mode}'"
         raise QOMError(msg)
     pretty = parse_bool("pretty", str(args.get("pretty", "off")))
-    return MonitorSpec(str(chardev), pretty=pretty, mode=str(mode))
+    max_clients: int | None = None
+    if "max-clients" in args:
+        text_value = str(args["max-clients"])
+        if not text_value.isdecimal() or not 0 < int(text_value) < 1 << 31:
+            msg = "Parameter 'max-clients' expects a positive integer"
+            raise QOMError(msg)
+        max_clients = int(text_value)
+    return MonitorSpec(str(chardev), pretty=pretty, mode=str(mode), max_clients=max_clients)
 
 
 def parse_qmp_shorthand(text: str, index: int) -> tuple[ChardevSpec, MonitorSpec]:

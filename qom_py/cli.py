@@ -70,8 +70,9 @@ QEMU Object Model daemon (qemu-storage-daemon compatible)
   --daemonize            daemonize the process, and have the parent exit
                          once startup is complete
 
-  --monitor [chardev=]name[,mode=control][,pretty[=on|off]]
-                         configure a QMP monitor
+  --monitor [chardev=]name[,mode=control][,pretty[=on|off]][,max-clients=N]
+                         configure a QMP monitor (serving at most N clients
+                         at a time, default 256)
 
   --object help          list object types that can be added
   --object <type>,help   list properties for the given object type
@@ -191,10 +192,14 @@ class Daemon:
         coro: Coroutine[Any, Any, object]
         try:
             if chardev.path is not None:
-                coro = self.server.listen_unix(chardev.path, pretty=monitor.pretty)
+                coro = self.server.listen_unix(
+                    chardev.path, pretty=monitor.pretty, max_clients=monitor.max_clients
+                )
             else:
                 assert chardev.host is not None and chardev.port is not None
-                coro = self.server.listen_tcp(chardev.host, chardev.port, pretty=monitor.pretty)
+                coro = self.server.listen_tcp(
+                    chardev.host, chardev.port, pretty=monitor.pretty, max_clients=monitor.max_clients
+                )
             self.loop.run_until_complete(coro)
         except OSError as exc:
             where = chardev.path or f"{chardev.host}:{chardev.port}"
