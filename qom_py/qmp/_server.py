@@ -12,13 +12,14 @@ connect, CRLF-terminated replies, events to every negotiated client, and
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import errno
 import logging
 import os
 import socket
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, final
 
 from ._dispatch import Dispatcher, QMPSession, _wire
@@ -45,7 +46,7 @@ _BACKLOG: Final = socket.SOMAXCONN
 #: Bytes of one client's input parsed per event-loop callback, and messages
 #: answered per callback: a few milliseconds of work, after which other clients
 #: get their turn (arbitrary; see the README's reliability section).
-INPUT_BUDGET: Final = 8192
+INPUT_BUDGET: Final = 4096
 MESSAGE_BUDGET: Final = 128
 #: Default bound on the input buffered for all clients together (unread
 #: input and unfinished messages, as `QMPSession.buffered` estimates them).
@@ -200,25 +201,30 @@ class _Connection(asyncio.Protocol):
         if not self._working:
             self._work()
 
-    def _work(self) -> None:
-        """Answer one slice of the queued input; come back on the next loop pass if more is left."""
+    def _work(self) -> bool:
+        """
+        Answer one slice of the queued input.
+
+        Returns:
+            True when input is left: the server's queue gives this connection its
+            next slice after every other busy connection had one.
+        """
         session = self._session
         if session is None:
-            return
+            return False
         done = session.run(INPUT_BUDGET, MESSAGE_BUDGET)
-        if session.closed:
-            return
-        if not self._account(session):
-            return
+        if session.closed or not self._account(session):
+            return False
         if done:
             if self._working:
                 self._working = False
                 self._update_reading()
-            return
+            return False
         if not self._working:
             self._working = True
             self._update_reading()
-        self._server._loop_call_soon(self._work)
+            self._server._queue_work(self)
+        return True
 
     def _account(self, session: QMPSession) -> bool:
         """Update the daemon-wide count of buffered input; drop this client if it broke the bound."""
@@ -367,6 +373,9 @@ class QMPServer:
         self._listeners: list[_Listener] = []
         # Input buffered for all clients now: the sum of _Connection._buffered.
         self._buffered = 0
+        # Connections with input left to work through, in turn (see _queue_work).
+        self._busy: collections.deque[_Connection] = collections.deque()
+        self._work_scheduled = False
         # Unix socket paths we created, with the (st_dev, st_ino) they had.
         self._unix_paths: list[tuple[str, tuple[int, int]]] = []
         self._addresses: list[str | tuple[str, int]] = []
@@ -530,9 +539,31 @@ class QMPServer:
         if not task.cancelled() and task.exception() is not None:
             logger.warning("QMP: a connection could not be set up: %s", task.exception())
 
-    def _loop_call_soon(self, callback: Callable[[], object]) -> None:
-        assert self._loop is not None
-        self._loop.call_soon(callback)
+    def _queue_work(self, connection: _Connection) -> None:
+        """
+        Give *connection* slices of work, one per loop pass for all busy connections together.
+
+        One slice per pass in total, round robin, so that a request from an idle
+        client waits for one slice at most, however many clients send big input
+        at once (a slice per busy client per pass would add up).
+        """
+        self._busy.append(connection)
+        if not self._work_scheduled:
+            self._work_scheduled = True
+            assert self._loop is not None
+            self._loop.call_soon(self._run_busy)
+
+    def _run_busy(self) -> None:
+        self._work_scheduled = False
+        if not self._busy:
+            return
+        connection = self._busy.popleft()
+        if connection._work():
+            self._busy.append(connection)
+        if self._busy:
+            self._work_scheduled = True
+            assert self._loop is not None
+            self._loop.call_soon(self._run_busy)
 
     @property
     def buffered_input(self) -> int:
