@@ -327,7 +327,9 @@ def parse_qmp_shorthand(text: str, index: int) -> tuple[ChardevSpec, MonitorSpec
     if kind == "tcp" and where:
         host, _, port = where.rpartition(":")
         try:
-            return ChardevSpec(chardev_id, host=host or "127.0.0.1", port=int(port, 10)), MonitorSpec(chardev_id, pretty)
+            return ChardevSpec(chardev_id, host=host or "127.0.0.1", port=int(port, 10)), MonitorSpec(
+                chardev_id, pretty
+            )
         except ValueError:
             pass
     msg = f"'{text}' is not a QMP address: use unix:PATH or tcp:HOST:PORT"

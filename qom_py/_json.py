@@ -225,9 +225,7 @@ def _qemu_text(raw: bytes) -> str:
 
 # Noncharacters, which QEMU refuses even as valid UTF-8.
 _NONCHARACTERS: Final = re.compile(
-    "[\ufdd0-\ufdef"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-    + "]"
+    "[\ufdd0-\ufdef" + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)) + "]"
 )
 
 
@@ -313,7 +311,6 @@ _SIMPLE_ESCAPES: Final = {
     ord("r"): "\r",
     ord("t"): "\t",
 }
-
 
 
 def _parse_number(text: bytes | str) -> int | float:
@@ -647,9 +644,7 @@ class JSONStreamParser:
             self._input = self._input[self._input_pos :] + data
         self._input_pos = 0
 
-    def run(
-        self, budget: int | None = None, *, max_messages: int | None = None
-    ) -> list[JSONValue | JSONParseError]:
+    def run(self, budget: int | None = None, *, max_messages: int | None = None) -> list[JSONValue | JSONParseError]:
         """
         Lex and parse queued input, about *budget* bytes' worth (None: all of it).
 
@@ -770,9 +765,7 @@ class JSONStreamParser:
             size = end - pos
             if size >= self._max_token_size or size >= self._max_token_count:
                 return pos  # may hit a limit: let the exact path decide
-            if size > self._max_nesting and (
-                text.count("{", pos, end) + text.count("[", pos, end) > self._max_nesting
-            ):
+            if size > self._max_nesting and (text.count("{", pos, end) + text.count("[", pos, end) > self._max_nesting):
                 return pos
             if text.find("\\u", pos, end) != -1:
                 return pos  # QEMU refuses lone surrogates and noncharacters
@@ -956,9 +949,7 @@ class JSONStreamParser:
         self._kinds.append(kind)
         self._texts.append(text)
         self._token_size += len(text)
-        if (self._brace_count > 0 or self._bracket_count > 0) and (
-            self._brace_count >= 0 and self._bracket_count >= 0
-        ):
+        if (self._brace_count > 0 or self._bracket_count > 0) and (self._brace_count >= 0 and self._bracket_count >= 0):
             return
         self._complete(out)
 
@@ -1033,8 +1024,6 @@ def qobject_from_json(text: str | bytes, *, raw_messages: bool = False) -> JSONV
         msg = "Expecting at most one JSON value"
         raise JSONParseError(msg)
     return first
-
-
 
 
 def parse_json_object(text: str) -> dict[str, JSONValue]:

@@ -192,9 +192,7 @@ class Daemon:
         coro: Coroutine[Any, Any, object]
         try:
             if chardev.path is not None:
-                coro = self.server.listen_unix(
-                    chardev.path, pretty=monitor.pretty, max_clients=monitor.max_clients
-                )
+                coro = self.server.listen_unix(chardev.path, pretty=monitor.pretty, max_clients=monitor.max_clients)
             else:
                 assert chardev.host is not None and chardev.port is not None
                 coro = self.server.listen_tcp(

@@ -109,8 +109,6 @@ def _is_async_callable(handler: object) -> bool:
         handler = inner
 
 
-
-
 @final
 @attrs.frozen
 class QMPCommand:
@@ -171,9 +169,7 @@ class _RequestContext:
         self.after: list[Callable[[], object]] = []
 
 
-_CURRENT: Final[contextvars.ContextVar[_RequestContext]] = contextvars.ContextVar(
-    "qom_py_qmp_request"
-)
+_CURRENT: Final[contextvars.ContextVar[_RequestContext]] = contextvars.ContextVar("qom_py_qmp_request")
 
 
 def current_session() -> QMPSession:
@@ -461,9 +457,7 @@ class Dispatcher:
 
     # -- dispatch ----------------------------------------------------------
 
-    def _dispatch(
-        self, session: QMPSession, request: JSONValue
-    ) -> _Reply | Coroutine[Any, Any, _Reply]:
+    def _dispatch(self, session: QMPSession, request: JSONValue) -> _Reply | Coroutine[Any, Any, _Reply]:
         """
         Run one request for *session* (QEMU's ``qmp_dispatch()``).
 
@@ -511,9 +505,7 @@ class Dispatcher:
             return session._error_reply(exc, request_id), ()
         return self._success(session, result, context, request_id)  # type: ignore[arg-type]  # not awaitable
 
-    def _success(
-        self, session: QMPSession, result: JSONValue, context: _RequestContext, request_id: object
-    ) -> _Reply:
+    def _success(self, session: QMPSession, result: JSONValue, context: _RequestContext, request_id: object) -> _Reply:
         try:
             encoded = session._return_reply(result, request_id)
         except (TypeError, ValueError) as exc:
@@ -786,13 +778,7 @@ class QMPSession:
         body = str.__str__(result) if type(result) is EncodedJSON else to_json(result)
         if request_id is _NO_ID:
             return b'{"return": ' + body.encode("utf-8") + b"}\r\n"
-        return (
-            b'{"return": '
-            + body.encode("utf-8")
-            + b', "id": '
-            + to_json(request_id).encode("utf-8")
-            + b"}\r\n"
-        )
+        return b'{"return": ' + body.encode("utf-8") + b', "id": ' + to_json(request_id).encode("utf-8") + b"}\r\n"
 
     def _error_reply(self, exc: BaseException, request_id: object) -> bytes:
         if isinstance(exc, QMPError):

@@ -173,11 +173,7 @@ def _compact(value: object) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return (
-            "{"
-            + ", ".join([_quote(key) + ": " + _compact(value[key]) for key in qdict_keys(value)])
-            + "}"
-        )
+        return "{" + ", ".join([_quote(key) + ": " + _compact(value[key]) for key in qdict_keys(value)]) + "}"
     assert isinstance(value, (list, tuple))
     if not value:
         return "[]"

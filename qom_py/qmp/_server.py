@@ -528,9 +528,7 @@ class QMPServer:
     def _start_connection(self, listener: _Listener, conn: socket.socket) -> None:
         """Wrap an accepted socket in a transport and a `_Connection` (asynchronously)."""
         assert self._loop is not None
-        task = self._loop.create_task(
-            self._loop.connect_accepted_socket(lambda: _Connection(self, listener), conn)
-        )
+        task = self._loop.create_task(self._loop.connect_accepted_socket(lambda: _Connection(self, listener), conn))
         self._tasks.add(task)
         task.add_done_callback(self._accepted)
 
