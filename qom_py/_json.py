@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Final, TypeAlias
 
 from ._scalars import INT64_MIN, UINT64_LIMIT
@@ -251,7 +251,7 @@ def _cvt4hex(data: bytes, i: int) -> int:
     return int(digits, 16)
 
 
-def _parse_string(token: bytes) -> str:
+def _parse_string(token: bytes | bytearray) -> str:
     """Decode a string token (quotes included) as QEMU's ``parse_string()``."""
     if token.find(b"\\", 1, len(token) - 1) == -1:
         try:
@@ -262,6 +262,7 @@ def _parse_string(token: bytes) -> str:
         else:
             if text.isascii() or _NONCHARACTERS.search(text) is None:
                 return text
+    token = bytes(token)  # the exact walk below, on bytes
     quote = token[0]
     out: list[str] = []
     i = 1
@@ -313,7 +314,7 @@ _SIMPLE_ESCAPES: Final = {
 }
 
 
-def _parse_number(text: bytes | str) -> int | float:
+def _parse_number(text: bytes | bytearray | str) -> int | float:
     """An integer token becomes an int if it fits int64 or uint64, else a float (strtod)."""
     if len(text) <= 20:  # anything longer is out of range (and may pass int()'s digit limit)
         value = int(text)
@@ -331,7 +332,7 @@ _AWAIT_KEY: Final = object()
 PARSE_STEP: Final = 4096
 
 
-def _parse_steps(kinds: bytes | bytearray, texts: list[bytes]) -> Generator[None, None, JSONValue]:
+def _parse_steps(kinds: bytes | bytearray, texts: Sequence[bytes | bytearray]) -> Generator[None, None, JSONValue]:
     """
     Parse one message's tokens as ``json_parser_parse()``, pausing every `PARSE_STEP` tokens.
 
@@ -446,7 +447,7 @@ def _parse_steps(kinds: bytes | bytearray, texts: list[bytes]) -> Generator[None
             break
 
 
-def _parse_tokens(kinds: bytes | bytearray, texts: list[bytes]) -> JSONValue:
+def _parse_tokens(kinds: bytes | bytearray, texts: Sequence[bytes | bytearray]) -> JSONValue:
     """Run `_parse_steps` to the end."""
     steps = _parse_steps(kinds, texts)
     try:
@@ -511,6 +512,8 @@ _STRUCTURAL: Final = {
     ord(":"): _COLON,
     ord(","): _COMMA,
 }
+#: Tokens shorter than this are copied to bytes; longer ones keep the lexer's buffer.
+_COPY_BELOW: Final = 4096
 #: Messages with at most this many tokens are parsed at once, bigger ones step by step.
 _PARSE_AT_ONCE: Final = PARSE_STEP
 #: What `JSONStreamParser.buffered` counts per token on top of its bytes: a list
@@ -587,7 +590,7 @@ class JSONStreamParser:
         # (_kinds[i], _texts[i]); a bytearray of types keeps 2 Mi tokens at
         # ~10 MiB rather than ~130 MiB of tuples) and its bracket counts.
         self._kinds = bytearray()
-        self._texts: list[bytes] = []
+        self._texts: list[bytes | bytearray] = []
         self._brace_count = 0
         self._bracket_count = 0
         self._token_size = 0
@@ -816,6 +819,7 @@ class JSONStreamParser:
                     pos = stop
                     if len(token) > limit:
                         self._overflow(out)
+                        token = self._token
                     continue
             ch = data[pos]
             pos += 1
@@ -824,12 +828,15 @@ class JSONStreamParser:
                 nxt = table[self._state][ch]
                 if nxt & _LOOKAHEAD:
                     self._transition(nxt & ~_LOOKAHEAD, out)
+                    token = self._token  # a big token's buffer may have been handed on
                     continue
                 token.append(ch)
                 self._transition(nxt, out)
+                token = self._token
                 break
             if len(token) > limit:
                 self._overflow(out)
+                token = self._token
             if len(out) > emitted and self.is_idle_lexer:
                 return pos
         return pos
@@ -915,9 +922,16 @@ class JSONStreamParser:
     # -- the streamer: json_message_process_token() --------------------------
 
     def _process_token(self, kind: int, out: list[JSONValue | JSONParseError]) -> None:
-        self._process(kind, bytes(self._token), out)
+        token = self._token
+        if len(token) < _COPY_BELOW:
+            self._process(kind, bytes(token), out)
+            return
+        # A big token (a 64 MiB string) is handed on rather than copied: the lexer
+        # starts a new buffer, and callers re-read self._token.
+        self._token = bytearray()
+        self._process(kind, token, out)
 
-    def _process(self, kind: int, text: bytes, out: list[JSONValue | JSONParseError]) -> None:
+    def _process(self, kind: int, text: bytes | bytearray, out: list[JSONValue | JSONParseError]) -> None:
         if kind == _LCURLY:
             self._brace_count += 1
         elif kind == _RCURLY:
