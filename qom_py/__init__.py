@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _chardev  # noqa: F401 - registers the chardev types, built-ins as in qsd
 from . import _declarative as prop
 from ._api import (
     object_cast,
@@ -34,6 +35,7 @@ from ._user_creatable import (
     object_option_parse,
     object_set_props,
 )
+from ._visitors import InputVisitor, JSONInputVisitor, KeyvalInputVisitor, StringInputVisitor
 from .errors import QOMError
 from .loop import TYPE_EVENT_LOOP_BASE, TYPE_IOTHREAD, TYPE_MAIN_LOOP, main_aio_context
 
@@ -46,11 +48,15 @@ __all__ = [
     "TYPE_OBJECT",
     "TYPE_USER_CREATABLE",
     "UNSET",
+    "InputVisitor",
     "InterfaceClass",
+    "JSONInputVisitor",
+    "KeyvalInputVisitor",
     "Object",
     "ObjectClass",
     "ObjectProperty",
     "QOMError",
+    "StringInputVisitor",
     "TypeInfo",
     "TypeRegistry",
     "declare_type",
@@ -79,14 +85,19 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+#: Public submodules reachable as attributes, imported on first access (``qom_py.qmp``).
+_LAZY_SUBMODULES = frozenset({"loop", "qmp", "testing", "errors", "cli"})
 
-        try:
-            return version("qom-py")
-        except PackageNotFoundError:  # running from a source tree
-            return "0.0.0"
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "__version__":
+        from ._version import __version__
+
+        return __version__
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 

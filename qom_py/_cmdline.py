@@ -82,14 +82,19 @@ LONG_OPTIONS: Final[dict[str, bool]] = {
     "nbd-server": True,
     "object": True,
     "pidfile": True,
+    "plugin": True,
     "print-schema": False,
     "qmp": True,
     "trace": True,
+    "verbose": False,
     "version": False,
 }
+#: qom-py's own long options that only match when spelled in full, so that qsd's
+#: abbreviations (``--v``, ``--ver`` for ``--version``) keep meaning what they mean there.
+_EXACT_ONLY: Final = frozenset({"verbose"})
 #: `Option.name` of a non-option word (qsd: "X: Unexpected argument", in order).
 ARGUMENT: Final = "argument"
-_SHORT: Final = {"h": ("help", False), "V": ("version", False), "T": ("trace", True)}
+_SHORT: Final = {"h": ("help", False), "V": ("version", False), "T": ("trace", True), "v": ("verbose", False)}
 #: Single-dash spellings accepted as extensions (QEMU system emulator style).
 _SINGLE_DASH_LONG: Final = {"-object": "object", "-qmp": "qmp"}
 
@@ -183,7 +188,7 @@ def getopt(argv: Sequence[str]) -> list[Option]:
 def _match_long(body: str, arg: str) -> str:
     if body in LONG_OPTIONS:
         return body
-    candidates = [name for name in LONG_OPTIONS if name.startswith(body)]
+    candidates = [name for name in LONG_OPTIONS if name.startswith(body) and name not in _EXACT_ONLY]
     if len(candidates) == 1:
         return candidates[0]
     # glibc names the whole word, "=value" included.

@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._codegen import compile_function
+from ._log import blame
 from ._object import Object, ObjectClass
 from ._property import StoreIn
 from ._unset import UNSET
 from ._visitors import JSON_VISITOR, InputVisitor
+from .errors import QOMError
 
 if TYPE_CHECKING:
     from ._schema import StructCodec
@@ -99,8 +101,13 @@ def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
     if found is not None:
         return found
     own = hooks(klass)
-    namespace: dict[str, Any] = {"prepare": own.prepare, "complete": own.complete, "UNSET": UNSET,
-                                 "JSON_VISITOR": JSON_VISITOR}
+    namespace: dict[str, Any] = {
+        "prepare": own.prepare,
+        "complete": own.complete,
+        "UNSET": UNSET,
+        "JSON_VISITOR": JSON_VISITOR,
+        "complete_failed": _complete_failed(klass.type_name),
+    }
     # The class's constructor, written out in place (the same lines as instantiate's).
     constructor = (klass._plan or klass.instance_plan()).constructor_lines(klass, namespace)
     lines = ["def build(parent, id_, request, visitor):", *constructor, "    try:"]
@@ -121,7 +128,8 @@ def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
         lines += [
             "    try:",
             "        complete(obj)",
-            "    except BaseException:",
+            "    except BaseException as exc:",
+            "        complete_failed(exc, id_)",
             "        if parent is None:",
             "            obj.unref()",
             "        else:",
@@ -132,6 +140,16 @@ def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
     found = compile_function("\n".join(lines) + "\n", "build", namespace, f"builder of {klass.type_name}")
     klass.memo[key] = found
     return found
+
+
+def _complete_failed(type_name: str) -> Callable[[BaseException, str | None], None]:
+    """What a builder calls when ``complete`` raised: blame a foreign exception on the user type."""
+
+    def complete_failed(exc: BaseException, id_: str | None) -> None:
+        if isinstance(exc, Exception) and not isinstance(exc, QOMError):
+            blame(exc, f"complete() of type '{type_name}', id '{id_}'")
+
+    return complete_failed
 
 
 def _fill_lines(klass: ObjectClass, codec: StructCodec, namespace: dict[str, Any]) -> list[str]:

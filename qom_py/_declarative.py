@@ -44,6 +44,8 @@ CLASS_SLOTS: Final = ("complete", "can_be_deleted", "unparent")
 
 #: ``check(obj, value)``: raise a `QOMError` to refuse a value (nothing is stored then).
 Check = Callable[[Any, Any], None]
+#: ``on_change(obj)``: runs after a value is stored; if it raises, the old value is put back.
+OnChange = Callable[[Any], None]
 
 
 class Property(Generic[T]):
@@ -59,6 +61,7 @@ class Property(Generic[T]):
         check: Check | None = None,
         read_only: bool = False,
         initial: Any = None,
+        on_change: OnChange | None = None,
     ) -> None:
         self.kind = kind
         self.default = default
@@ -66,10 +69,22 @@ class Property(Generic[T]):
         #: The wire name (kebab-case), from the attribute name unless given.
         self.name = name or ""
         self.check = check
+        #: Applies a stored value (say, to a running context); a failure undoes the store.
+        self.on_change = on_change
         self.read_only = read_only
         self.initial = default if default is not UNSET else initial
         self.attr = ""
         self._slot = ""
+
+    def __repr__(self) -> str:
+        parts = [f"name={self.name!r}" if self.name else "(unbound)", f"type={self.kind.type_name!r}"]
+        if self.default is not UNSET:
+            parts.append(f"default={self.default!r}")
+        if self.read_only:
+            parts.append("read_only=True")
+        if self.description is not None:
+            parts.append(f"description={self.description!r}")
+        return f"Property({', '.join(parts)})"
 
     def __set_name__(self, owner: type, attr: str) -> None:
         self.attr = attr
@@ -91,15 +106,32 @@ class Property(Generic[T]):
         obj.property_set(self.name, value)  # validated exactly as qom-set would
 
     def store(self, obj: Object, value: Any) -> None:
-        """Store an already-checked *value* (the property's setter)."""
+        """
+        Store an already-checked *value* (the property's setter): *check*, store, *on_change*.
+
+        If *on_change* raises, the previous value is put back (a failed set changes nothing).
+        """
         if self.check is not None:
             self.check(obj, value)
-        obj.__dict__[self._slot] = value
+        state = obj.__dict__
+        if self.on_change is None:
+            state[self._slot] = value
+            return
+        old = state.get(self._slot, UNSET)
+        state[self._slot] = value
+        try:
+            self.on_change(obj)
+        except BaseException:
+            if old is UNSET:
+                state.pop(self._slot, None)
+            else:
+                state[self._slot] = old
+            raise
 
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass* as a class property."""
-        # The common case, without a check, stores straight into the slot.
-        store = StoreIn(self._slot) if self.check is None else self.store
+        # The common case, with neither check nor on_change, stores straight into the slot.
+        store = StoreIn(self._slot) if self.check is None and self.on_change is None else self.store
         klass.property_add_typed(
             self.name,
             self.kind,
@@ -112,32 +144,38 @@ class Property(Generic[T]):
 
 def Bool(**kwargs: Any) -> Property[bool]:  # noqa: N802 - reads as a type in declarations
     """Declare a ``bool`` property."""
-    return Property(BOOL, initial=False, **kwargs)
+    kwargs.setdefault("initial", False)
+    return Property(BOOL, **kwargs)
 
 
 def Str(**kwargs: Any) -> Property[str]:  # noqa: N802
     """Declare a ``string`` property."""
-    return Property(STR, initial="", **kwargs)
+    kwargs.setdefault("initial", "")
+    return Property(STR, **kwargs)
 
 
 def Number(**kwargs: Any) -> Property[float]:  # noqa: N802
     """Declare a ``number`` (double) property."""
-    return Property(NUMBER, initial=0.0, **kwargs)
+    kwargs.setdefault("initial", 0.0)
+    return Property(NUMBER, **kwargs)
 
 
 def Int(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
     """Declare a signed integer property of *bits* width (``int``, ``int32``, ...)."""
-    return Property(int_kind(bits, True), initial=0, **kwargs)
+    kwargs.setdefault("initial", 0)
+    return Property(int_kind(bits, True), **kwargs)
 
 
 def UInt(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
     """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint32``, ``uint`` at 64)."""
-    return Property(int_kind(bits, False), initial=0, **kwargs)
+    kwargs.setdefault("initial", 0)
+    return Property(int_kind(bits, False), **kwargs)
 
 
 def Size(**kwargs: Any) -> Property[int]:  # noqa: N802
     """Declare a ``size`` property (keyval accepts ``4k``, ``1G``, ...)."""
-    return Property(SIZE, initial=0, **kwargs)
+    kwargs.setdefault("initial", 0)
+    return Property(SIZE, **kwargs)
 
 
 def Enum(enum_name: str, values: Sequence[str], **kwargs: Any) -> Property[str]:  # noqa: N802
@@ -156,6 +194,9 @@ class Link:
         self.description = description
         self.name = name or ""
         self.check = check
+
+    def __repr__(self) -> str:
+        return f"Link(name={self.name!r}, type='link<{self.target_type}>', strong={self.strong!r})"
 
     def __set_name__(self, owner: type, attr: str) -> None:
         if not self.name:
@@ -184,12 +225,14 @@ def declare_type(
     abstract: bool = False,
     interfaces: Iterable[str] = (),
     class_data: Any = None,
+    class_class: type[ObjectClass] | None = None,
     registry: TypeRegistry | None = default_registry,
 ) -> TypeInfo:
     """
     Build (and register, unless *registry* is None) the `TypeInfo` of the declarative *cls*.
 
-    The parent is the nearest declarative base class's type unless given.
+    The parent is the nearest declarative base class's type unless given;
+    *class_class* is the Python class of the QOM class object (inherited when None).
     """
     if parent is None:
         parent = TYPE_OBJECT
@@ -232,6 +275,7 @@ def declare_type(
         instance_finalize=own.get("instance_finalize"),
         class_data=class_data,
         instance_class=cls,
+        class_class=class_class,
     )
     cls.__qom_type_info__ = info  # type: ignore[attr-defined]  # set on declarative classes only
     if registry is not None:
@@ -246,6 +290,7 @@ def qom_type(
     abstract: bool = False,
     interfaces: Iterable[str] = (),
     class_data: Any = None,
+    class_class: type[ObjectClass] | None = None,
     registry: TypeRegistry | None = default_registry,
 ) -> Callable[[type[ObjT]], type[ObjT]]:
     """
@@ -266,6 +311,7 @@ def qom_type(
             abstract=abstract,
             interfaces=interfaces,
             class_data=class_data,
+            class_class=class_class,
             registry=registry,
         )
         return cls

@@ -652,7 +652,7 @@ class JSONStreamParser:
         Lex and parse queued input, about *budget* bytes' worth (None: all of it).
 
         With *max_messages*, stop once that many messages are complete (a budget of
-        bytes alone would let 8 KiB of ``1 `` make 4096 error replies at once).
+        bytes alone would let 8 KiB of ``1`` and spaces make 4096 error replies at once).
 
         Returns:
             The messages completed, in order; `has_work` tells whether input is left.

@@ -395,14 +395,30 @@ class Object(PropertyBuilders, TreeMixin):
         """
         Delete the instance property *name*, running its release callback.
 
+        As QEMU's ``object_property_del``, the property is removed only after its
+        release callback returned: while a child's ``unparent`` hook (and its
+        finalization, if that was the last reference) runs, its path still
+        resolves.  Deleting the same property again from within its release
+        callback does nothing (QEMU clears ``release`` for the same reason).
+
         Raises:
             PropertyNotFoundError: there is no instance property *name*.
         """
-        prop = self._properties.pop(name, None)
+        prop = self._properties.get(name)
         if prop is None:
             raise PropertyNotFoundError(self.type_name, name)
-        if prop.release is not None:
-            prop.release(self, name)
+        release = prop.release
+        releasing: set[str] = self.__dict__.setdefault("_releasing", set()) if release is not None else set()
+        if name in releasing:
+            return  # re-entered from its own release: the outer call removes it
+        try:
+            if release is not None:
+                releasing.add(name)
+                release(self, name)
+        finally:
+            releasing.discard(name)
+            if self._properties.get(name) is prop:
+                del self._properties[name]
 
     def property_get(self, name: str) -> Any:
         """

@@ -51,7 +51,7 @@ ResolveFn = Callable[["Object", str], "Object | None"]
 ReleaseFn = Callable[["Object", str], None]
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, repr=False)
 class ObjectProperty:
     """
     One property of an object or class. Models QEMU's ``ObjectProperty``.
@@ -85,6 +85,20 @@ class ObjectProperty:
     def is_writable(self) -> bool:
         """Whether the property has a setter."""
         return self.set is not None
+
+    def __repr__(self) -> str:
+        # What a reader needs, not the getter and setter closures.
+        access = {(True, True): "read-write", (True, False): "read-only", (False, True): "write-only"}
+        parts = [
+            f"name={self.name!r}",
+            f"type={self.type!r}",
+            f"access={access.get((self.is_readable, self.is_writable), 'none')!r}",
+        ]
+        if self.default is not UNSET:
+            parts.append(f"default={self.default!r}")
+        if self.description is not None:
+            parts.append(f"description={self.description!r}")
+        return f"ObjectProperty({', '.join(parts)})"
 
 
 class PropertyKind:

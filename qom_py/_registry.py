@@ -12,6 +12,12 @@ Realization of a class (QEMU's ``type_initialize``), in this order:
 4. run ``class_base_init`` of every ancestor, nearest parent first, with the
    *new* class's ``class_data``;
 5. run the type's own ``class_init``.
+
+A type that cannot be realized (its parent or an interface is missing or itself
+broken, or a class hook raises) is *broken*: using it raises an error naming it
+and the cause (a class hook's non-QOM exception becomes a `TypeRegistrationError`
+chained to it), while listings skip it and every other type keeps working.  Nothing of a failed realization is kept, so
+the next use tries again (a parent registered meanwhile makes the type work).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Final
 
 from ._object import InterfaceClass, Object, ObjectClass, instantiate
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
-from .errors import AbstractTypeError, TypeNotFoundError, TypeRegistrationError
+from .errors import AbstractTypeError, QOMError, TypeNotFoundError, TypeRegistrationError
 
 __all__ = ["TYPE_CONTAINER", "TypeRegistry", "default_registry"]
 
@@ -60,6 +66,13 @@ class TypeRegistry:
         self.register(TypeInfo(TYPE_OBJECT, parent=None, abstract=True, class_init=lambda k, d: _type_property(k)))
         self.register(TypeInfo(TYPE_INTERFACE, parent=None, abstract=True))
         self.register(TypeInfo(TYPE_CONTAINER))
+
+    def __repr__(self) -> str:
+        # Counts only: listing every type would flood a traceback; /objects is
+        # counted only if it exists (a repr must not create the tree).
+        objects = "" if self._objects is None else f", objects={sum(1 for _ in self._objects.children())}"
+        default = " (default)" if self is default_registry else ""
+        return f"<TypeRegistry{default} types={len(self._infos)}, realized={len(self._classes)}{objects}>"
 
     # -- registration ------------------------------------------------------
 
@@ -110,7 +123,13 @@ class TypeRegistry:
     # -- classes -----------------------------------------------------------
 
     def class_by_name(self, name: str) -> ObjectClass | None:
-        """Return the class of *name*, realizing it on first use; None if unknown."""
+        """
+        Return the class of *name*, realizing it on first use; None if unknown.
+
+        Raises:
+            QOMError: the type is broken (the message names it and why); mostly
+                `TypeRegistrationError`, or a class hook's own QOM error.
+        """
         klass = self._classes.get(name)
         if klass is not None:
             return klass
@@ -135,7 +154,11 @@ class TypeRegistry:
     def _realize(self, info: TypeInfo) -> ObjectClass:
         parent: ObjectClass | None = None
         if info.parent is not None:
-            parent = self.class_by_name(info.parent)
+            try:
+                parent = self.class_by_name(info.parent)
+            except QOMError as exc:
+                msg = f"Type '{info.name}' is unusable: its parent is broken: {exc}"
+                raise TypeRegistrationError(msg) from exc
             if parent is None:
                 msg = f"Type '{info.name}' is missing its parent '{info.parent}'"
                 raise TypeRegistrationError(msg)
@@ -166,7 +189,13 @@ class TypeRegistry:
                     raise TypeRegistrationError(msg)
                 if klass.dynamic_cast(iface_name) is None:
                     self._add_interface_class(klass, iface_name, iface_class)
-            self._run_class_hooks(klass, info)
+            try:
+                self._run_class_hooks(klass, info)
+            except QOMError:
+                raise  # QOM's own errors (a duplicate property, say) name the type already
+            except Exception as exc:
+                msg = f"Type '{info.name}' is unusable: its class initialization failed: {type(exc).__name__}: {exc}"
+                raise TypeRegistrationError(msg) from exc
         except BaseException:
             self._classes.pop(info.name, None)
             raise
@@ -197,11 +226,15 @@ class TypeRegistry:
         """
         Return the classes that cast to *implements* (every class when None).
 
-        Classes are realized as needed; abstract ones only with *include_abstract*.
+        Classes are realized as needed; abstract ones only with *include_abstract*;
+        broken ones never.
         """
         result = []
         for name in list(self._infos):
-            klass = self.class_by_name(name)
+            try:
+                klass = self.class_by_name(name)
+            except QOMError:
+                continue  # a broken type lists nothing; using it says why
             if klass is None or (klass.abstract and not include_abstract):
                 continue
             if implements is not None and klass.dynamic_cast(implements) is None:

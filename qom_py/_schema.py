@@ -391,6 +391,8 @@ class ObjectSchema:
         except KeyError:
             raise ParameterError("Parameter 'qom-type' is missing") from None
         if type(qom_type) is not str or qom_type not in self._type_set:
+            if type(qom_type) is str:
+                self.registry.class_by_name(qom_type)  # a broken type raises its own error
             qom_type = type_enum(visitor, "qom-type", qom_type, self._types)
         try:
             id_ = data["id"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._property import GetFn, ObjectProperty, ReleaseFn, ResolveFn
 from ._unset import UNSET
-from ._visitors import InputVisitor, invalid_type
+from ._visitors import ForwardVisitor, InputVisitor, invalid_type
 from .errors import DeviceNotFoundError, ParameterError, QOMInternalError
 
 if TYPE_CHECKING:
@@ -253,7 +253,12 @@ class TreeMixin:
         Add *name* forwarding to *target*'s property *target_name*.
 
         The type is the target's (``child<T>`` becomes ``link<T>``); description
-        and default are copied; errors name the alias, as QEMU's forward visitor does.
+        and default are copied.  As QEMU's ``object_property_add_alias``, reads
+        and writes go to the target as ``object_property_get``/``set`` of
+        *target_name* through a `ForwardVisitor`: what the input visitor itself
+        reports (a wrong type) names the alias; value checks (an enum member, an
+        integer's width, the target's setter) and access errors (``Property
+        'T.target_name' is not writable``) name the target.
         """
         me: Object = self  # type: ignore[assignment]
         tprop = target.property(target_name)
@@ -265,20 +270,12 @@ class TreeMixin:
             return target.property_get(target_name)
 
         def set_(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
-            assert tprop.set is not None
-            tprop.set(target, visitor, pname, raw)
+            target.property_set(target_name, raw, ForwardVisitor(visitor, target_name, pname))
 
         def resolve(obj: Object, pname: str) -> Object | None:
             return tprop.resolve(target, target_name) if tprop.resolve is not None else None
 
-        prop = me.property_add(
-            name,
-            type_,
-            get if tprop.get is not None else None,
-            set_ if tprop.set is not None else None,
-            resolve=resolve,
-            description=tprop.description,
-        )
+        prop = me.property_add(name, type_, get, set_, resolve=resolve, description=tprop.description)
         prop.default = tprop.default
         prop.kind = tprop.kind
         return prop

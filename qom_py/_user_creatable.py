@@ -36,7 +36,7 @@ from ._schema import ObjectSchema, object_schema
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
 from ._unset import UNSET
 from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
-from .errors import ID_HINT, ObjectInUseError, ObjectNotFoundError, ParameterError, QOMError
+from .errors import ID_HINT, ObjectInUseError, ObjectNotFoundError, ParameterError, QOMError, TypeNotFoundError
 
 __all__ = [
     "TYPE_USER_CREATABLE",
@@ -214,7 +214,8 @@ def object_new_with_props(
     object and propagates: nothing is left behind.
 
     Raises:
-        TypeNotFoundError, AbstractTypeError: as `object_new`.
+        TypeNotFoundError: ``invalid object type: x``.
+        AbstractTypeError: ``object type 'x' is abstract``.
         QOMError: a property's error, a duplicate *id*, ``complete`` failing.
     """
     if (parent is None) is not (id is None):
@@ -222,7 +223,10 @@ def object_new_with_props(
         raise ParameterError(msg)
     klass = default_registry._classes.get(typename)  # concrete_class, its common case inlined
     if klass is None or klass.abstract:
-        klass = default_registry.concrete_class(typename)  # realizes it, or raises
+        if default_registry.class_by_name(typename) is None:  # realizes it
+            msg = f"invalid object type: {typename}"  # QEMU's words here (object_new says "unknown type")
+            raise TypeNotFoundError(msg)
+        klass = default_registry.concrete_class(typename)  # abstract: raises
     return (klass.memo.get(PLAIN_BUILDER) or builder(klass))(parent, id, props or (), JSON_VISITOR)
 
 

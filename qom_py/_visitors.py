@@ -32,6 +32,7 @@ __all__ = [
     "JSON_VISITOR",
     "KEYVAL_VISITOR",
     "STRING_VISITOR",
+    "ForwardVisitor",
     "InputVisitor",
     "JSONInputVisitor",
     "KeyvalInputVisitor",
@@ -221,6 +222,52 @@ class StringInputVisitor:
 
     def type_any(self, name: str, raw: object) -> Any:
         return raw
+
+
+class ForwardVisitor:
+    """
+    QEMU's forward visitor (``visitor_forward_field``), as alias properties use it.
+
+    A read of the member *from_name* is passed to *target* as a read of
+    *to_name*; every other name passes unchanged.  So what *target* itself
+    reports (a wrong JSON type, a string that does not parse) names *to_name*,
+    the alias, while the checks made above the visitor (`type_int`'s range,
+    `type_enum`'s members, the setter's own) name *from_name*, the aliased
+    property, exactly as in QEMU.
+    """
+
+    def __init__(self, target: InputVisitor, from_name: str, to_name: str) -> None:
+        self.target = target
+        self.from_name = from_name
+        self.to_name = to_name
+
+    @property
+    def mode(self) -> str:
+        return self.target.mode
+
+    def _name(self, name: str) -> str:
+        return self.to_name if name == self.from_name else name
+
+    def type_int64(self, name: str, raw: object) -> int:
+        return self.target.type_int64(self._name(name), raw)
+
+    def type_uint64(self, name: str, raw: object) -> int:
+        return self.target.type_uint64(self._name(name), raw)
+
+    def type_size(self, name: str, raw: object) -> int:
+        return self.target.type_size(self._name(name), raw)
+
+    def type_bool(self, name: str, raw: object) -> bool:
+        return self.target.type_bool(self._name(name), raw)
+
+    def type_str(self, name: str, raw: object) -> str:
+        return self.target.type_str(self._name(name), raw)
+
+    def type_number(self, name: str, raw: object) -> float:
+        return self.target.type_number(self._name(name), raw)
+
+    def type_any(self, name: str, raw: object) -> Any:
+        return self.target.type_any(self._name(name), raw)
 
 
 #: Shared stateless visitor instances.

@@ -8,13 +8,20 @@ Start-up, in qsd's order:
    ``--help`` and ``--version`` print and exit 0 (the first of these wins);
 2. with ``--daemonize`` the process forks; the parent exits once start-up is done;
 3. the main thread's asyncio loop becomes the main `AioContext`'s loop;
-4. ``--object``, ``--chardev`` and ``--monitor`` (and ``--qmp``) take effect one
+4. the plugins are loaded: every entry point of the group ``qom_py.plugins``, then
+   each ``--plugin MODULE`` in command-line order -- all of them before any
+   ``--object``, wherever ``--plugin`` is written (`qom_py._plugins`);
+5. ``--object``, ``--chardev`` and ``--monitor`` (and ``--qmp``) take effect one
    by one, in command-line order (a stray word there is ``X: Unexpected
    argument``); the first failure prints
    ``qom-py: --object STR: MESSAGE`` (plus QEMU's hint line, if any) and exits 1;
-5. the pid file is written (locked and written before the first socket is bound, so
-   a second instance never touches the first one's socket); the daemon serves until
-   QMP ``quit``, SIGTERM or SIGINT.
+6. the pid file is written (locked and written before the first socket is bound,
+   so a second instance never touches the first one's socket); with ``-v`` a
+   start-up summary is logged; the daemon serves until QMP ``quit``, SIGTERM or SIGINT.
+
+Logging (the ``qom_py`` logger) goes to stderr in QEMU's ``error_report`` form:
+quiet by default as qsd is (errors and warnings only), ``-v`` adds ``info:`` and
+``debug:`` lines and tracebacks.
 
 Every exit path stops the servers (removing their unix sockets), deletes every
 object (joining iothreads and pool workers), stops the main context's pool and
@@ -27,12 +34,14 @@ import asyncio
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine, Sequence
-from typing import IO, Any, Final
+from collections.abc import Iterator, Sequence
+from typing import IO, Final
 
+from ._chardev import chardev_socket_add, chardevs_remove
 from ._cmdline import (
     ARGUMENT,
     ChardevSpec,
@@ -45,6 +54,8 @@ from ._cmdline import (
     parse_monitor,
     parse_qmp_shorthand,
 )
+from ._log import blamed, logger
+from ._plugins import PluginError, load_entry_points, load_module
 from ._registry import default_registry
 from ._schema import object_schema
 from ._user_creatable import object_option_parse
@@ -85,6 +96,12 @@ QEMU Object Model daemon (qemu-storage-daemon compatible)
 
   --pidfile <path>       write process ID to a file after startup
 
+  --plugin <module>      import <module> (which registers its QOM types) before
+                         any --object is created; repeatable, imported in
+                         command-line order. Entry points of the group
+                         qom_py.plugins of installed distributions are loaded
+                         first (a module is imported, a callable is called)
+
   --print-schema         print a JSON Schema of every creatable object type
                          (what object-add and --object '{...}' accept) and exit
 
@@ -92,7 +109,10 @@ QEMU Object Model daemon (qemu-storage-daemon compatible)
   --qmp tcp:<host>:<port>[,server=on][,wait=off][,pretty=on]
                          shorthand for a --chardev socket and a --monitor on it
 
-qom-py hosts the QOM types iothread and main-loop (and user-registered types);
+  -v, --verbose          log a start-up summary (plugins, objects, monitors) and
+                         tracebacks of failures to stderr
+
+qom-py hosts the QOM types iothread and main-loop (and the plugins' types);
 block devices, exports and the NBD server of qemu-storage-daemon are not hosted.
 """
 
@@ -114,6 +134,28 @@ class StartupError(Exception):
         self.text = text
 
 
+def load_plugins(options: Sequence[Option]) -> list[str]:
+    """
+    Load every ``qom_py.plugins`` entry point, then each ``--plugin`` in *options*, in order.
+
+    Returns:
+        what was loaded, for the start-up summary.
+
+    Raises:
+        StartupError: ``--plugin NAME: WHY`` (or the entry point's name and why).
+    """
+    try:
+        loaded = load_entry_points()
+        for opt in options:
+            if opt.name == "plugin":
+                assert opt.value is not None
+                load_module(opt.value)
+                loaded.append(opt.value)
+    except PluginError as err:
+        raise StartupError(str(err)) from None
+    return loaded
+
+
 def _located(opt: Option, err: QOMError) -> StartupError:
     text = f"{opt.location}: {err}"
     if err.hint:
@@ -133,6 +175,12 @@ class Daemon:
         self.dispatcher = Dispatcher()
         self.server = QMPServer(self.dispatcher)
         self.chardevs: dict[str, ChardevSpec] = {}
+        #: Where each monitor listens (``unix:PATH``, ``tcp:HOST:PORT``), for the summary.
+        self.monitors: list[str] = []
+        #: The plugins loaded, in load order, for the summary.
+        self.plugins: list[str] = []
+        #: Where each listening chardev is bound (by id), as the server reports it.
+        self._bound: dict[str, str | tuple[str, int]] = {}
         self.pidfile: str | None = None
         #: The ``--pidfile`` of the command line, locked by the first bind (or at the end).
         self.pending_pidfile: str | None = None
@@ -159,7 +207,7 @@ class Daemon:
                     # qsd 7.2's words: a socket chardev registers its yank instance
                     # (keyed by id) before anything else notices the duplicate.
                     raise QOMError("duplicate yank instance")
-                self.chardevs[spec.id] = spec
+                self._add_chardev(spec)
             elif opt.name == "monitor":
                 assert opt.value is not None
                 monitor = parse_monitor(opt.value)
@@ -173,6 +221,7 @@ class Daemon:
             elif opt.name == "qmp":
                 assert opt.value is not None
                 chardev, monitor = parse_qmp_shorthand(opt.value, index)
+                self._add_chardev(chardev)
                 self._listen(chardev, monitor)
             elif opt.name == "trace":
                 msg = f"{opt.spelled} is not supported by qom-py (QEMU's trace events do not exist here)"
@@ -182,6 +231,45 @@ class Daemon:
                 raise QOMError(msg)
         except QOMError as err:
             raise _located(opt, err) from None
+        except Exception as exc:
+            where = blamed(exc)
+            if where is None:
+                raise
+            # A user type's hook failed: say whose, on one line; -v logs the traceback.
+            logger.debug("%s: %s raised", opt.location, where, exc_info=exc)
+            text = f"{opt.location}: {where} raised {type(exc).__name__}: {exc}"
+            raise StartupError(text.splitlines()[0]) from None
+
+    def load_plugins(self, options: Sequence[Option]) -> None:
+        """Load the entry-point plugins, then each ``--plugin`` of *options* (see `load_plugins`)."""
+        self.plugins += load_plugins(options)
+
+    def log_summary(self) -> None:
+        """Log what started (``-v``): plugins, objects, monitors, pid file."""
+        objects = [f"{name} ({child.type_name})" for name, child in default_registry.objects_root.children()]
+        logger.info("plugins: %s", ", ".join(self.plugins) or "none")
+        logger.info("objects: %s", ", ".join(objects) or "none")
+        logger.info("monitors: %s", ", ".join(self.monitors) or "none")
+        logger.info("ready, pid %d%s", os.getpid(), f", pid file {self.pidfile}" if self.pidfile else "")
+
+    def _add_chardev(self, spec: ChardevSpec) -> None:
+        """Record *spec* and add its ``/chardevs/ID`` object, as qsd does for each chardev."""
+
+        def address() -> str | tuple[str, int]:
+            bound = self._bound.get(spec.id)
+            if bound is not None:
+                return bound
+            if spec.path is not None:
+                return spec.path
+            assert spec.host is not None and spec.port is not None
+            return (spec.host, spec.port)
+
+        def is_connected() -> bool:
+            bound = self._bound.get(spec.id)
+            return bound is not None and self.server.clients_on(bound) > 0
+
+        chardev_socket_add(spec.id, address, is_connected)
+        self.chardevs[spec.id] = spec
 
     def _listen(self, chardev: ChardevSpec, monitor: MonitorSpec) -> None:
         # The pid file is locked before the first socket is bound, so that a second
@@ -189,16 +277,22 @@ class Daemon:
         # first instance's socket (qsd 7.2 binds first, and replaces the socket).
         if self.pending_pidfile is not None and self.pidfile is None:
             self.write_pidfile(self.pending_pidfile)
-        coro: Coroutine[Any, Any, object]
+        bound: str | tuple[str, int]
         try:
             if chardev.path is not None:
-                coro = self.server.listen_unix(chardev.path, pretty=monitor.pretty, max_clients=monitor.max_clients)
+                bound = self.loop.run_until_complete(
+                    self.server.listen_unix(chardev.path, pretty=monitor.pretty, max_clients=monitor.max_clients)
+                )
             else:
                 assert chardev.host is not None and chardev.port is not None
                 coro = self.server.listen_tcp(
                     chardev.host, chardev.port, pretty=monitor.pretty, max_clients=monitor.max_clients
                 )
-            self.loop.run_until_complete(coro)
+                bound = self.loop.run_until_complete(coro)
+            self._bound[chardev.id] = bound
+            self.monitors.append(
+                f"unix:{chardev.path}" if chardev.path is not None else f"tcp:{chardev.host}:{chardev.port}"
+            )
         except OSError as exc:
             where = chardev.path or f"{chardev.host}:{chardev.port}"
             msg = f"Failed to bind socket to {where}: {exc.strerror or exc}"
@@ -247,6 +341,8 @@ class Daemon:
         """Stop serving, delete every object, stop the pools, remove files."""
         with contextlib.suppress(Exception):
             self.loop.run_until_complete(self.server.close())
+        with contextlib.suppress(Exception):
+            chardevs_remove()
         objects = default_registry.objects_root
         for name, _ in list(objects.children()):
             with contextlib.suppress(Exception):
@@ -281,6 +377,37 @@ def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
     for task in tasks:
         task.cancel()
     loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+class _StderrFormatter(logging.Formatter):
+    """QEMU's ``error_report`` form: ``qom-py: MSG``, ``qom-py: warning: MSG``, ``qom-py: info: MSG``."""
+
+    _PREFIX: Final = {logging.DEBUG: "debug: ", logging.INFO: "info: ", logging.WARNING: "warning: "}
+
+    def __init__(self, *, tracebacks: bool) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"{PROGRAM}: {self._PREFIX.get(record.levelno, '')}{record.getMessage()}"
+        if self.tracebacks and record.exc_info:
+            text += "\n" + self.formatException(record.exc_info).rstrip("\n")
+        return text
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(verbose: bool) -> Iterator[None]:
+    """Send the ``qom_py`` logger to stderr (quiet unless *verbose*) for the block."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_StderrFormatter(tracebacks=verbose))
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
 
 
 class _HelpPrinted(Exception):
@@ -343,12 +470,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(_version(), end="")
                 return 0
             if opt.name == "print-schema":
+                # The plugins' types are part of the schema: load them (those given so far).
+                try:
+                    with _logging_to_stderr(any(o.name == "verbose" for o in options)):
+                        load_plugins(options)
+                except StartupError as err:
+                    print(f"{PROGRAM}: {err.text}", file=sys.stderr)
+                    return 1
                 print(json.dumps(object_schema().json_schema(), indent=2))
                 return 0
             options.append(opt)
     except CmdlineError as err:
         _print_error(f"{PROGRAM}: {err}")
         return 1
+    with _logging_to_stderr(any(o.name == "verbose" for o in options)):
+        return _run(options)
+
+
+def _run(options: list[Option]) -> int:
+    """Start-up from the parsed *options* (step 2 on), serve, clean up; return the exit status."""
     daemon_pipe = _daemonize() if any(o.name == "daemonize" for o in options) else None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -359,10 +499,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         pidfiles = [o.value for o in options if o.name == "pidfile" and o.value is not None]
         daemon.pending_pidfile = pidfiles[-1] if pidfiles else None
         try:
+            daemon.load_plugins(options)
             for index, opt in enumerate(options):
                 daemon.apply(opt, index)
             if daemon.pending_pidfile is not None and daemon.pidfile is None:
                 daemon.write_pidfile(daemon.pending_pidfile)
+            daemon.log_summary()
         except _HelpPrinted:
             return 0
         except StartupError as err:

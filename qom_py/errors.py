@@ -27,9 +27,12 @@ __all__ = [
     "ParameterError",
     "PropertyAccessError",
     "PropertyNotFoundError",
+    "QAPISchemaError",
+    "QAPITypeNotFoundError",
     "QMPProtocolError",
     "QOMError",
     "QOMInternalError",
+    "SchemaPathError",
     "TypeNotFoundError",
     "TypeRegistrationError",
 ]
@@ -128,6 +131,52 @@ class KeyvalError(ParameterError):
 
 class JSONParseError(QOMError, ValueError):
     """A JSON text could not be parsed (QEMU's ``JSON parse error, ...``)."""
+
+
+class QAPISchemaError(QOMError, ValueError):
+    """
+    A QAPI schema is malformed.  Models QEMU's ``QAPIParseError``/``QAPISemError``.
+
+    The message is QEMU's ``FILE:LINE:COL: problem`` for a syntax error (*col*
+    given) and ``FILE:LINE: problem`` for a semantic one, as ``scripts/qapi``
+    prints them.
+
+    Args:
+        file: the schema file's name, as the including file names it.
+        line: the 1-based line (of the token for a syntax error, of the
+            definition for a semantic one).
+        problem: what is wrong, in QEMU's words.
+        col: the 1-based column of the offending token (syntax errors only).
+        hint: QEMU's second line, if any (``Valid keys are ...``, the
+            previous definition of a duplicate).
+    """
+
+    def __init__(self, file: str, line: int, problem: str, col: int | None = None, hint: str | None = None) -> None:
+        where = f"{file}:{line}" if col is None else f"{file}:{line}:{col}"
+        super().__init__(f"{where}: {problem}", hint)
+        self.args = (file, line, problem, col, hint)
+        #: The schema file's name.
+        self.file = file
+        #: The 1-based line number.
+        self.line = line
+        #: The problem without its location.
+        self.problem = problem
+        #: The 1-based column (syntax errors), or None.
+        self.col = col
+
+
+class QAPITypeNotFoundError(QOMError, LookupError):
+    """A QAPI type expression names no type of the schema."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"QAPI type '{name}' is not defined; define it first (qom_py.qapi_load)")
+        self.args = (name,)
+        #: The type name that was asked for.
+        self.name = name
+
+
+class SchemaPathError(QOMError, ValueError):
+    """A libvirt probe path fails as libvirt reports it: the answer is malformed along it, or a terminal part has followers."""
 
 
 class QMPProtocolError(QOMError):

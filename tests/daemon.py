@@ -130,6 +130,14 @@ class QMPConnection:
     One QMP client on a socket: raw bytes in and out, JSON values parsed as a stream.
 
     Events are kept apart in `events`; every byte received is kept in `raw`.
+
+    A greeting after the first is kept apart too, in `repeated_greetings`, and is
+    never taken for a reply: qemu-storage-daemon 7.2 greets twice when a client's
+    connection is accepted by the main loop while the monitor's I/O thread is
+    still installing its handlers (the main thread's ``CHR_EVENT_OPENED`` and the
+    handler set-up's "already open" replay both send one).  That race, under load,
+    once made `negotiate` read the second greeting as ``qmp_capabilities``'s reply.
+    qom-py must never greet twice: `Daemon.stop` checks it.
     """
 
     def __init__(self, sock: socket.socket, timeout: float = TIMEOUT) -> None:
@@ -143,6 +151,8 @@ class QMPConnection:
         self._pending = bytearray()
         self._decoder = json.JSONDecoder()
         self._eof = False
+        #: Greetings received after the first (qsd's start-up race; see the class).
+        self.repeated_greetings: list[dict[str, Any]] = []
         sock.settimeout(timeout)
         #: The greeting (the first message).
         self.greeting: dict[str, Any] = self.read_message()
@@ -207,10 +217,19 @@ class QMPConnection:
                 msg = f"connection closed; unparsed: {self._buffer!r}"
                 raise EOFError(msg)
 
-    def read_reply(self) -> dict[str, Any]:
-        """The next message that is not an event (events go to `events`)."""
+    def _read_not_greeting(self) -> dict[str, Any]:
+        """The next message that is not a repeated greeting (those go to `repeated_greetings`)."""
         while True:
             message = self.read_message()
+            if "QMP" in message:
+                self.repeated_greetings.append(message)
+                continue
+            return message
+
+    def read_reply(self) -> dict[str, Any]:
+        """The next reply: neither an event (events go to `events`) nor a repeated greeting."""
+        while True:
+            message = self._read_not_greeting()
             if "event" in message:
                 self.events.append(message)
                 continue
@@ -222,7 +241,7 @@ class QMPConnection:
             for event in self.events:
                 if event["event"] == name:
                     return event
-            message = self.read_message()
+            message = self._read_not_greeting()
             if "event" not in message:
                 msg = f"expected event {name}, got {message}"
                 raise AssertionError(msg)
@@ -235,7 +254,7 @@ class QMPConnection:
             self._fill(deadline)
         while True:
             try:
-                message = self.read_message()
+                message = self._read_not_greeting()
             except EOFError:
                 return
             if "event" not in message:
@@ -438,8 +457,10 @@ class Daemon:
         """
         End the daemon (``quit``, else SIGTERM; SIGKILL after *timeout*).
 
-        With *check*: it must exit 0, remove its socket and print no traceback.
+        With *check*: it must exit 0, remove its socket and print no traceback, and
+        qom-py must have greeted each connection once.
         """
+        repeated = [g for conn in self._connections for g in conn.repeated_greetings]
         for conn in self._connections:
             conn.close()
         self._connections.clear()
@@ -456,6 +477,8 @@ class Daemon:
             assert rc == 0, f"{self.argv} exited with {rc}; stderr: {self.stderr()!r}"
             assert not os.path.exists(self.socket_path), f"socket left behind: {self.socket_path}"
             assert "Traceback" not in self.stderr(), self.stderr()
+            if self.argv[: len(QOM_PY)] == list(QOM_PY):
+                assert not repeated, f"qom-py greeted a connection more than once: {repeated}"
 
 
 @contextlib.contextmanager

@@ -21,12 +21,14 @@ import pytest
 import qom_py
 from qom_py import Object, ObjectClass, TypeInfo, TypeRegistry, default_registry
 from qom_py.errors import (
+    AbstractTypeError,
     DuplicatePropertyError,
     ParameterError,
     PropertyAccessError,
     PropertyNotFoundError,
     QOMError,
     QOMInternalError,
+    TypeNotFoundError,
 )
 
 TYPE_DUMMY = "qemu-dummy"
@@ -362,6 +364,44 @@ class TestLifecycle:
         obj.unparent()
         assert lifecycle == ["finalize:life-c", "finalize:life-b", "finalize:life-a"]
 
+    def test_path_resolves_while_release_hooks_run(self, registry: TypeRegistry) -> None:
+        """
+        During ``unparent`` and the finalization it causes, ``/objects/x`` still resolves
+        (QEMU removes the child property only after its release callback; qdev relies on it).
+        """
+        seen: list[tuple[str, object, object]] = []
+
+        def unparent(obj: Object) -> None:
+            seen.append(("unparent", registry.root.resolve_relative(["objects", "x"]), obj.canonical_path))
+
+        def finalize(obj: Object) -> None:
+            seen.append(("finalize", registry.root.resolve_relative(["objects", "x"]), obj.canonical_path))
+
+        registry.register(TypeInfo("held", class_init=lambda k, d: setattr(k, "unparent", unparent),
+                                   instance_finalize=finalize))
+        obj = registry.new("held")
+        registry.objects_root.adopt_child("x", obj)
+        obj.unparent()
+        # As QEMU: the child's parent link is cut before its last unref, the property after.
+        assert seen == [("unparent", obj, "/objects/x"), ("finalize", obj, None)]
+        assert registry.objects_root.property_find("x") is None
+        assert registry.root.resolve_relative(["objects", "x"]) is None
+
+    def test_delete_from_own_release_is_harmless(self, registry: TypeRegistry) -> None:
+        """A release callback deleting its own property again does not release twice."""
+        calls: list[str] = []
+        holder = registry.new("container")
+
+        def release(obj: Object, name: str) -> None:
+            calls.append(name)
+            obj.property_del(name)
+
+        holder.property_add("p", "int", lambda o: 1, None, release=release)
+        holder.property_del("p")
+        assert calls == ["p"]
+        assert holder.property_find("p") is None
+        holder.unref()
+
     def test_finalize_waits_for_last_reference(self, registry: TypeRegistry, lifecycle: list[str]) -> None:
         """An extra reference keeps the object alive after unparent."""
         obj = registry.new("life-c")
@@ -666,6 +706,19 @@ class TestNewWithProps:
             qom_py.object_new_with_props(dummy, parent=objects, id="d0")
         assert len(finalized) == 1 and finalized[0] is not first
         assert objects.resolve_component("d0") is first
+
+    def test_unknown_type(self) -> None:
+        """An unknown type says QEMU's ``invalid object type: NAME`` (object_new_with_propv)."""
+        with pytest.raises(TypeNotFoundError, match=r"\Ainvalid object type: no-such-type\Z"):
+            qom_py.object_new_with_props("no-such-type", {"a": 1}, parent=default_registry.objects_root, id="x")
+        with pytest.raises(TypeNotFoundError, match=r"\Ainvalid object type: no-such-type\Z"):
+            qom_py.object_new_with_props("no-such-type")
+        assert default_registry.objects_root.property_find("x") is None
+
+    def test_abstract_type(self) -> None:
+        """An abstract type says ``object type 'NAME' is abstract``."""
+        with pytest.raises(AbstractTypeError, match=r"\Aobject type 'event-loop-base' is abstract\Z"):
+            qom_py.object_new_with_props("event-loop-base")
 
     def test_parent_and_id_go_together(self, dummy: str) -> None:
         """A parent without an id (or the reverse) is a usage error."""

@@ -590,16 +590,16 @@ class TestAlias:
     @pytest.mark.parametrize(
         ("mode", "raw", "message"),
         [
-            ("json", 1000, "Parameter 'speed' expects int8_t"),
             ("json", "1", "Invalid parameter type for 'speed', expected: integer"),
             ("keyval", "x", "Parameter 'speed' expects integer"),
+            ("keyval", {"a": "1"}, "Parameters 'speed.*' are unexpected"),
             ("string", "x", "Parameter 'speed' expects int64"),
         ],
-        ids=["range", "json-type", "keyval", "string"],
+        ids=["json-type", "keyval", "keyval-nested", "string"],
     )
-    def test_errors_name_the_alias(self, aliased: tuple[Object, Object], store: Store, mode: str,
-                                   raw: object, message: str) -> None:
-        """A value refused through an alias is reported under the alias's name."""
+    def test_type_errors_name_the_alias(self, aliased: tuple[Object, Object], store: Store, mode: str,
+                                        raw: object, message: str) -> None:
+        """What the input visitor itself refuses is reported under the alias's name (QEMU's forward visitor)."""
         target, front = aliased
         front.property_add_alias("speed", target, "rate")
         with pytest.raises(ParameterError, match=re.escape(message)):
@@ -614,7 +614,7 @@ class TestAlias:
         assert p.type == "link<container>"
         assert front.property_get("kidalias") == "/objects/target/kid"
         assert front.resolve_component("kidalias") is kid
-        with pytest.raises(PropertyAccessError, match=re.escape("Property 'container.kidalias' is not writable")):
+        with pytest.raises(PropertyAccessError, match=re.escape("Property 'container.kid' is not writable")):
             front.property_set("kidalias", "")
 
     def test_link_alias_resolves(self, aliased: tuple[Object, Object]) -> None:
@@ -624,12 +624,85 @@ class TestAlias:
         assert p.type == "link<container>"
         assert front.resolve_component("la") is target.link_target("l")
 
-    def test_read_only_target(self, aliased: tuple[Object, Object]) -> None:
-        """An alias of a read-only property is read-only."""
+    def test_read_only_target(self, aliased: tuple[Object, Object], store: Store) -> None:
+        """An alias of a read-only property reads; a write is refused by the target, in its name."""
         target, front = aliased
         p = front.property_add_alias("roa", target, "ro")
-        assert (p.type, p.is_readable, p.is_writable) == ("string", True, False)
+        assert p.type == "string"
         assert front.property_get("roa") == "fixed"
+        for mode in ("json", "keyval", "string"):
+            with pytest.raises(PropertyAccessError, match=re.escape("Property 'container.ro' is not writable")):
+                visit(front, "roa", mode, "x")
+        assert store.values["ro"] == "fixed"
+
+
+class TestAliasNames:
+    """
+    Which name an alias's errors carry, with holder and target of different types.
+
+    QEMU's alias setter calls ``object_property_set(target, target_name, v)`` with a
+    forward visitor: checks made by the visitor core and by the target (enum
+    members, integer widths, access) name the target; the visitor's own reads name
+    the alias.
+    """
+
+    @pytest.fixture
+    def pair(self, registry: TypeRegistry, store: Store) -> Iterator[tuple[Object, Object]]:
+        def target_init(klass: ObjectClass, data: Any) -> None:
+            klass.property_add_enum("av", "DummyAnimal", ["frog", "alligator"], store.get("av"), store.set("av"))
+            klass.property_add_uint("u8", store.get("u8"), store.set("u8"), 8)
+            klass.property_add_str("ro", store.get("ro"), None)
+            klass.property_add_str("wo", None, store.set("wo"))
+
+        registry.register(TypeInfo("alias-target", class_init=target_init))
+        registry.register(TypeInfo("alias-holder"))
+        store.values.update(av="frog", u8=1, ro="fixed")
+        target = registry.new("alias-target")
+        holder = registry.new("alias-holder")
+        for name, tname in (("animal", "av"), ("byte", "u8"), ("roa", "ro"), ("woa", "wo")):
+            holder.property_add_alias(name, target, tname)
+        yield target, holder
+        holder.unref()
+        target.unref()
+
+    @pytest.mark.parametrize(
+        ("alias", "mode", "raw", "error", "message"),
+        [
+            ("animal", "json", "yeti", ParameterError, "Parameter 'av' does not accept value 'yeti'"),
+            ("animal", "keyval", "yeti", ParameterError, "Parameter 'av' does not accept value 'yeti'"),
+            ("animal", "string", "yeti", ParameterError, "Parameter 'av' does not accept value 'yeti'"),
+            ("animal", "json", 1, ParameterError, "Invalid parameter type for 'animal', expected: string"),
+            ("byte", "json", 256, ParameterError, "Parameter 'u8' expects uint8_t"),
+            ("byte", "keyval", "300", ParameterError, "Parameter 'u8' expects uint8_t"),
+            ("byte", "json", "1", ParameterError, "Parameter 'byte' expects uint64"),
+            ("byte", "keyval", "x", ParameterError, "Parameter 'byte' expects integer"),
+            ("roa", "json", "x", PropertyAccessError, "Property 'alias-target.ro' is not writable"),
+        ],
+        ids=["enum-json", "enum-keyval", "enum-string", "enum-type", "uint8-json", "uint8-keyval", "uint64-type",
+             "keyval-type", "read-only"],
+    )
+    def test_set(self, pair: tuple[Object, Object], store: Store, alias: str, mode: str, raw: object,
+                 error: type[Exception], message: str) -> None:
+        """Each refusal names what QEMU names; nothing is stored."""
+        _, holder = pair
+        with pytest.raises(error, match=f"\\A{re.escape(message)}\\Z"):
+            visit(holder, alias, mode, raw)
+        assert store.sets == []
+
+    def test_write_only_target(self, pair: tuple[Object, Object], store: Store) -> None:
+        """Reading an alias of a write-only property is refused by the target; writing works."""
+        _, holder = pair
+        with pytest.raises(PropertyAccessError, match=re.escape("Property 'alias-target.wo' is not readable")):
+            holder.property_get("woa")
+        holder.property_set("woa", "w")
+        assert store.values["wo"] == "w"
+
+    def test_valid_values_forward(self, pair: tuple[Object, Object], store: Store) -> None:
+        """Accepted values reach the target through every visitor."""
+        target, holder = pair
+        holder.property_set("animal", "alligator")
+        holder.property_set_keyval("byte", "255")
+        assert (target.property_get("av"), target.property_get("u8")) == ("alligator", 255)
 
     def test_missing_target(self, aliased: tuple[Object, Object]) -> None:
         """An alias of a missing property is refused."""
@@ -1139,3 +1212,38 @@ class TestPropertyPrint:
             obj.property_add_int("p", store.get("p"), store.set("p"), signed=kind == "int")
         assert obj.property_print("p") == plain
         assert obj.property_print("p", human=True) == human
+
+
+class TestOnChange:
+    """``prop.X(on_change=...)``: runs after a store; a failure puts the old value back."""
+
+    def test_applies_and_undoes(self, registry: TypeRegistry) -> None:
+        applied: list[int] = []
+
+        def on_change(obj: Any) -> None:
+            if obj.level > 10:
+                msg = "too high"
+                raise QOMError(msg)
+            applied.append(obj.level)
+
+        @qom_type("decl-on-change", registry=registry)
+        class Declared(Object):
+            level = prop.Int(initial=1, on_change=on_change)
+
+        obj = registry.new("decl-on-change")
+        assert isinstance(obj, Declared)
+        obj.level = 5
+        obj.property_set("level", 6)
+        assert applied == [5, 6]
+        with pytest.raises(QOMError, match="too high"):
+            obj.level = 11
+        assert obj.level == obj.property_get("level") == 6
+        with pytest.raises(ParameterError, match="expected: integer"):
+            obj.level = "7"  # refused before anything is stored or applied
+        assert applied == [5, 6]
+        fresh = registry.new("decl-on-change")
+        with pytest.raises(QOMError, match="too high"):
+            fresh.property_set("level", 12)
+        assert fresh.property_get("level") == 1  # back to the initial value, not a stored one
+        obj.unref()
+        fresh.unref()

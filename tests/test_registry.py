@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
+import qom_py
 from qom_py import InterfaceClass, ObjectClass, TypeInfo, TypeRegistry
-from qom_py.errors import AbstractTypeError, TypeNotFoundError, TypeRegistrationError
+from qom_py.errors import AbstractTypeError, QOMError, TypeNotFoundError, TypeRegistrationError
+from qom_py.qmp import QMPError
+from qom_py.testing import qmp_client
 
 Event = tuple[str, ...]
 
@@ -460,3 +463,88 @@ class TestCasts:
         assert diamond.get_class("interface").is_interface
         assert not diamond.get_class("both").is_interface
         assert not diamond.get_class("object").is_interface
+
+
+# --- broken types -------------------------------------------------------------------
+
+
+def _boom(klass: ObjectClass, data: Any) -> None:
+    msg = "boom"
+    raise ValueError(msg)
+
+
+#: (how the type is broken, its TypeInfos, the error its use gives).
+BROKEN: list[tuple[str, list[TypeInfo], str]] = [
+    ("orphan", [TypeInfo("orphan", parent="nope", interfaces=["user-creatable"])],
+     "Type 'orphan' is missing its parent 'nope'"),
+    ("class-init", [TypeInfo("orphan", interfaces=["user-creatable"], class_init=_boom)],
+     "Type 'orphan' is unusable: its class initialization failed: ValueError: boom"),
+    ("qom-error", [TypeInfo("orphan", class_init=lambda k, d: k.property_add_str("type", None, None))],
+     "attempt to add duplicate property 'type' to object (type 'orphan')"),
+    ("broken-parent", [TypeInfo("half", parent="nope"), TypeInfo("orphan", parent="half")],
+     "Type 'orphan' is unusable: its parent is broken: Type 'half' is missing its parent 'nope'"),
+]  # fmt: skip
+
+
+class TestBrokenType:
+    """One broken type makes only itself unusable, with an error naming it and the cause."""
+
+    @pytest.fixture(params=[b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+    def broken(self, request: pytest.FixtureRequest) -> str:
+        infos, message = request.param
+        for info in infos:
+            qom_py.type_register(info)
+        return str(message)
+
+    def test_everything_else_works(self, broken: str, capsys: pytest.CaptureFixture[str]) -> None:
+        """object_add, --object help and TYPE,help, qom-list-types and -properties of other types."""
+        io = qom_py.object_add("iothread", id="io0", poll_max_ns=1)
+        assert io.property_get("poll-max-ns") == 1
+        assert qom_py.object_option_parse("main-loop,id=ml") is not None
+        assert qom_py.object_option_parse("help") is None
+        assert capsys.readouterr().out == "List of user creatable objects:\n  iothread\n  main-loop\n"
+        assert qom_py.object_option_parse("iothread,help") is None
+        assert "poll-max-ns=<int>" in capsys.readouterr().out
+        assert "orphan" not in {k.type_name for k in qom_py.object_class_get_list(include_abstract=True)}
+        with qmp_client() as qmp:
+            types = qmp.execute("qom-list-types", {"abstract": True})
+            assert {"name": "iothread", "parent": "event-loop-base"} in types
+            assert "orphan" not in {t["name"] for t in types}
+            props = qmp.execute("qom-list-properties", {"typename": "iothread"})
+            assert [p["name"] for p in props][:2] == ["type", "aio-max-batch"]
+            assert qmp.execute("object-add", {"qom-type": "iothread", "id": "io1"}) == {}
+        assert qom_py.object_class_by_name("iothread") is not None
+
+    def test_using_it_names_it_and_the_cause(self, broken: str, capsys: pytest.CaptureFixture[str]) -> None:
+        """Every way of using the broken type says which and why; nothing is created."""
+        exact = f"\\A{re.escape(broken)}\\Z"
+        for use in (
+            lambda: qom_py.object_class_by_name("orphan"),
+            lambda: qom_py.object_new("orphan"),
+            lambda: qom_py.object_new_with_props("orphan"),
+            lambda: qom_py.object_add("orphan", id="o"),
+            lambda: qom_py.object_option_parse("orphan,id=o"),
+            lambda: qom_py.object_option_parse("orphan,help"),
+        ):
+            with pytest.raises(QOMError, match=exact):
+                use()
+        assert capsys.readouterr().out == ""
+        with qmp_client() as qmp:
+            for command, args in (
+                ("qom-list-properties", {"typename": "orphan"}),
+                ("object-add", {"qom-type": "orphan", "id": "o"}),
+            ):
+                with pytest.raises(QMPError, match=exact) as info:
+                    qmp.execute(command, args)
+                assert info.value.error_class == "GenericError"
+        assert qom_py.object_resolve_path("/objects/o") is None
+
+    def test_fixed_by_registering_the_parent(self) -> None:
+        """Nothing of the failure is kept: registering the missing parent makes the type work."""
+        qom_py.type_register(TypeInfo("orphan", parent="nope"))
+        with pytest.raises(TypeRegistrationError):
+            qom_py.object_new("orphan")
+        qom_py.type_register(TypeInfo("nope"))
+        obj = qom_py.object_new("orphan")
+        assert obj.type_name == "orphan"
+        obj.unref()

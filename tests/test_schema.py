@@ -9,6 +9,7 @@ compares the static structs with QEMU's own ``query-qmp-schema``.
 
 from __future__ import annotations
 
+import email
 import importlib
 import importlib.util
 import io
@@ -405,18 +406,17 @@ class TestJSONSchema:
 
 
 def _can_build_wheels() -> bool:
-    if importlib.util.find_spec("wheel") is not None:
-        return True
     try:
         from importlib.metadata import version
 
         major, minor = (int(x) for x in version("setuptools").split(".")[:2])
     except Exception:  # noqa: BLE001 - any doubt means "cannot"
         return False
-    return (major, minor) >= (70, 1)  # setuptools ships bdist_wheel itself from 70.1 on
+    # setuptools ships bdist_wheel itself from 70.1 on; the SPDX `license` needs 77.
+    return (major, minor) >= (77, 0)
 
 
-@pytest.mark.skipif(not _can_build_wheels(), reason="needs setuptools>=70.1 (or wheel) in this environment")
+@pytest.mark.skipif(not _can_build_wheels(), reason="needs setuptools>=77 in this environment")
 def test_wheel_ships_schema(tmp_path: Path) -> None:
     """The built wheel contains ``qom_py/schemas/qom.json``, identical to ``schemas/qom.json``."""
     src = tmp_path / "src"  # a copy, so the build leaves nothing in the work tree
@@ -434,3 +434,17 @@ def test_wheel_ships_schema(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read("qom_py/schemas/qom.json") == (ROOT / "schemas" / "qom.json").read_bytes()
         assert "qom_py/py.typed" in zf.namelist()
+        (metadata_name,) = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = email.message_from_bytes(zf.read(metadata_name))
+        (entry_points_name,) = [n for n in zf.namelist() if n.endswith(".dist-info/entry_points.txt")]
+        entry_points = zf.read(entry_points_name).decode()
+        licenses = [n for n in zf.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+    assert metadata["Version"] == qom_py.__version__
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    assert len(licenses) == 1
+    classifiers = metadata.get_all("Classifier")
+    for expected in ("Typing :: Typed", "Programming Language :: Python :: 3.11", "Operating System :: POSIX :: Linux"):
+        assert expected in classifiers
+    assert metadata["Author"] == "qom_py developers"
+    assert "qom-py = qom_py.cli:main" in entry_points

@@ -26,8 +26,8 @@ from ._aio_context import (
     peek_main_aio_context,
     reset_main_aio_context,
 )
-from ._event_loop_base import TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP, main_loop_object
-from ._iothread import TYPE_IOTHREAD, query_iothreads
+from ._event_loop_base import TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP, EventLoopBase, MainLoop, main_loop_object
+from ._iothread import TYPE_IOTHREAD, IOThread, query_iothreads
 from ._thread_pool import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_BATCH,
@@ -51,7 +51,10 @@ __all__ = [
     "TYPE_MAIN_LOOP",
     "AioContext",
     "BottomHalf",
+    "EventLoopBase",
+    "IOThread",
     "JobHandle",
+    "MainLoop",
     "PollState",
     "PollingSelector",
     "ThreadPool",

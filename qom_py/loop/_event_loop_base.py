@@ -2,8 +2,11 @@
 The QOM types ``event-loop-base`` (abstract) and the singleton ``main-loop``.
 
 ``event-loop-base`` carries ``aio-max-batch``, ``thread-pool-min`` and
-``thread-pool-max`` (type ``int``, no description, no default value) and three
-class slots its subclasses fill in, as QEMU's ``EventLoopBaseClass``:
+``thread-pool-max`` (type ``int``, no description, no default value), declared
+as the library's typed properties (`qom_py.prop`), so an attribute write
+(``obj.thread_pool_min = 2``) is checked and applied exactly as ``property_set``
+is.  Its class (`EventLoopBaseClass`, QEMU's ``EventLoopBaseClass``) has three
+slots its subclasses fill in:
 
 * ``init(obj)`` -- called from user-creatable ``complete``;
 * ``update_params(obj)`` -- called after every successful store on a live object;
@@ -27,12 +30,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
+from .. import _declarative as prop
+from .._declarative import OnChange, Property, qom_type
 from .._object import Object, ObjectClass
-from .._registry import default_registry
 from .._scalars import INT64_MAX
-from .._typeinfo import TypeInfo
 from .._user_creatable import TYPE_USER_CREATABLE
-from .._visitors import InputVisitor
 from ..errors import QOMError
 from ._aio_context import AioContext, check_int64, check_thread_pool_params, main_aio_context, peek_main_aio_context
 
@@ -41,8 +43,11 @@ __all__ = [
     "THREAD_POOL_MAX_DEFAULT",
     "TYPE_EVENT_LOOP_BASE",
     "TYPE_MAIN_LOOP",
-    "add_int_property",
+    "EventLoopBase",
+    "EventLoopBaseClass",
+    "MainLoop",
     "check_thread_pool_params",
+    "loop_int",
     "main_loop_object",
 ]
 
@@ -53,49 +58,37 @@ TYPE_MAIN_LOOP: Final = "main-loop"
 THREAD_POOL_MAX_DEFAULT: Final = 64
 
 
-def is_live(obj: Object) -> bool:
-    """Whether *obj* has completed (its values are applied to a context)."""
-    return bool(getattr(obj, "_live", False))
-
-
-def add_int_property(
-    klass: ObjectClass, name: str, attr: str, on_change: Callable[[Object], None] | None
-) -> None:
+def loop_int(on_change: OnChange, *, initial: int = 0) -> Property[int]:
     """
-    Add one of the six event-loop integer properties (type ``int``) to *klass*.
+    One of the six event-loop integer properties (type ``int``, no default value).
 
-    *on_change(obj)* runs after a store on a live object; if it raises, the old
-    value is restored and the error propagates.
+    A negative value is refused with ``<name> value must be in range [0, 2^63-1]``;
+    *on_change(obj)* runs after a store (and undoes it by raising).
     """
-
-    def get(obj: Object) -> Any:
-        return getattr(obj, attr)
-
-    def set_(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
-        value = visitor.type_int64(pname, raw)
-        check_int64(name, value)
-        old = getattr(obj, attr)
-        setattr(obj, attr, value)
-        if on_change is not None and is_live(obj):
-            try:
-                on_change(obj)
-            except BaseException:
-                setattr(obj, attr, old)
-                raise
-
-    klass.property_add(name, "int", get, set_)
+    declared: Property[int] = prop.Int(initial=initial, on_change=on_change)
+    declared.check = lambda obj, value: check_int64(declared.name, value)
+    return declared
 
 
-def _update_params(obj: Object) -> None:
-    hook = getattr(obj.klass, "update_params", None)
-    if hook is not None:
-        hook(obj)
+class EventLoopBaseClass(ObjectClass):
+    """The class of ``event-loop-base`` types: QEMU's ``EventLoopBaseClass`` slots."""
+
+    #: ``init(obj)``: start using the values (user-creatable ``complete``).
+    init: Callable[[EventLoopBase], None] | None = None
+    #: ``update_params(obj)``: apply changed values to a live object.
+    update_params: Callable[[EventLoopBase], None] | None = None
+    #: ``can_be_deleted(obj)``: whether ``object-del`` may delete it (default: yes).
+    can_be_deleted: Callable[[EventLoopBase], bool] | None = None
+
+
+def _params_changed(obj: EventLoopBase) -> None:
+    if obj.is_live:
+        hook = obj.loop_class.update_params
+        if hook is not None:
+            hook(obj)
 
 
 def _event_loop_base_class_init(klass: ObjectClass, data: Any) -> None:
-    add_int_property(klass, "aio-max-batch", "aio_max_batch", _update_params)
-    add_int_property(klass, "thread-pool-min", "thread_pool_min", _update_params)
-    add_int_property(klass, "thread-pool-max", "thread_pool_max", _update_params)
     # The user-creatable hooks live on the interface class, as in QEMU; the
     # event-loop-base slots (init, update_params, can_be_deleted) on the class.
     ucc = klass.dynamic_cast(TYPE_USER_CREATABLE)
@@ -103,92 +96,95 @@ def _event_loop_base_class_init(klass: ObjectClass, data: Any) -> None:
     ucc.complete = _event_loop_base_complete  # type: ignore[attr-defined]  # class slot
     ucc.prepare = _event_loop_base_prepare  # type: ignore[attr-defined]  # class slot
     ucc.can_be_deleted = _event_loop_base_can_be_deleted  # type: ignore[attr-defined]
-    klass.init = None  # type: ignore[attr-defined]
-    klass.update_params = None  # type: ignore[attr-defined]
-    klass.can_be_deleted = None  # type: ignore[attr-defined]
 
 
-def _event_loop_base_instance_init(obj: Object) -> None:
-    obj.aio_max_batch = 0  # type: ignore[attr-defined]  # per-object state
-    obj.thread_pool_min = 0  # type: ignore[attr-defined]
-    obj.thread_pool_max = THREAD_POOL_MAX_DEFAULT  # type: ignore[attr-defined]
-    obj._live = False  # type: ignore[attr-defined]
+@qom_type(TYPE_EVENT_LOOP_BASE, abstract=True, interfaces=[TYPE_USER_CREATABLE], class_class=EventLoopBaseClass)
+class EventLoopBase(Object):
+    """An ``event-loop-base`` object: the pool limits and batch size of one event loop."""
+
+    aio_max_batch = loop_int(_params_changed)
+    thread_pool_min = loop_int(_params_changed)
+    thread_pool_max = loop_int(_params_changed, initial=THREAD_POOL_MAX_DEFAULT)
+
+    #: Whether ``complete`` ran (the values are applied to a context since).
+    is_live: bool = False
+
+    class_init = staticmethod(_event_loop_base_class_init)
+
+    @property
+    def loop_class(self) -> EventLoopBaseClass:
+        """The object's class, with the event-loop-base slots."""
+        klass = self.klass
+        assert isinstance(klass, EventLoopBaseClass)
+        return klass
 
 
 def _event_loop_base_prepare(obj: Object) -> None:
-    check_thread_pool_params(obj.thread_pool_min, obj.thread_pool_max)  # type: ignore[attr-defined]
+    assert isinstance(obj, EventLoopBase)
+    check_thread_pool_params(obj.thread_pool_min, obj.thread_pool_max)
 
 
 def _event_loop_base_complete(obj: Object) -> None:
-    init = getattr(obj.klass, "init", None)
+    assert isinstance(obj, EventLoopBase)
+    init = obj.loop_class.init
     if init is not None:
         init(obj)
-    obj._live = True  # type: ignore[attr-defined]
+    obj.is_live = True
 
 
 def _event_loop_base_can_be_deleted(obj: Object) -> bool:
-    hook = getattr(obj.klass, "can_be_deleted", None)
+    assert isinstance(obj, EventLoopBase)
+    hook = obj.loop_class.can_be_deleted
     return True if hook is None else bool(hook(obj))
 
 
-def apply_base_params(obj: Object, ctx: AioContext) -> None:
+def apply_base_params(obj: EventLoopBase, ctx: AioContext) -> None:
     """Apply ``aio-max-batch`` then the pool limits of *obj* to *ctx* (QEMU's order)."""
-    ctx.set_aio_params(obj.aio_max_batch)  # type: ignore[attr-defined]
-    ctx.set_thread_pool_params(obj.thread_pool_min, obj.thread_pool_max)  # type: ignore[attr-defined]
+    ctx.set_aio_params(obj.aio_max_batch)
+    ctx.set_thread_pool_params(obj.thread_pool_min, obj.thread_pool_max)
 
 
 # -- main-loop ---------------------------------------------------------------------
 
-_main_loop: list[Object] = []  # the singleton, when one exists (a list: no `global`)
+_main_loop: list[MainLoop] = []  # the singleton, when one exists (a list: no `global`)
 
 
-def main_loop_object() -> Object | None:
+def main_loop_object() -> MainLoop | None:
     """The live ``main-loop`` object, if one was created."""
     return _main_loop[0] if _main_loop else None
 
 
-def _main_loop_init(obj: Object) -> None:
+def _main_loop_init(obj: EventLoopBase) -> None:
     if _main_loop:
         raise QOMError("only one main-loop instance allowed")
+    assert isinstance(obj, MainLoop)
     apply_base_params(obj, main_aio_context())
     _main_loop.append(obj)
 
 
-def _main_loop_update_params(obj: Object) -> None:
+def _main_loop_update_params(obj: EventLoopBase) -> None:
     apply_base_params(obj, main_aio_context())
 
 
-def _main_loop_finalize(obj: Object) -> None:
-    # Decision 5: if the singleton ever goes away (a process reset in tests),
-    # its slot is cleared and the main context gets QEMU's defaults back.
-    if _main_loop and _main_loop[0] is obj:
-        _main_loop.clear()
-        ctx = peek_main_aio_context()
-        if ctx is not None and not ctx.is_stopped():
-            ctx.set_thread_pool_params(0, THREAD_POOL_MAX_DEFAULT)
-            ctx.set_aio_params(0)
-
-
 def _main_loop_class_init(klass: ObjectClass, data: Any) -> None:
-    klass.init = _main_loop_init  # type: ignore[attr-defined]
-    klass.update_params = _main_loop_update_params  # type: ignore[attr-defined]
-    klass.can_be_deleted = lambda obj: False  # type: ignore[attr-defined]
+    assert isinstance(klass, EventLoopBaseClass)
+    klass.init = _main_loop_init
+    klass.update_params = _main_loop_update_params
+    klass.can_be_deleted = lambda obj: False
 
 
-default_registry.register(
-    TypeInfo(
-        TYPE_EVENT_LOOP_BASE,
-        abstract=True,
-        interfaces=(TYPE_USER_CREATABLE,),
-        class_init=_event_loop_base_class_init,
-        instance_init=_event_loop_base_instance_init,
-    )
-)
-default_registry.register(
-    TypeInfo(
-        TYPE_MAIN_LOOP,
-        parent=TYPE_EVENT_LOOP_BASE,
-        class_init=_main_loop_class_init,
-        instance_finalize=_main_loop_finalize,
-    )
-)
+@qom_type(TYPE_MAIN_LOOP)
+class MainLoop(EventLoopBase):
+    """The ``main-loop`` singleton: its values apply to the main `AioContext`."""
+
+    class_init = staticmethod(_main_loop_class_init)
+
+    def instance_finalize(self) -> None:
+        # Decision 5: if the singleton ever goes away (a process reset in tests),
+        # its slot is cleared and the main context gets QEMU's defaults back.
+        if _main_loop and _main_loop[0] is self:
+            _main_loop.clear()
+            ctx = peek_main_aio_context()
+            if ctx is not None and not ctx.is_stopped():
+                ctx.set_thread_pool_params(0, THREAD_POOL_MAX_DEFAULT)
+                ctx.set_aio_params(0)

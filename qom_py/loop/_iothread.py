@@ -5,7 +5,8 @@ Adds ``poll-max-ns`` (default 32768), ``poll-grow`` and ``poll-shrink`` to the
 ``event-loop-base`` properties.  ``complete`` creates the context, applies every
 parameter, starts a thread named ``IO <id>`` and waits until that thread has
 reported its native id.  Poll parameters set on a running iothread take effect at
-once, as do ``aio-max-batch`` and the pool limits (through ``update_params``).
+once, as do ``aio-max-batch`` and the pool limits (through ``update_params``);
+attribute writes (``io.poll_max_ns = 0``) go through the same checks.
 Finalization (``object-del``) stops the loop and joins the thread and every pool
 worker.
 """
@@ -14,77 +15,82 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .._object import Object, ObjectClass
+from .._declarative import qom_type
+from .._object import ObjectClass
 from .._registry import default_registry
-from .._typeinfo import TypeInfo
 from ._aio_context import AioContext
-from ._event_loop_base import TYPE_EVENT_LOOP_BASE, add_int_property, apply_base_params
+from ._event_loop_base import EventLoopBase, EventLoopBaseClass, apply_base_params, loop_int
 
-__all__ = ["POLL_MAX_NS_DEFAULT", "TYPE_IOTHREAD", "query_iothreads"]
+__all__ = ["POLL_MAX_NS_DEFAULT", "TYPE_IOTHREAD", "IOThread", "query_iothreads"]
 
 TYPE_IOTHREAD: Final = "iothread"
 #: QEMU's IOTHREAD_POLL_MAX_NS_DEFAULT on POSIX hosts.
 POLL_MAX_NS_DEFAULT: Final = 32768
 
 
-def _context(obj: Object) -> AioContext | None:
-    ctx: AioContext | None = getattr(obj, "aio_context", None)
-    return ctx
+def _poll_changed(obj: IOThread) -> None:
+    if obj.is_live:
+        _apply_poll_params(obj)
 
 
-def _apply_poll_params(obj: Object) -> None:
-    ctx = _context(obj)
+def _apply_poll_params(obj: IOThread) -> None:
+    ctx = obj.aio_context
     if ctx is not None:
-        ctx.set_poll_params(obj.poll_max_ns, obj.poll_grow, obj.poll_shrink)  # type: ignore[attr-defined]
+        ctx.set_poll_params(obj.poll_max_ns, obj.poll_grow, obj.poll_shrink)
 
 
-def _iothread_update_params(obj: Object) -> None:
-    ctx = _context(obj)
+def _iothread_update_params(obj: EventLoopBase) -> None:
+    assert isinstance(obj, IOThread)
+    ctx = obj.aio_context
     if ctx is None:  # not started yet: values are applied by init
         return
     _apply_poll_params(obj)
     apply_base_params(obj, ctx)
 
 
-def _iothread_init(obj: Object) -> None:
+def _iothread_init(obj: EventLoopBase) -> None:
+    assert isinstance(obj, IOThread)
     name = obj.canonical_path_component or "iothread"
     ctx = AioContext(name)
     try:
-        ctx.set_poll_params(obj.poll_max_ns, obj.poll_grow, obj.poll_shrink)  # type: ignore[attr-defined]
+        ctx.set_poll_params(obj.poll_max_ns, obj.poll_grow, obj.poll_shrink)
         apply_base_params(obj, ctx)
         ctx.start_thread(f"IO {name}")
     except BaseException:
         ctx.stop()
         raise
-    obj.aio_context = ctx  # type: ignore[attr-defined]
-
-
-def _iothread_instance_init(obj: Object) -> None:
-    obj.poll_max_ns = POLL_MAX_NS_DEFAULT  # type: ignore[attr-defined]
-    obj.poll_grow = 0  # type: ignore[attr-defined]
-    obj.poll_shrink = 0  # type: ignore[attr-defined]
-    #: The iothread's context once complete ran; None before.
-    obj.aio_context = None  # type: ignore[attr-defined]
-
-
-def _iothread_instance_finalize(obj: Object) -> None:
-    ctx = _context(obj)
-    if ctx is not None:
-        obj.aio_context = None  # type: ignore[attr-defined]
-        ctx.stop()
+    obj.aio_context = ctx
 
 
 def _iothread_class_init(klass: ObjectClass, data: Any) -> None:
-    add_int_property(klass, "poll-max-ns", "poll_max_ns", _apply_poll_params)
-    add_int_property(klass, "poll-grow", "poll_grow", _apply_poll_params)
-    add_int_property(klass, "poll-shrink", "poll_shrink", _apply_poll_params)
-    klass.init = _iothread_init  # type: ignore[attr-defined]  # event-loop-base slot
-    klass.update_params = _iothread_update_params  # type: ignore[attr-defined]
+    assert isinstance(klass, EventLoopBaseClass)
+    klass.init = _iothread_init
+    klass.update_params = _iothread_update_params
 
 
-def iothread_thread_id(obj: Object) -> int:
+@qom_type(TYPE_IOTHREAD)
+class IOThread(EventLoopBase):
+    """An ``iothread`` object: its thread and context once complete."""
+
+    poll_max_ns = loop_int(_poll_changed, initial=POLL_MAX_NS_DEFAULT)
+    poll_grow = loop_int(_poll_changed)
+    poll_shrink = loop_int(_poll_changed)
+
+    #: The iothread's context once complete ran; None before.
+    aio_context: AioContext | None = None
+
+    class_init = staticmethod(_iothread_class_init)
+
+    def instance_finalize(self) -> None:
+        ctx = self.aio_context
+        if ctx is not None:
+            self.aio_context = None
+            ctx.stop()
+
+
+def iothread_thread_id(obj: IOThread) -> int:
     """The native id of *obj*'s thread, -1 before it runs."""
-    ctx = _context(obj)
+    ctx = obj.aio_context
     return ctx.thread_id if ctx is not None else -1
 
 
@@ -97,27 +103,16 @@ def query_iothreads() -> list[dict[str, Any]]:
     """
     result = []
     for name, obj in default_registry.objects_root.children():
-        if obj.dynamic_cast(TYPE_IOTHREAD) is None:
+        if not isinstance(obj, IOThread):
             continue
         result.append(
             {
                 "id": name,
                 "thread-id": iothread_thread_id(obj),
-                "poll-max-ns": obj.poll_max_ns,  # type: ignore[attr-defined]
-                "poll-grow": obj.poll_grow,  # type: ignore[attr-defined]
-                "poll-shrink": obj.poll_shrink,  # type: ignore[attr-defined]
-                "aio-max-batch": obj.aio_max_batch,  # type: ignore[attr-defined]
+                "poll-max-ns": obj.poll_max_ns,
+                "poll-grow": obj.poll_grow,
+                "poll-shrink": obj.poll_shrink,
+                "aio-max-batch": obj.aio_max_batch,
             }
         )
     return result
-
-
-default_registry.register(
-    TypeInfo(
-        TYPE_IOTHREAD,
-        parent=TYPE_EVENT_LOOP_BASE,
-        class_init=_iothread_class_init,
-        instance_init=_iothread_instance_init,
-        instance_finalize=_iothread_instance_finalize,
-    )
-)

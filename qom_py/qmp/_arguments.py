@@ -19,9 +19,12 @@ import attrs
 from .._json import JSONValue
 from .._visitors import INT_RANGES, JSON_VISITOR, expects, invalid_type
 from ..errors import ParameterError, QOMError
-from ._protocol import qdict_keys
+from ..qapi._qdict_order import g_str_hash as _g_str_hash  # noqa: F401 - the old name
+from ..qapi._qdict_order import ghash_first_remaining as _ghash_first_remaining
+from ..qapi._qdict_order import qdict_keys
 
 __all__ = ["CommandRegistrationError", "QMPEnum", "TypeSpec", "compile_arguments"]
+
 
 class CommandRegistrationError(QOMError, ValueError):
     """A command cannot be registered: a duplicate name or a bad argument spec."""
@@ -32,6 +35,7 @@ TypeSpec: TypeAlias = Union[str, list[Any], tuple[Any, ...], Mapping[str, Any], 
 
 #: A compiled type check: (value, full name, plain name or None) -> value.
 _Check: TypeAlias = Callable[[JSONValue, str, str | None], JSONValue]
+
 
 def _reader(read: Callable[[str, object], Any]) -> _Check:
     """A check that reads a scalar through the JSON-mode visitor (its messages)."""
@@ -135,119 +139,6 @@ def _list_check(element: _Check) -> _Check:
     return check
 
 
-# GLib's prime moduli for hash tables of 1 << shift buckets (ghash.c).
-_GLIB_PRIMES: Final = (
-    1, 2, 3, 7, 13, 31, 61, 127, 251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521,
-    131071, 262139, 524287, 1048573, 2097143, 4194301, 8388593, 16777213, 33554393,
-    67108859, 134217689, 268435399, 536870909, 1073741789, 2147483647,
-)  # fmt: skip
-
-
-def _g_str_hash(key: str) -> int:
-    """GLib's ``g_str_hash()``: djb2 over *signed* chars of QEMU's bytes."""
-    value = 5381
-    for byte in key.encode("utf-8", "surrogatepass").replace(b"\0", b"\xc0\x80"):
-        value = (value * 33 + (byte - 256 if byte >= 128 else byte)) & 0xFFFFFFFF
-    return value
-
-
-def _ghash_first_remaining(keys: list[str], removed: list[str]) -> str:
-    """
-    Return the key a GLib (2.74) ``GHashTable`` iterates first.
-
-    QEMU's ``qobject_input_check_struct()`` reports the first key left in a
-    ``GHashTable`` of the object's keys (inserted in QDict order) from which the
-    visited members were removed (in visit order).  This replays that table:
-    quadratic probing, tombstones, and the resize on growth and shrinkage, which
-    all decide the iteration order.
-    """
-    shift = 3
-    size = 1 << shift
-    hashes = [0] * size  # 0 unused, 1 tombstone, >= 2 a real hash
-    slots: list[str | None] = [None] * size
-    nnodes = 0
-    noccupied = 0
-
-    def lookup(key: str) -> tuple[int, int]:
-        hash_value = max(_g_str_hash(key), 2)
-        index = (hash_value * 11 & 0xFFFFFFFF) % _GLIB_PRIMES[shift]
-        tombstone = -1
-        step = 0
-        while hashes[index] != 0:
-            if hashes[index] == hash_value and slots[index] == key:
-                return index, hash_value
-            if hashes[index] == 1 and tombstone < 0:
-                tombstone = index
-            step += 1
-            index = (index + step) & (size - 1)
-        return (tombstone if tombstone >= 0 else index), hash_value
-
-    def maybe_resize() -> None:
-        nonlocal shift, size, hashes, slots, noccupied
-        if not ((size > nnodes * 4 and size > 8) or size <= noccupied + noccupied // 16):
-            return
-        old_size = size
-        shift = max(int(nnodes * 1.333).bit_length(), 3)
-        size = 1 << shift
-        if size > old_size:
-            hashes += [0] * (size - old_size)
-            slots += [None] * (size - old_size)
-        relocated = [False] * max(size, old_size)
-        for i in range(old_size):
-            node_hash = hashes[i]
-            if node_hash < 2:
-                hashes[i] = 0
-                continue
-            if relocated[i]:
-                continue
-            hashes[i] = 0
-            key, slots[i] = slots[i], None
-            while True:  # resize_map(): place, evicting whatever sits there
-                index = (node_hash * 11 & 0xFFFFFFFF) % _GLIB_PRIMES[shift]
-                step = 0
-                while relocated[index]:
-                    step += 1
-                    index = (index + step) & (size - 1)
-                relocated[index] = True
-                replaced = hashes[index]
-                hashes[index] = node_hash
-                if replaced < 2:
-                    slots[index] = key
-                    break
-                node_hash = replaced
-                key, slots[index] = slots[index], key
-        if size < old_size:
-            del hashes[size:]
-            del slots[size:]
-        noccupied = nnodes
-
-    for key in keys:
-        index, hash_value = lookup(key)
-        if hashes[index] >= 2:
-            continue
-        was_unused = hashes[index] == 0
-        hashes[index] = hash_value
-        slots[index] = key
-        nnodes += 1
-        if was_unused:
-            noccupied += 1
-            maybe_resize()
-    for key in removed:
-        index, _ = lookup(key)
-        if hashes[index] < 2:
-            continue
-        hashes[index] = 1
-        slots[index] = None
-        nnodes -= 1
-        maybe_resize()
-    for index in range(size):
-        if hashes[index] >= 2:
-            found = slots[index]
-            assert found is not None
-            return found
-    raise AssertionError("no key left")  # pragma: no cover - callers ensure one is left
-
-
 @final
 class _Struct:
     """A compiled struct spec: members in declaration order."""
@@ -321,8 +212,6 @@ def _compile(type_spec: TypeSpec) -> _Check:
         return _Struct(spec).check
     msg = f"Cannot use {spec!r} as an argument type"
     raise CommandRegistrationError(msg)
-
-
 
 
 def compile_arguments(spec: Mapping[str, TypeSpec] | None) -> _Struct | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Final
 
-from .._object import Object
+from .._object import Object, ObjectClass
 from .._property import ObjectProperty
 from .._registry import default_registry
 from .._tree import resolve_path_ambiguous
@@ -23,6 +23,7 @@ from ..errors import DeviceNotFoundError, QOMError
 from ..loop import ThreadPool, main_aio_context
 from ..loop._iothread import TYPE_IOTHREAD, query_iothreads
 from ._dispatch import Dispatcher, current_session
+from ._introspect import QueryQMPSchema
 from ._protocol import EncodedJSON, to_json
 
 __all__ = [
@@ -62,21 +63,23 @@ def _resolve_loose(path: str) -> Object:
     return obj
 
 
-def _listing_order(obj: Object) -> list[ObjectProperty]:
-    # QEMU builds qom-list by prepending while iterating (instance, then leaf
-    # class up to the root), so its reply starts at the root class.  Here:
-    # each class root first, in declaration order, then instance properties.
+def _listing_order(klass: ObjectClass, obj: Object | None = None) -> list[ObjectProperty]:
+    # QEMU builds qom-list and qom-list-properties by prepending while iterating
+    # (instance, then leaf class up to the root), so its reply starts at the root
+    # class.  Here: each class root first, in declaration order, then *obj*'s
+    # instance properties.
     props: list[ObjectProperty] = []
-    for klass in reversed(list(obj.klass.ancestors())):
-        props.extend(klass.own_properties())
-    props.extend(obj._properties.values())
+    for each in reversed(list(klass.ancestors())):
+        props.extend(each.own_properties())
+    if obj is not None:
+        props.extend(obj._properties.values())
     return props
 
 
 def qmp_qom_list(args: dict[str, Any]) -> Any:
     """``qom-list {path}`` -> ``[{name, type}]``."""
     obj = _resolve_strict(args["path"])
-    return [{"name": p.name, "type": p.type} for p in _listing_order(obj)]
+    return [{"name": p.name, "type": p.type} for p in _listing_order(obj.klass, obj)]
 
 
 def qmp_qom_get(args: dict[str, Any]) -> Any:
@@ -99,7 +102,7 @@ _LIST_GET_SLICE: Final = 256
 
 def _list_get_entries(obj: Object) -> list[dict[str, Any]]:
     entries = []
-    for prop in _listing_order(obj):
+    for prop in _listing_order(obj.klass, obj):
         entry: dict[str, Any] = {"name": prop.name, "type": prop.type}
         if prop.get is not None:
             try:
@@ -191,11 +194,11 @@ def qmp_qom_list_properties(args: dict[str, Any]) -> Any:
     if klass.is_interface:
         raise QOMError("Parameter 'typename' expects a QOM type")
     if klass.abstract:
-        props = list(klass.properties())
+        props = _listing_order(klass)
     else:
         obj = default_registry.new(typename)
         try:
-            props = list(obj.properties())
+            props = _listing_order(klass, obj)
         finally:
             obj.unref()
     result = []
@@ -245,7 +248,8 @@ def qmp_query_thread_pools(args: dict[str, Any]) -> Any:
 
 
 def register_qom_commands(dispatcher: Dispatcher) -> None:
-    """Register the QOM commands on *dispatcher*, with QEMU's argument specs."""
+    """Register the QOM commands and ``query-qmp-schema`` on *dispatcher*, with QEMU's argument specs."""
+    dispatcher.register("query-qmp-schema", QueryQMPSchema(dispatcher))
     dispatcher.register("object-add", qmp_object_add, None)  # ObjectOptions: the schema checks it
     dispatcher.register("object-del", qmp_object_del, {"id": "str"})
     dispatcher.register("qom-list", qmp_qom_list, {"path": "str"})

@@ -23,10 +23,11 @@ import logging
 import time
 import types
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, Final, TypeAlias, final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, final
 
 import attrs
 
+from .._log import blamed
 from ..errors import (
     CommandNotFoundError,
     JSONParseError,
@@ -45,6 +46,9 @@ from ._protocol import (
     check_request,
     to_json,
 )
+
+if TYPE_CHECKING:
+    from ..qapi import QAPISchema  # shim until h9c lands
 
 __all__ = [
     "NO_ARGUMENTS",
@@ -207,12 +211,9 @@ def call_after_reply(callback: Callable[[], object]) -> None:
 # The dispatcher.
 # ---------------------------------------------------------------------------
 def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from .._version import __version__
 
-    try:
-        return version("qom-py")
-    except PackageNotFoundError:
-        return "0.0.0"
+    return __version__
 
 
 _NO_ID: Final = object()
@@ -331,6 +332,17 @@ class Dispatcher:
     def commands(self) -> tuple[QMPCommand, ...]:
         """Every command, in registration order."""
         return tuple(self._commands.values())
+
+    def schema(self) -> QAPISchema:
+        """The QAPI schema of everything served (``query-qmp-schema`` lists it)."""
+        # shim until h9c lands: the shipped schema plus default_registry's run-time types.
+        from .._registry import default_registry
+        from ._introspect import registry_schema
+
+        view = getattr(self, "_shim_view", None)
+        if view is None or view[0] != default_registry.revision:
+            view = self._shim_view = (default_registry.revision, registry_schema(default_registry))
+        return view[1]
 
     @property
     def version(self) -> dict[str, JSONValue]:
@@ -501,7 +513,7 @@ class Dispatcher:
         except Exception as exc:
             if self.raise_internal_errors:
                 raise
-            logger.exception("QMP command raised an unexpected exception (a bug)")
+            _log_unexpected(exc)
             return session._error_reply(exc, request_id), ()
         return self._success(session, result, context, request_id)  # type: ignore[arg-type]  # not awaitable
 
@@ -531,11 +543,20 @@ class Dispatcher:
         except Exception as exc:
             if self.raise_internal_errors:
                 raise
-            logger.exception("QMP command raised an unexpected exception (a bug)")
+            _log_unexpected(exc)
             return session._error_reply(exc, request_id), ()
         finally:
             _CURRENT.reset(token)
         return self._success(session, result, context, request_id)
+
+
+def _log_unexpected(exc: Exception) -> None:
+    """Log an exception a command let through: a user hook's, with whose it is; else ours."""
+    where = blamed(exc)
+    if where is not None:
+        logger.error("%s raised %s: %s", where, type(exc).__name__, exc, exc_info=exc)
+    else:
+        logger.error("QMP command raised an unexpected exception (a bug)", exc_info=exc)
 
 
 def _returning(awaitable: Awaitable[JSONValue]) -> Handler:

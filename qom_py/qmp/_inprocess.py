@@ -59,6 +59,14 @@ class InProcessQMP:
         if negotiate:
             self.execute("qmp_capabilities")
 
+    def __repr__(self) -> str:
+        state = "closed" if self._session.closed else "negotiated" if self._session.negotiated else "greeted"
+        where = "calling thread" if self._loop is None else "loop thread"
+        return (
+            f"<InProcessQMP {state}, {len(self._session.dispatcher.commands)} commands, "
+            f"{len(self.events)} events, runs in the {where}>"
+        )
+
     @property
     def session(self) -> QMPSession:
         """The server-side session."""

@@ -27,6 +27,7 @@ from .._json import (
     qobject_from_json,
 )
 from ..errors import QMPProtocolError
+from ..qapi._qdict_order import qdict_keys
 
 __all__ = [
     "MAX_NESTING",
@@ -43,51 +44,8 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------------------
-# Writing: QEMU's JSON writer and QDict's key order.
+# Writing: QEMU's JSON writer (QDict's key order: qom_py.qapi._qdict_order).
 # ---------------------------------------------------------------------------
-_QDICT_BUCKETS: Final = 512
-_BUCKET_CACHE: dict[str, int] = {}
-_BUCKET_CACHE_MAX: Final = 4096  # arbitrary; keys come from clients too
-
-
-def _tdb_hash(raw: bytes) -> int:
-    """QDict's hash (``tdb_hash()`` in ``qobject/qdict.c``), on 32-bit unsigned ints."""
-    value = (0x238F13AF * len(raw)) & 0xFFFFFFFF
-    for i, c in enumerate(raw):
-        value = (value + (c << (i * 5 % 24))) & 0xFFFFFFFF
-    return (1103515243 * value + 12345) & 0xFFFFFFFF
-
-
-def _qemu_bytes(text: str) -> bytes:
-    """Encode *text* as QEMU stores it: UTF-8 with U+0000 as ``\\xC0\\x80``."""
-    return text.encode("utf-8", "surrogatepass").replace(b"\0", b"\xc0\x80")
-
-
-def _bucket(key: str) -> int:
-    bucket = _BUCKET_CACHE.get(key)
-    if bucket is None:
-        bucket = _tdb_hash(_qemu_bytes(key)) % _QDICT_BUCKETS
-        if len(_BUCKET_CACHE) < _BUCKET_CACHE_MAX:
-            _BUCKET_CACHE[key] = bucket
-    return bucket
-
-
-def qdict_keys(mapping: dict[str, JSONValue]) -> list[str]:
-    """
-    Return the keys of *mapping* in the order QEMU's ``QDict`` iterates them.
-
-    A QDict is a 512-bucket hash table; iteration goes bucket by bucket, and a
-    bucket lists its most recently inserted key first.  *mapping*'s own order is
-    taken as the insertion order.  QEMU's replies, its request checks and its
-    argument visitor all follow this order, so it decides both the bytes of a
-    reply and which of several errors is reported.
-    """
-    if len(mapping) < 2:
-        return list(mapping)
-    keys = list(mapping)
-    keys.reverse()  # a stable sort then puts later insertions first in a bucket
-    keys.sort(key=_bucket)
-    return keys
 
 
 def _build_ascii_escapes() -> dict[int, str]:

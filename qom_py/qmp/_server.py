@@ -477,9 +477,19 @@ class QMPServer:
             OSError: an address cannot be bound (nothing is left listening).
         """
         loop = self._bind_loop()
-        infos = await loop.getaddrinfo(
-            host, port, family=socket.AF_UNSPEC, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
+        try:
+            # A numeric address needs no resolver (and no executor thread), as in asyncio.
+            infos = socket.getaddrinfo(
+                host,
+                port,
+                family=socket.AF_UNSPEC,
+                type=socket.SOCK_STREAM,
+                flags=socket.AI_PASSIVE | socket.AI_NUMERICHOST,
+            )
+        except socket.gaierror:
+            infos = await loop.getaddrinfo(
+                host, port, family=socket.AF_UNSPEC, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            )
         socks: list[socket.socket] = []
         seen: set[tuple[int, Any]] = set()
         try:
@@ -582,6 +592,15 @@ class QMPServer:
     def client_count(self) -> int:
         """Clients connected now."""
         return len(self._connections)
+
+    def clients_on(self, address: str | tuple[str, int]) -> int:
+        """Clients connected now through the listener bound to *address* (as `addresses` lists it)."""
+        count = 0
+        for conn in self._connections:
+            name = conn._transport.get_extra_info("sockname") if conn._transport is not None else None
+            if name is not None and (name if isinstance(name, str) else (str(name[0]), int(name[1]))) == address:
+                count += 1
+        return count
 
     def emit_event_threadsafe(self, event: str, data: Mapping[str, Any] | None = None) -> None:
         """

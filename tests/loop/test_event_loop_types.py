@@ -23,7 +23,15 @@ import pytest
 import qom_py
 import qom_py.testing
 from qom_py import QOMError, object_add, object_del, object_new, object_option_parse, object_resolve_path
-from qom_py.loop import AioContext, ThreadPoolStatistics, main_aio_context, main_loop_object, query_iothreads
+from qom_py.loop import (
+    AioContext,
+    EventLoopBase,
+    IOThread,
+    ThreadPoolStatistics,
+    main_aio_context,
+    main_loop_object,
+    query_iothreads,
+)
 
 #: Upper bound of any single blocking wait in these tests.
 TIMEOUT = 10.0
@@ -104,7 +112,8 @@ def run_concurrent_jobs(ctx: AioContext, n: int) -> None:
 
 def iothread_ctx(obj: qom_py.Object) -> AioContext:
     """The iothread's running context."""
-    ctx = obj.aio_context  # type: ignore[attr-defined]
+    assert isinstance(obj, IOThread)
+    ctx = obj.aio_context
     assert isinstance(ctx, AioContext)
     return ctx
 
@@ -507,6 +516,84 @@ def test_failed_set_changes_nothing(kind: str) -> None:
     assert limits(ctx)[:3] == (2, 16, 2)
     if kind == "iothread":
         assert query_iothreads()[0]["aio-max-batch"] == 0
+
+
+# -- attribute writes: the typed properties, exactly as property_set ----------------------------
+
+
+@pytest.mark.parametrize("kind", ["iothread", "main-loop"])
+class TestAttributes:
+    """``obj.thread_pool_min = N`` is checked and applied live exactly as ``property_set``."""
+
+    def test_bad_pair_refused_as_property_set(self, kind: str) -> None:
+        """``io.thread_pool_min = 99`` with max 4: property_set's error; nothing changes."""
+        obj = object_add(kind, id="x", thread_pool_min=2, thread_pool_max=4)
+        assert isinstance(obj, EventLoopBase)
+        ctx = iothread_ctx(obj) if kind == "iothread" else main_aio_context()
+        before = settled(ctx)
+        with raises_exactly(BAD_PAIR):
+            obj.property_set("thread-pool-min", 99)
+        with raises_exactly(BAD_PAIR):
+            obj.thread_pool_min = 99
+        assert obj.thread_pool_min == obj.property_get("thread-pool-min") == 2
+        assert (ctx.thread_pool_min, ctx.thread_pool_max) == (2, 4)
+        assert stats(ctx) == before
+
+    def test_valid_write_applies_live(self, kind: str) -> None:
+        """A valid write reaches the pool before it returns, as qom-set does."""
+        obj = object_add(kind, id="x", thread_pool_max=8)
+        assert isinstance(obj, EventLoopBase)
+        ctx = iothread_ctx(obj) if kind == "iothread" else main_aio_context()
+        obj.thread_pool_min = 3
+        assert limits(ctx)[:3] == (3, 8, 3)
+        assert obj.property_get("thread-pool-min") == 3
+        obj.aio_max_batch = 9
+        assert ctx.aio_max_batch == stats(ctx).max_batch == 9
+        obj.thread_pool_max = 3
+        assert limits(ctx)[:3] == (3, 3, 3)
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            ("abc", "Invalid parameter type for 'thread-pool-min', expected: integer"),
+            (1.5, "Invalid parameter type for 'thread-pool-min', expected: integer"),
+            (True, "Invalid parameter type for 'thread-pool-min', expected: integer"),
+            (-1, range_msg("thread-pool-min")),
+        ],
+        ids=["str", "float", "bool", "negative"],
+    )
+    def test_ill_typed_write_refused(self, kind: str, value: object, message: str) -> None:
+        """A wrong type or range is refused with property_set's message; qom-get still gives an int."""
+        obj = object_add(kind, id="x")
+        assert isinstance(obj, EventLoopBase)
+        with raises_exactly(message):
+            obj.property_set("thread-pool-min", value)
+        with raises_exactly(message):
+            obj.thread_pool_min = value  # the point of the test: any value reaches the setter
+        with qom_py.testing.qmp_client() as qmp:
+            assert qmp.execute("qom-get", {"path": "/objects/x", "property": "thread-pool-min"}) == 0
+
+
+def test_poll_attribute_applies_live() -> None:
+    """``io.poll_max_ns = N`` reaches the running context at once; a negative value is refused."""
+    obj = object_add("iothread", id="io0")
+    assert isinstance(obj, IOThread)
+    ctx = iothread_ctx(obj)
+    obj.poll_max_ns = 1234
+    assert ctx.poll_max_ns == 1234
+    with raises_exactly(range_msg("poll-grow")):
+        obj.poll_grow = -1
+    assert obj.poll_grow == ctx.poll_grow == 0
+    assert (obj.poll_max_ns, obj.poll_shrink) == (1234, 0)
+
+
+def test_attributes_before_complete_are_not_applied() -> None:
+    """On an object not completed yet, a write only stores (the pair is checked at creation)."""
+    obj = object_new("iothread")
+    assert isinstance(obj, IOThread)
+    obj.thread_pool_min = 99  # max is still 64: fine, nothing runs
+    assert obj.aio_context is None and obj.thread_pool_min == 99
+    obj.unref()
 
 
 # -- live updates through properties ----------------------------------------------------------

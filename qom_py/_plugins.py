@@ -1,0 +1,89 @@
+"""
+Daemon plugins: modules whose import registers users' types, for ``qom-py``.
+
+Two sources, both loaded before any ``--object`` is processed:
+
+1. every entry point of the group ``qom_py.plugins`` of the installed
+   distributions (sorted by distribution, then entry point name, for a stable
+   order); its value is a module (``mypkg.qom_types``), imported, or a callable
+   (``mypkg.qom_types:register``), called without arguments;
+2. each ``qom-py --plugin MODULE``, imported in command-line order.
+
+A failure is a `PluginError`: ``qom-py`` prints its text as a one-line start-up error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import types
+from collections.abc import Callable
+from typing import Final
+
+from ._log import logger
+from .errors import QOMError
+
+__all__ = ["ENTRY_POINT_GROUP", "PluginError", "describe_failure", "load_entry_points", "load_module"]
+
+#: The entry-point group whose members ``qom-py`` loads at start.
+ENTRY_POINT_GROUP: Final = "qom_py.plugins"
+
+
+class PluginError(QOMError):
+    """A plugin could not be loaded; the text names it and says why."""
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line saying why a plugin failed: QEMU-worded errors and import errors as they are."""
+    if isinstance(exc, QOMError | ImportError):
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def load_module(name: str) -> types.ModuleType:
+    """
+    Import the plugin module *name* (its import registers its types).
+
+    Raises:
+        PluginError: ``--plugin NAME: WHY``.
+    """
+    try:
+        module = importlib.import_module(name)
+    except Exception as exc:
+        logger.debug("--plugin %s failed", name, exc_info=exc)
+        msg = f"--plugin {name}: {describe_failure(exc)}"
+        raise PluginError(msg) from exc
+    logger.debug("plugin %s loaded from %s", name, getattr(module, "__file__", None) or "(no file)")
+    return module
+
+
+def load_entry_points() -> list[str]:
+    """
+    Load every entry point of `ENTRY_POINT_GROUP`; return their descriptions, in load order.
+
+    Raises:
+        PluginError: ``entry point NAME = VALUE (group qom_py.plugins, DIST): WHY``.
+    """
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    ordered = sorted(found, key=lambda ep: ((ep.dist.name if ep.dist else ""), ep.name))
+    loaded = []
+    for ep in ordered:
+        dist = f", {ep.dist.name}" if ep.dist is not None else ""
+        label = f"entry point {ep.name} = {ep.value} (group {ENTRY_POINT_GROUP}{dist})"
+        try:
+            target = ep.load()
+            if not isinstance(target, types.ModuleType):
+                if not callable(target):
+                    msg = f"{ep.value} is neither a module nor a callable"
+                    raise PluginError(msg)
+                call: Callable[[], object] = target
+                call()
+        except Exception as exc:
+            logger.debug("%s failed", label, exc_info=exc)
+            msg = f"{label}: {describe_failure(exc)}"
+            raise PluginError(msg) from exc
+        logger.debug("%s loaded", label)
+        loaded.append(f"{ep.name} ({ep.value})")
+    return loaded

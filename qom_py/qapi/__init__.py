@@ -1,0 +1,119 @@
+"""
+QAPI: QEMU's schema language, read as QEMU's ``scripts/qapi`` reads it.
+
+`QAPISchema` is the model: entities by name, in definition order
+(`BuiltinType`, `EnumType`, `ArrayType`, `ObjectType` for structs and unions,
+`AlternateType`, `Command`, `Event`), built from schema files
+(`QAPISchema.from_file`, `load_schema` for the files qom_py ships) and grown at
+run time (`QAPISchema.add`, `QAPISchema.add_union_branches`).  Malformed
+schemas raise `qom_py.errors.QAPISchemaError` (``FILE:LINE: problem``).
+
+Layering: this package imports only `qom_py.errors` (and attrs); the object
+model and QMP build on it.
+
+The names below are imported on first use (PEP 562), so that importing one
+submodule (``qom_py.qmp`` imports `qom_py.qapi._qdict_order`) does not pay for
+the whole schema engine at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from ._entities import (
+        EMPTY_OBJECT,
+        AlternateType,
+        ArrayType,
+        BuiltinType,
+        Command,
+        EnumType,
+        EnumValue,
+        Event,
+        Feature,
+        JSONType,
+        Member,
+        ObjectType,
+        SchemaEntity,
+        SchemaMetaType,
+        SchemaType,
+        Variant,
+        Variants,
+        array_name,
+    )
+    from ._loader import ROOT_SCHEMA, load_schema, schema_files
+    from ._parser import ParsedExpr, Pragma, SchemaReader
+    from ._schema import QAPISchema, TypeExpr
+    from ._source import SourceInfo
+
+__all__ = [
+    "EMPTY_OBJECT",
+    "ROOT_SCHEMA",
+    "AlternateType",
+    "ArrayType",
+    "BuiltinType",
+    "Command",
+    "EnumType",
+    "EnumValue",
+    "Event",
+    "Feature",
+    "JSONType",
+    "Member",
+    "ObjectType",
+    "ParsedExpr",
+    "Pragma",
+    "QAPISchema",
+    "SchemaEntity",
+    "SchemaMetaType",
+    "SchemaReader",
+    "SchemaType",
+    "SourceInfo",
+    "TypeExpr",
+    "Variant",
+    "Variants",
+    "array_name",
+    "load_schema",
+    "schema_files",
+]
+
+#: Public name -> the submodule defining it.
+_LAZY: Final[dict[str, str]] = {
+    "AlternateType": "._entities",
+    "ArrayType": "._entities",
+    "BuiltinType": "._entities",
+    "Command": "._entities",
+    "EMPTY_OBJECT": "._entities",
+    "EnumType": "._entities",
+    "EnumValue": "._entities",
+    "Event": "._entities",
+    "Feature": "._entities",
+    "JSONType": "._entities",
+    "Member": "._entities",
+    "ObjectType": "._entities",
+    "ParsedExpr": "._parser",
+    "Pragma": "._parser",
+    "QAPISchema": "._schema",
+    "ROOT_SCHEMA": "._loader",
+    "SchemaEntity": "._entities",
+    "SchemaMetaType": "._entities",
+    "SchemaReader": "._parser",
+    "SchemaType": "._entities",
+    "SourceInfo": "._source",
+    "TypeExpr": "._schema",
+    "Variant": "._entities",
+    "Variants": "._entities",
+    "array_name": "._entities",
+    "load_schema": "._loader",
+    "schema_files": "._loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
