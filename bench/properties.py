@@ -19,6 +19,13 @@ stretch of a shared machine hits all of them alike.
    declarative type (the object is released again, so each operation is a full
    create/set/destroy cycle); pydantic ``model_validate``; cattrs ``structure``.
 
+3. **structured property set**: a 10-element list of 3-member structs
+   (``{"match": str, "policy": enum, "port": uint16}``) set on a
+   ``prop.QAPIList`` property from JSON (``property_set``) and from keyval
+   strings (``property_set_keyval``, as ``--object`` delivers them); pydantic
+   ``TypeAdapter(list[Rule]).validate_python`` on the same shape (strict for
+   JSON, lax for the strings).
+
 Before timing, every contender is checked to accept the benchmark values and
 (where it validates) to refuse a string where an int is expected.
 
@@ -54,6 +61,30 @@ RECORD: dict[str, Any] = {"flag": True, "name": "Hiss hiss hiss", "count": 42, "
 #: Operations per round, rounds.  Arbitrary; sized to finish well under a minute.
 SET_GET_LOOPS, SET_GET_RUNS = 50_000, 9
 BUILD_LOOPS, BUILD_RUNS = 10_000, 9
+RULES_LOOPS, RULES_RUNS = 5_000, 9
+
+qom_py.qapi_load("""
+{ 'enum': 'BenchPolicy', 'data': [ 'deny', 'allow' ] }
+{ 'struct': 'BenchRule', 'data': { 'match': 'str', 'policy': 'BenchPolicy', 'port': 'uint16' } }
+""")
+RULES: list[dict[str, Any]] = [
+    {"match": f"host{i}", "policy": "allow" if i % 2 else "deny", "port": 1000 + i} for i in range(10)
+]
+RULES_KEYVAL: list[dict[str, Any]] = [{k: str(v) for k, v in rule.items()} for rule in RULES]
+
+
+@qom_type("bench-rules")
+class RulesObject(Object):
+    rules = prop.QAPIList("BenchRule")
+
+
+class PydanticRule(pydantic.BaseModel):
+    match: str
+    policy: Literal["deny", "allow"]
+    port: Annotated[int, pydantic.Field(ge=0, le=65535)]
+
+
+RULES_ADAPTER: pydantic.TypeAdapter[list[PydanticRule]] = pydantic.TypeAdapter(list[PydanticRule])
 
 
 # --- contenders: int64 set + get ---------------------------------------------------------
@@ -150,6 +181,17 @@ def qom_build(typename: str) -> None:
 
 def sanity_checks() -> None:
     """Fail loudly if a contender does not do the work it is timed for."""
+    r = qom_py.object_new("bench-rules")
+    r.property_set("rules", RULES)
+    assert r.property_get("rules") == RULES
+    r.property_set_keyval("rules", RULES_KEYVAL)
+    assert r.property_get("rules") == RULES
+    assert refuses(lambda: r.property_set("rules", [*RULES[:9], {**RULES[9], "port": "1"}]))
+    assert refuses(lambda: r.property_set_keyval("rules", [*RULES_KEYVAL[:9], {**RULES_KEYVAL[9], "port": "65536"}]))
+    assert [x.model_dump() for x in RULES_ADAPTER.validate_python(RULES, strict=True)] == RULES
+    assert [x.model_dump() for x in RULES_ADAPTER.validate_python(RULES_KEYVAL)] == RULES
+    assert refuses(lambda: RULES_ADAPTER.validate_python([*RULES[:9], {**RULES[9], "port": "1"}], strict=True))
+    r.unref()
     q = qom_py.object_new("bench-int")
     q.property_set("value", INT64_MAX)
     assert q.property_get("value") == INT64_MAX
@@ -241,6 +283,18 @@ def build_contenders() -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
+def rules_contenders() -> list[tuple[str, Callable[[], object]]]:
+    obj = qom_py.object_new("bench-rules")
+    set_ = obj.property_set
+    set_keyval = obj.property_set_keyval
+    return [
+        ("qom_py property_set (JSON)", lambda: set_("rules", RULES)),
+        ("qom_py property_set_keyval (strings)", lambda: set_keyval("rules", RULES_KEYVAL)),
+        ("pydantic TypeAdapter strict (JSON)", lambda: RULES_ADAPTER.validate_python(RULES, strict=True)),
+        ("pydantic TypeAdapter lax (strings)", lambda: RULES_ADAPTER.validate_python(RULES_KEYVAL)),
+    ]
+
+
 def report(title: str, rows: list[tuple[str, float]], n_ours: int, loops: int, runs: int) -> None:
     """Print one table: medians, then qom_py / peer for each qom_py row."""
     ours = rows[:n_ours]
@@ -263,6 +317,9 @@ def main() -> None:
     rows = [(label, s * 1e9) for label, s in interleaved(
         [(label, per_call(fn)) for label, fn in build_contenders()], BUILD_LOOPS, BUILD_RUNS)]
     report("object from a dict {bool, str, int, enum}", rows, 4, BUILD_LOOPS, BUILD_RUNS)
+    rows = [(label, s * 1e9) for label, s in interleaved(
+        [(label, per_call(fn)) for label, fn in rules_contenders()], RULES_LOOPS, RULES_RUNS)]
+    report("structured property: set 10 x {str, enum, uint16}", rows, 2, RULES_LOOPS, RULES_RUNS)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from ._declarative import declare_type, qom_type
 from ._keyval import keyval_parse
 from ._object import InterfaceClass, Object, ObjectClass
 from ._property import ObjectProperty
+from ._qapi_property import qapi_load
 from ._registry import TYPE_CONTAINER, TypeRegistry, default_registry
 from ._schema import object_schema
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
@@ -80,6 +81,7 @@ __all__ = [
     "object_schema",
     "object_set_props",
     "prop",
+    "qapi_load",
     "qom_type",
     "type_register",
 ]

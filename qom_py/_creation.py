@@ -11,8 +11,7 @@ and members' stores written out in straight-line code.
 
 from __future__ import annotations
 
-import keyword
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._codegen import compile_function
@@ -77,19 +76,14 @@ def hooks(klass: ObjectClass) -> Hooks:
     return found
 
 
-def _set_present(obj: Object, names: Iterable[str], values: Iterable[Any]) -> None:
-    # Each member a checked request has (UNSET: left out), as property_set sets it.
-    obj.set_props(((n, v) for n, v in zip(names, values, strict=True) if v is not UNSET), JSON_VISITOR)
-
-
 def builder(klass: ObjectClass, codec: StructCodec | None = None) -> Builder:
     """
     The builder of *klass* objects (memoized on the class).
 
     Without *codec*, the request is a mapping (or pairs) of property values read
     through the visitor, set as `Object.set_props` sets them.  With *codec*, the
-    request is the attrs instance *codec* checked (values typed as JSON carries
-    them): a value the schema checked as the very kind of the class property
+    request is the dict *codec* checked (the members present, typed as JSON
+    carries them, in schema order): a value the schema checked as the very kind of the class property
     needs no second check and goes into the declarative slot or to the
     property's store directly (QEMU visits it twice, with the same outcome);
     anything else, and every member when the new object already has observers,
@@ -153,20 +147,13 @@ def _complete_failed(type_name: str) -> Callable[[BaseException, str | None], No
 
 
 def _fill_lines(klass: ObjectClass, codec: StructCodec, namespace: dict[str, Any]) -> list[str]:
-    namespace["slow"] = lambda obj, typed: _set_present(obj, codec.wire_names, codec.values(typed))
-    namespace["getattr"] = getattr
     lines = [
         "        if obj._observers:",
-        "            slow(obj, request)",
+        "            obj.set_props(request, JSON_VISITOR)",
         "        else:",
         "            state = obj.__dict__",
     ]
-    for index, (name, attribute, kind) in enumerate(zip(codec.wire_names, codec.attributes, codec.kinds,
-                                                         strict=True)):
-        if attribute.isidentifier() and not keyword.iskeyword(attribute):
-            read = f"request.{attribute}"
-        else:
-            read = f"getattr(request, {attribute!r})"
+    for index, (name, kind) in enumerate(zip(codec.wire_names, codec.kinds, strict=True)):
         prop = klass.property_find(name)
         if prop is None or kind is None or prop.store is None or prop.kind != kind:
             action = f"obj.property_set({name!r}, value, JSON_VISITOR)"
@@ -175,5 +162,6 @@ def _fill_lines(klass: ObjectClass, codec: StructCodec, namespace: dict[str, Any
         else:
             namespace[f"store_{index}"] = prop.store
             action = f"store_{index}(obj, value)"
-        lines += [f"            value = {read}", "            if value is not UNSET:", f"                {action}"]
+        lines += [f"            if {name!r} in request:", f"                value = request[{name!r}]",
+                  f"                {action}"]
     return lines

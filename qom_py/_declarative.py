@@ -34,7 +34,23 @@ from ._unset import UNSET
 if TYPE_CHECKING:
     from ._object import Object, ObjectClass
 
-__all__ = ["Bool", "Enum", "Int", "Link", "Number", "Property", "Size", "Str", "UInt", "declare_type", "qom_type"]
+__all__ = [
+    "QAPI",
+    "Bool",
+    "Enum",
+    "Int",
+    "Link",
+    "Number",
+    "Property",
+    "QAPIList",
+    "QAPIProperty",
+    "QAPIStruct",
+    "Size",
+    "Str",
+    "UInt",
+    "declare_type",
+    "qom_type",
+]
 
 T = TypeVar("T")
 ObjT = TypeVar("ObjT", bound="Object")
@@ -215,6 +231,54 @@ class Link:
         obj.property_add_link(
             self.name, self.target_type, check=self.check, strong=self.strong, description=self.description
         )
+
+
+class QAPIProperty(Property[T]):
+    """A declared property of a QAPI type (`QAPI`, `QAPIList`, `QAPIStruct`), resolved when its class is made."""
+
+    def __init__(self, qapi_type: str | list[str] | tuple[str], *, type_name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(PropertyKind(), **kwargs)
+        #: The QAPI type expression (``"Rule"``, ``["uint16"]``).
+        self.qapi_type = qapi_type
+        #: The type string shown, or None for QEMU's convention.
+        self.type_name = type_name
+        self._is_list = not isinstance(qapi_type, str)
+
+    def __get__(self, obj: object | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self._slot, UNSET)
+        if value is UNSET:
+            return [] if self._is_list and self.initial is None else self.initial
+        return value
+
+    def add_to(self, klass: ObjectClass) -> None:
+        """Add this property to *klass*, its type looked up in the class's registry's schema."""
+        from ._qapi_property import qapi_kind  # the schema engine: on first use
+
+        self.kind = qapi_kind(klass.registry, self.qapi_type, self.type_name)
+        super().add_to(klass)
+
+
+def QAPI(qapi_type: str | list[str] | tuple[str], **kwargs: Any) -> Property[Any]:  # noqa: N802
+    """
+    Declare a property of any QAPI type: a built-in, a defined enum/struct/union/alternate, or ``[T]``.
+
+    The type must be defined (`qom_py.qapi_load`) before the class is first
+    used.  Values are in their JSON shape.  Keywords: as `Property`, plus
+    *type_name* (the type string ``qom-list`` shows).
+    """
+    return QAPIProperty(qapi_type, **kwargs)
+
+
+def QAPIList(element_type: str, **kwargs: Any) -> Property[list[Any]]:  # noqa: N802
+    """Declare a list property, ``[element_type]`` (its value: a list; ``[]`` until set)."""
+    return QAPIProperty([element_type], **kwargs)
+
+
+def QAPIStruct(struct: str, **kwargs: Any) -> Property[dict[str, Any] | None]:  # noqa: N802
+    """Declare a struct (or union) property (its value: a dict keyed by member names; None until set)."""
+    return QAPIProperty(struct, **kwargs)
 
 
 def declare_type(

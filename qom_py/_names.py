@@ -1,8 +1,10 @@
-"""The one mapping between Python names (``poll_max_ns``) and wire names (``poll-max-ns``)."""
+"""The one mapping between Python names (``poll_max_ns``) and wire names (``poll-max-ns``), and QAPI type names."""
 
 from __future__ import annotations
 
-__all__ = ["python_name", "wire_name"]
+import re
+
+__all__ = ["camel_name", "python_name", "wire_name"]
 
 
 def wire_name(name: str) -> str:
@@ -13,3 +15,8 @@ def wire_name(name: str) -> str:
 def python_name(name: str) -> str:
     """``thread-pool-min`` -> ``thread_pool_min``."""
     return name.replace("-", "_")
+
+
+def camel_name(name: str) -> str:
+    """``test-widget`` -> ``TestWidget``: a QAPI type name made from a QOM or QMP name."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)

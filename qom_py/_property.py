@@ -25,6 +25,7 @@ from ._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_i
 
 if TYPE_CHECKING:
     from ._object import Object
+    from ._registry import TypeRegistry
 
 __all__ = [
     "BOOL",
@@ -365,6 +366,34 @@ class PropertyBuilders:
         if default is not UNSET:
             self.property_set_default(prop, default)
         return prop
+
+    def property_add_qapi(
+        self,
+        name: str,
+        qapi_type: str | list[str] | tuple[str],
+        get: Callable[[Object], Any] | None,
+        set: Callable[[Object, Any], None] | None,  # noqa: A002 - the contract's name
+        *,
+        description: str | None = None,
+        type_name: str | None = None,
+    ) -> ObjectProperty:
+        """
+        Add a property of any QAPI type: a built-in, a defined enum/struct/union/alternate, or ``[T]``.
+
+        *get* returns the value as JSON carries it; *set* receives a checked
+        value in that shape (dicts keyed by member names, absent optional
+        members absent); a failed check calls nothing.  *type_name* is the type
+        string shown (default: the type's name; for a list, its element's).
+
+        Raises:
+            QAPITypeNotFoundError: *qapi_type* is not defined (see ``qom_py.qapi_load``).
+            DuplicatePropertyError: *name* is already used.
+        """
+        from ._qapi_property import qapi_kind  # sits on the schema engine: loaded on first use
+
+        registry: TypeRegistry = self.registry  # type: ignore[attr-defined]  # both subclasses have one
+        kind = qapi_kind(registry, qapi_type, type_name)
+        return self.property_add_typed(name, kind, get, set, description=description)
 
     def property_set_default(self, prop: ObjectProperty, default: Any) -> None:
         """Give *prop* a default (JSON-typed), applied as QEMU applies ``defval``."""

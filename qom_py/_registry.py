@@ -22,12 +22,16 @@ the next use tries again (a parent registered meanwhile makes the type work).
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ._object import InterfaceClass, Object, ObjectClass, instantiate
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 from .errors import AbstractTypeError, QOMError, TypeNotFoundError, TypeRegistrationError
+
+if TYPE_CHECKING:
+    from .qapi import QAPISchema
 
 __all__ = ["TYPE_CONTAINER", "TypeRegistry", "default_registry"]
 
@@ -62,6 +66,10 @@ class TypeRegistry:
         #: added to a realized class (not by its own class hooks): what derived
         #: schemas depend on.
         self.revision = 0
+        #: What layers above keep per registry (the object schema, by name):
+        #: state that lives and dies with the registry, not in module caches.
+        self.memo: dict[str, Any] = {}
+        self._qapi: QAPISchema | None = None
         self._realizing = 0  # depth of class hooks running
         self.register(TypeInfo(TYPE_OBJECT, parent=None, abstract=True, class_init=lambda k, d: _type_property(k)))
         self.register(TypeInfo(TYPE_INTERFACE, parent=None, abstract=True))
@@ -73,6 +81,45 @@ class TypeRegistry:
         objects = "" if self._objects is None else f", objects={sum(1 for _ in self._objects.children())}"
         default = " (default)" if self is default_registry else ""
         return f"<TypeRegistry{default} types={len(self._infos)}, realized={len(self._classes)}{objects}>"
+
+    # -- QAPI definitions --------------------------------------------------
+
+    @property
+    def qapi_schema(self) -> QAPISchema:
+        """
+        The QAPI definitions of this registry: the shipped schema, plus `qapi_load`'s.
+
+        Structured property types name its types; the object schema starts
+        from it.  Grow it through `qapi_load` only.
+        """
+        if self._qapi is None:
+            from .qapi import load_schema  # the schema engine costs start-up time: on first use
+
+            self._qapi = load_schema()
+        return self._qapi
+
+    def qapi_load(self, source: str | os.PathLike[str]) -> list[str]:
+        """
+        Add QAPI definitions: schema text, or the path of a schema file (``include`` relative to it).
+
+        Returns:
+            the names defined (implicit types included).
+
+        Raises:
+            QAPISchemaError: a malformed definition (``FILE:LINE: problem``);
+                nothing is added then.
+            OSError: the file cannot be read.
+        """
+        schema = self.qapi_schema
+        if isinstance(source, str) and "{" in source:
+            entities = schema.add(source)
+        else:
+            path = os.fspath(source)
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
+            entities = schema.add(text, path)
+        self.revision += 1
+        return [e.name for e in entities]
 
     # -- registration ------------------------------------------------------
 

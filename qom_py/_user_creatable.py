@@ -31,8 +31,8 @@ from ._json import parse_json_object
 from ._keyval import keyval_parse_with_help
 from ._names import wire_name
 from ._object import Object, ObjectClass
-from ._registry import default_registry
-from ._schema import ObjectSchema, object_schema
+from ._registry import TypeRegistry, default_registry
+from ._schema import ObjectSchema, StructCodec
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
 from ._unset import UNSET
 from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
@@ -82,32 +82,39 @@ def user_creatable_can_be_deleted(obj: Object) -> bool:
     return True if hook is None else bool(hook(obj))
 
 
-# Computed once per revision of the default registry: typename -> its checked
-# class, and schema codec -> the builder of its type for the requests it checks.
-_cache: dict[Any, Any] = {}
-_cache_revision = -1
+class _Cache:
+    """What creation computes once per revision of a registry (kept in ``registry.memo``)."""
+
+    __slots__ = ("builders", "classes", "revision")
+
+    def __init__(self, revision: int) -> None:
+        self.revision = revision
+        #: typename -> its class, checked to be creatable
+        self.classes: dict[str, ObjectClass] = {}
+        #: schema codec -> the builder of its type for the requests it checks
+        self.builders: dict[StructCodec, Builder] = {}
 
 
-def _current_cache() -> dict[Any, Any]:
-    global _cache_revision  # noqa: PLW0603 - a module-level cache
-    if _cache_revision != default_registry.revision:
-        _cache.clear()
-        _cache_revision = default_registry.revision
-    return _cache
+def _current_cache(registry: TypeRegistry) -> _Cache:
+    cache: _Cache | None = registry.memo.get("user-creatable")
+    if cache is None or cache.revision != registry.revision:
+        cache = _Cache(registry.revision)
+        registry.memo["user-creatable"] = cache
+    return cache
 
 
-def _creatable_class(typename: str) -> ObjectClass:
+def _creatable_class(typename: str, registry: TypeRegistry) -> ObjectClass:
     """The class of *typename*, checked to be known, user-creatable and concrete."""
-    cache = _current_cache()
-    klass: ObjectClass | None = cache.get(typename)
+    cache = _current_cache(registry)
+    klass = cache.classes.get(typename)
     if klass is None:
-        klass = _check_creatable(typename)
-        cache[typename] = klass
+        klass = _check_creatable(typename, registry)
+        cache.classes[typename] = klass
     return klass
 
 
-def _check_creatable(typename: str) -> ObjectClass:
-    klass = default_registry.class_by_name(typename)
+def _check_creatable(typename: str, registry: TypeRegistry) -> ObjectClass:
+    klass = registry.class_by_name(typename)
     if klass is None:
         msg = f"invalid object type: {typename}"
         raise QOMError(msg)
@@ -126,7 +133,8 @@ def _check_id(id: str) -> None:  # noqa: A002 - QEMU's name
 
 
 def user_creatable_add_type(
-    typename: str, id: str, props: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR  # noqa: A002
+    typename: str, id: str, props: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR,  # noqa: A002
+    *, registry: TypeRegistry = default_registry,
 ) -> Object:
     """
     Create *typename* as ``/objects/<id>`` with *props* (QEMU's ``user_creatable_add_type``).
@@ -139,35 +147,30 @@ def user_creatable_add_type(
         QOMError: unknown, abstract or non-creatable type; duplicate id; ``complete`` failed.
     """
     _check_id(id)
-    klass = _creatable_class(typename)
-    return builder(klass)(klass.registry.objects_root, id, props, visitor)
+    klass = _creatable_class(typename, registry)
+    return builder(klass)(registry.objects_root, id, props, visitor)
 
 
-def user_creatable_add_qapi(options: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR) -> Object:
+def user_creatable_add_qapi(
+    options: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR, *, registry: TypeRegistry = default_registry
+) -> Object:
     """
-    Check *options* against ``ObjectOptions`` read through *visitor*, then create.
+    Check *options* against ``ObjectOptions`` read through *visitor*, then create in *registry*.
 
     This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
     """
-    typename, id_, codec = (_schema or _default_schema()).dispatch(options, visitor)
+    schema: ObjectSchema | None = registry.memo.get("object-schema")
+    typename, id_, codec = (schema or ObjectSchema.of(registry)).dispatch(options, visitor)
     typed = codec.check(options)
     if _id_match(id_) is None:  # _check_id, its common case inlined (hot path)
         _check_id(id_)
     # The schema typed every value as JSON carries it; its codec says how.
-    build: Builder | None = _cache.get(codec) if _cache_revision == default_registry.revision else None
+    cache = _current_cache(registry)
+    build = cache.builders.get(codec)
     if build is None:
-        build = builder(_creatable_class(typename), codec)  # refreshes _cache first
-        _cache[codec] = build
-    return build(default_registry.objects_root, id_, typed, JSON_VISITOR)
-
-
-_schema: ObjectSchema | None = None
-
-
-def _default_schema() -> ObjectSchema:
-    global _schema  # noqa: PLW0603 - the default registry's schema, looked up once
-    _schema = object_schema()
-    return _schema
+        build = builder(_creatable_class(typename, registry), codec)
+        cache.builders[codec] = build
+    return build(registry.objects_root, id_, typed, JSON_VISITOR)
 
 
 def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object:  # noqa: A002
@@ -235,7 +238,7 @@ def object_set_props(obj: Object, props: Mapping[str, Any]) -> None:
     obj.set_props(props)
 
 
-def object_del(id: str) -> None:  # noqa: A002 - QEMU's name
+def object_del(id: str, *, registry: TypeRegistry = default_registry) -> None:  # noqa: A002 - QEMU's name
     """
     Delete ``/objects/<id>`` (QEMU's ``user_creatable_del``).
 
@@ -243,7 +246,7 @@ def object_del(id: str) -> None:  # noqa: A002 - QEMU's name
         ObjectNotFoundError: ``object 'x' not found``.
         ObjectInUseError: ``object 'x' is in use, can not be deleted``.
     """
-    obj = default_registry.objects_root.resolve_component(id)
+    obj = registry.objects_root.resolve_component(id)
     if obj is None:
         raise ObjectNotFoundError(id)
     if not user_creatable_can_be_deleted(obj):
@@ -251,7 +254,9 @@ def object_del(id: str) -> None:  # noqa: A002 - QEMU's name
     obj.unparent()
 
 
-def object_option_parse(text: str, *, out: IO[str] | None = None) -> Object | None:
+def object_option_parse(
+    text: str, *, out: IO[str] | None = None, registry: TypeRegistry = default_registry
+) -> Object | None:
     """
     Create the object one ``--object`` string describes, as ``qemu-storage-daemon`` does.
 
@@ -262,21 +267,21 @@ def object_option_parse(text: str, *, out: IO[str] | None = None) -> Object | No
         QOMError: QEMU's message (``err.hint`` holds a second line where QEMU prints one).
     """
     if text.startswith("{"):
-        return user_creatable_add_qapi(parse_json_object(text), JSON_VISITOR)
+        return user_creatable_add_qapi(parse_json_object(text), JSON_VISITOR, registry=registry)
     args, help_requested = keyval_parse_with_help(text, "qom-type")
     if help_requested:
-        print(object_help(args), end="", file=out if out is not None else sys.stdout)
+        print(object_help(args, registry), end="", file=out if out is not None else sys.stdout)
         return None
-    return user_creatable_add_qapi(args, KEYVAL_VISITOR)
+    return user_creatable_add_qapi(args, KEYVAL_VISITOR, registry=registry)
 
 
 # -- help ----------------------------------------------------------------------
 
 
-def user_creatable_types_help() -> str:
+def user_creatable_types_help(registry: TypeRegistry = default_registry) -> str:
     """``List of user creatable objects:`` and the concrete types, sorted case-insensitively."""
     lines = ["List of user creatable objects:"]
-    for klass in default_registry.class_get_list_sorted(TYPE_USER_CREATABLE, include_abstract=False):
+    for klass in registry.class_get_list_sorted(TYPE_USER_CREATABLE, include_abstract=False):
         lines.append(f"  {klass.type_name}")
     return "\n".join(lines) + "\n"
 
@@ -306,7 +311,7 @@ def type_options_help(klass: ObjectClass) -> str:
     return f"{klass.type_name} options:\n" + "".join(line + "\n" for line in lines)
 
 
-def object_help(args: Mapping[str, Any]) -> str:
+def object_help(args: Mapping[str, Any], registry: TypeRegistry = default_registry) -> str:
     """
     The help text for a keyval ``--object`` help request with parsed *args*.
 
@@ -315,7 +320,7 @@ def object_help(args: Mapping[str, Any]) -> str:
     """
     typename = args.get("qom-type")
     if isinstance(typename, str):
-        klass = default_registry.class_by_name(typename)
+        klass = registry.class_by_name(typename)
         if klass is not None:
             return type_options_help(klass)
-    return user_creatable_types_help()
+    return user_creatable_types_help(registry)

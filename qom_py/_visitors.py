@@ -39,6 +39,7 @@ __all__ = [
     "StringInputVisitor",
     "expects",
     "invalid_type",
+    "rejects_value",
     "size_to_str",
     "string_output",
 ]
@@ -97,12 +98,21 @@ def type_int(visitor: InputVisitor, name: str, raw: object, bits: int, signed: b
     return value
 
 
+def rejects_value(name: str | None, text: str) -> ParameterError:
+    """
+    Return QEMU's ``Parameter 'av' does not accept value 'yeti'`` error.
+
+    *name* is the member's plain name, as ``input_type_enum()`` gives it (a
+    list element has none: ``'null'``).
+    """
+    return ParameterError(f"Parameter '{'null' if name is None else name}' does not accept value '{text}'")
+
+
 def type_enum(visitor: InputVisitor, name: str, raw: object, values: Sequence[str]) -> str:
     """Visit an enum member by name: ``Parameter 'av' does not accept value 'yeti'``."""
     text = visitor.type_str(name, raw)
     if text not in values:
-        msg = f"Parameter '{name}' does not accept value '{text}'"
-        raise ParameterError(msg)
+        raise rejects_value(name, text)
     return text
 
 

@@ -18,6 +18,7 @@ from typing import ClassVar, Final
 __all__ = [
     "AbstractTypeError",
     "CommandNotFoundError",
+    "CommandRegistrationError",
     "DeviceNotFoundError",
     "DuplicatePropertyError",
     "JSONParseError",
@@ -213,3 +214,7 @@ class ObjectInUseError(QOMError):
         self.args = (id,)
         #: The id of the object that stays.
         self.id = id
+
+
+class CommandRegistrationError(QOMError, ValueError):
+    """A QMP command cannot be registered: a duplicate name or a bad argument spec."""

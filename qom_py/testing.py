@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ._registry import default_registry
+from ._registry import TypeRegistry, default_registry
 
 if TYPE_CHECKING:
     from .qmp import InProcessQMP
@@ -43,11 +43,23 @@ def add_reset_hook(hook: Callable[[], None]) -> None:
     _reset_hooks.append(hook)
 
 
-def reset() -> None:
-    """Delete every user object, forget types registered since import, run reset hooks."""
-    builtins = builtin_type_names()
-    root = default_registry.root
-    objects = default_registry.objects_root
+def reset(registry: TypeRegistry = default_registry) -> None:
+    """
+    Delete every user object of *registry*, forget the types registered since import, run reset hooks.
+
+    For a registry other than `default_registry`, the types kept are the ones
+    a new `TypeRegistry` has, and ``user-creatable`` if it was registered.
+    QAPI definitions added with `qom_py.qapi_load` are kept (a test module
+    loads its definitions once).
+    """
+    if registry is default_registry:
+        builtins = builtin_type_names()
+    else:
+        from ._user_creatable import TYPE_USER_CREATABLE
+
+        builtins = frozenset([*TypeRegistry().type_names(), TYPE_USER_CREATABLE])
+    root = registry.root
+    objects = registry.objects_root
     for name, _ in list(objects.children()):
         objects.property_del(name)
     for name, _ in list(root.children()):
@@ -58,9 +70,9 @@ def reset() -> None:
     from .loop import reset_main_aio_context  # the loop layer sits above this helper's core
 
     reset_main_aio_context()
-    for name in default_registry.type_names():
+    for name in registry.type_names():
         if name not in builtins:
-            default_registry.unregister(name)
+            registry.unregister(name)
 
 
 def wait_for_threads(baseline: set[threading.Thread], timeout: float = 5.0) -> list[threading.Thread]:
@@ -78,18 +90,19 @@ def wait_for_threads(baseline: set[threading.Thread], timeout: float = 5.0) -> l
         extra[0].join(max(0.0, min(0.05, deadline - time.monotonic())))
 
 
-def qmp_client() -> InProcessQMP:
+def qmp_client(registry: TypeRegistry = default_registry) -> InProcessQMP:
     """
     A QMP client talking to this process's objects without a socket.
 
     It has the commands the daemon has (``qom-get``, ``object-add``, ...) and goes
     through the same bytes as a socket client: ``qmp_client().execute("qom-get",
     {"path": "/objects/io0", "property": "poll-max-ns"})``.  Errors raise
-    `qom_py.qmp.QMPError` with QEMU's class and description.
+    `qom_py.qmp.QMPError` with QEMU's class and description.  The commands
+    serve *registry*.
     """
     from .qmp import Dispatcher, InProcessQMP, register_qom_commands
 
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(registry=registry)
     register_qom_commands(dispatcher)
     return InProcessQMP(dispatcher)
 

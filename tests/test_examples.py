@@ -36,6 +36,20 @@ EXPECTED: dict[str, list[str]] = {
         "left under /objects: []",
     ],
     "readme.py": ["32", "2", "GenericError Parameter 'count' expects uint16_t"],
+    "structured_property.py": [
+        "complete: /objects/fw0 with 2 rule(s)",
+        "complete: /objects/fw1 with 1 rule(s)",
+        'fw0.rules: [{"match": "10.0.0.*", "action": "accept", "port": 22}, {"match": "*", "action": "drop"}]',
+        'fw1.rules: [{"match": "*", "action": "accept"}]',
+        "error: Parameter 'rules.0.action' is missing",
+        "error: Parameter 'action' does not accept value 'reject'",
+        "error: Parameter 'port' expects uint16_t",
+        "object-add firewall members: [('rules', 'FirewallRuleList')]",
+        "FirewallRule members: [('match', 'str', False), ('action', 'FirewallAction', False), ('port', 'uint16', True)]",
+        ('JSON Schema of rules: {"type": "array", "items": {"type": "object", "properties": {"match": {"type": '
+         '"string"}, "action": {"enum": ["accept", "drop"]}, "port": {"type": "integer", "minimum": 0, "maximum": '
+         '65535}}, "required": ["match", "action"], "additionalProperties": false}}'),
+    ],
     "custom_type_typeinfo.py": [
         "complete: /objects/p1 (mode boost)",
         "complete: /objects/p2 (mode eco)",

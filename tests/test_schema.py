@@ -32,10 +32,11 @@ import qom_py.loop._event_loop_base  # registers event-loop-base and main-loop
 import qom_py.loop._iothread  # registers iothread
 import qom_py.testing
 from qom_py import Object, TypeInfo, default_registry, prop, qom_type
-from qom_py._schema import Member, load_qapi, object_schema, parse_qapi
+from qom_py._schema import object_schema
 from qom_py._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_qapi
 from qom_py._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
 from qom_py.errors import QOMError
+from qom_py.qapi import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENT_LOOP_MEMBERS = ("aio-max-batch", "thread-pool-min", "thread-pool-max")
@@ -69,48 +70,40 @@ class TestSchemaFile:
     """``schemas/qom.json`` says what QEMU 7.2's ``qapi/qom.json`` says for these types."""
 
     def test_parses(self) -> None:
-        """The file is valid QAPI syntax: enums, structs and one union."""
-        qapi = load_qapi()
-        assert set(qapi.enums) == {"ObjectType"}
-        assert set(qapi.structs) == {"EventLoopBaseProperties", "IothreadProperties", "MainLoopProperties"}
-        assert set(qapi.unions) == {"ObjectOptions"}
-
-    def test_source_file_matches_loaded(self) -> None:
-        """The authored file under ``schemas/`` is what `load_qapi` reads."""
-        exprs = parse_qapi((ROOT / "schemas" / "qom.json").read_text(encoding="utf-8"))
-        assert [next(iter(e.values())) for e in exprs] == [
-            "EventLoopBaseProperties", "IothreadProperties", "MainLoopProperties", "ObjectType", "ObjectOptions",
-        ]
+        """The file is valid QAPI: its enums, structs and one union, as the engine reads them."""
+        schema = load_schema()
+        names = {e.name for e in schema if e.info is not None and e.info.file.endswith("qom.json")}
+        assert {"ObjectType", "EventLoopBaseProperties", "IothreadProperties", "MainLoopProperties",
+                "ObjectOptions"} <= names
 
     def test_event_loop_base_properties(self) -> None:
         """``EventLoopBaseProperties``: three optional ``int`` members, no base."""
-        sdef = load_qapi().structs["EventLoopBaseProperties"]
-        assert sdef.base is None
-        assert sdef.members == tuple(Member(n, "int", optional=True) for n in EVENT_LOOP_MEMBERS)
+        struct = load_schema().object_type("EventLoopBaseProperties")
+        assert struct.base is None
+        assert [(m.name, m.type, m.optional) for m in struct.members] == [(n, "int", True) for n in EVENT_LOOP_MEMBERS]
 
     def test_iothread_properties(self) -> None:
         """``IothreadProperties``: base ``EventLoopBaseProperties`` plus the poll members."""
-        qapi = load_qapi()
-        sdef = qapi.structs["IothreadProperties"]
-        assert sdef.base == "EventLoopBaseProperties"
-        assert sdef.members == tuple(Member(n, "int", optional=True) for n in IOTHREAD_MEMBERS)
-        assert [m.name for m in qapi.all_members("IothreadProperties")] == [*EVENT_LOOP_MEMBERS, *IOTHREAD_MEMBERS]
+        struct = load_schema().object_type("IothreadProperties")
+        assert struct.base == "EventLoopBaseProperties"
+        assert [(m.name, m.type, m.optional) for m in struct.local_members] == [(n, "int", True) for n in IOTHREAD_MEMBERS]
+        assert struct.member_names == (*EVENT_LOOP_MEMBERS, *IOTHREAD_MEMBERS)
 
     def test_main_loop_properties(self) -> None:
         """``MainLoopProperties``: the base and nothing else."""
-        qapi = load_qapi()
-        assert qapi.structs["MainLoopProperties"].base == "EventLoopBaseProperties"
-        assert qapi.structs["MainLoopProperties"].members == ()
-        assert [m.name for m in qapi.all_members("MainLoopProperties")] == list(EVENT_LOOP_MEMBERS)
+        struct = load_schema().object_type("MainLoopProperties")
+        assert struct.base == "EventLoopBaseProperties"
+        assert struct.local_members == ()
+        assert struct.member_names == EVENT_LOOP_MEMBERS
 
     def test_object_options(self) -> None:
         """``ObjectOptions``: base ``qom-type``/``id``, discriminated by ``qom-type``."""
-        qapi = load_qapi()
-        assert qapi.enums["ObjectType"] == ("iothread", "main-loop")
-        union = qapi.unions["ObjectOptions"]
-        assert union.base == (Member("qom-type", "ObjectType"), Member("id", "str"))
-        assert union.discriminator == "qom-type"
-        assert dict(union.variants) == {"iothread": "IothreadProperties", "main-loop": "MainLoopProperties"}
+        schema = load_schema()
+        assert schema.enum_type("ObjectType").value_names == ("iothread", "main-loop")
+        union = schema.object_type("ObjectOptions")
+        assert [(m.name, m.type) for m in union.members] == [("qom-type", "ObjectType"), ("id", "str")]
+        assert union.variants is not None and union.variants.tag == "qom-type"
+        assert union.variants.as_dict() == {"iothread": "IothreadProperties", "main-loop": "MainLoopProperties"}
 
     @pytest.mark.parametrize(
         ("typename", "classes", "structs"),
@@ -121,13 +114,13 @@ class TestSchemaFile:
     )
     def test_agrees_with_declared_properties(self, typename: str, classes: list[str], structs: list[str]) -> None:
         """Each class's writable class properties are its struct's members: same names, ``int``, base first."""
-        qapi = load_qapi()
+        qapi = load_schema()
         klass = default_registry.get_class(typename)
         chain = [k for k in reversed(list(klass.ancestors())) if k.type_name != "object"]
         assert [k.type_name for k in chain] == classes
         for k, struct in zip(chain, structs, strict=True):
             declared = {p.name: p.type for p in k.own_properties() if p.set is not None}
-            members = {m.name: m.type for m in qapi.structs[struct].members}
+            members = {m.name: m.type for m in qapi.object_type(struct).local_members}
             assert declared == members
         flat = [p.name for k in chain for p in k.own_properties() if p.set is not None]
         assert sorted(flat) == sorted(m.name for m in object_schema().struct_for(typename).members)
@@ -352,6 +345,10 @@ BAD = [
     {"qom-type": "main-loop", "id": "ml", "poll-max-ns": 1},
     {"qom-type": "event-loop-base", "id": "e"},
     {"qom-type": "nosuch", "id": "e"},
+    # the properties' own checks: value must be in range [0, 9223372036854775807]
+    {"qom-type": "main-loop", "id": "ml", "thread-pool-min": -2},
+    {"qom-type": "iothread", "id": "io0", "thread-pool-max": -1},
+    {"qom-type": "iothread", "id": "io0", "poll-grow": -1},
 ]
 
 

@@ -5,10 +5,12 @@ QAPI: QEMU's schema language, read as QEMU's ``scripts/qapi`` reads it.
 (`BuiltinType`, `EnumType`, `ArrayType`, `ObjectType` for structs and unions,
 `AlternateType`, `Command`, `Event`), built from schema files
 (`QAPISchema.from_file`, `load_schema` for the files qom_py ships) and grown at
-run time (`QAPISchema.add`, `QAPISchema.add_union_branches`).  Malformed
+run time (`QAPISchema.add`, `QAPISchema.add_union_branches`); `Checker`
+checks values against it as QEMU's QObject input visitor does.  Malformed
 schemas raise `qom_py.errors.QAPISchemaError` (``FILE:LINE: problem``).
 
-Layering: this package imports only `qom_py.errors` (and attrs); the object
+Layering: this package imports only `qom_py.errors`, the scalar visitors of
+`qom_py._visitors` (their messages) and attrs; the object
 model and QMP build on it.
 
 The names below are imported on first use (PEP 562), so that importing one
@@ -22,6 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from ._checker import Checker, Mode
     from ._entities import (
         EMPTY_OBJECT,
         AlternateType,
@@ -53,6 +56,7 @@ __all__ = [
     "AlternateType",
     "ArrayType",
     "BuiltinType",
+    "Checker",
     "Command",
     "EnumType",
     "EnumValue",
@@ -60,6 +64,7 @@ __all__ = [
     "Feature",
     "JSONType",
     "Member",
+    "Mode",
     "ObjectType",
     "ParsedExpr",
     "Pragma",
@@ -82,6 +87,7 @@ _LAZY: Final[dict[str, str]] = {
     "AlternateType": "._entities",
     "ArrayType": "._entities",
     "BuiltinType": "._entities",
+    "Checker": "._checker",
     "Command": "._entities",
     "EMPTY_OBJECT": "._entities",
     "EnumType": "._entities",
@@ -90,6 +96,7 @@ _LAZY: Final[dict[str, str]] = {
     "Feature": "._entities",
     "JSONType": "._entities",
     "Member": "._entities",
+    "Mode": "._checker",
     "ObjectType": "._entities",
     "ParsedExpr": "._parser",
     "Pragma": "._parser",

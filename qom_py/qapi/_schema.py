@@ -554,10 +554,18 @@ class QAPISchema:
                 self._entities[name] = attrs.evolve(entity, variants=variants)
         return self.object_type(union)
 
-    def copy(self) -> QAPISchema:
-        """Return an independent schema with the same entities (shared: they are frozen)."""
+    def copy(self, exclude: Iterable[str] = ()) -> QAPISchema:
+        """
+        Return an independent schema with the same entities (shared: they are frozen).
+
+        *exclude*: names of commands and events to leave out (a QMP server
+        without them); types stay.
+        """
         new = QAPISchema.__new__(QAPISchema)
         new._entities = dict(self._entities)
+        for name in exclude:
+            if isinstance(new._entities.get(name), (Command, Event)):
+                del new._entities[name]
         new.pragma = copy.deepcopy(self.pragma)
         new.files = list(self.files)
         return new

@@ -8,7 +8,7 @@ Everything on the wire follows ``qemu-storage-daemon`` 7.2, byte for byte.
 
 from __future__ import annotations
 
-from ._arguments import CommandRegistrationError, QMPEnum
+from ..errors import CommandRegistrationError
 from ._commands import register_qom_commands
 from ._dispatch import (
     NO_ARGUMENTS,
@@ -33,6 +33,7 @@ from ._protocol import (
     to_json,
 )
 from ._server import QMPServer
+from ._specs import QMPEnum
 
 __all__ = [
     "MAX_NESTING",

@@ -4,17 +4,20 @@ The QOM commands of QMP: ``object-add``, ``object-del``, ``qom-*`` and ``query-*
 Each handler takes the command's arguments (already checked against its
 argument spec by the dispatcher, except ``object-add``, whose arguments are an
 ``ObjectOptions`` checked by the schema) and returns the JSON reply value.
-Errors are `QOMError`\\ s with QEMU's messages and classes.
+Errors are `QOMError`\\ s with QEMU's messages and classes.  Each handler
+serves the registry given as *registry* (`register_qom_commands` binds the
+dispatcher's).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, Final
 
 from .._object import Object, ObjectClass
 from .._property import ObjectProperty
-from .._registry import default_registry
+from .._registry import TypeRegistry, default_registry
 from .._tree import resolve_path_ambiguous
 from .._unset import UNSET
 from .._user_creatable import object_del, user_creatable_add_qapi
@@ -42,9 +45,9 @@ __all__ = [
 ]
 
 
-def _resolve_strict(path: str) -> Object:
+def _resolve_strict(path: str, registry: TypeRegistry) -> Object:
     # qom-list / qom-list-get: an ambiguous path is an error of its own.
-    obj, ambiguous = resolve_path_ambiguous(default_registry.root, path)
+    obj, ambiguous = resolve_path_ambiguous(registry.root, path)
     if ambiguous:
         msg = f"Path '{path}' is ambiguous"
         raise QOMError(msg)
@@ -54,9 +57,9 @@ def _resolve_strict(path: str) -> Object:
     return obj
 
 
-def _resolve_loose(path: str) -> Object:
+def _resolve_loose(path: str, registry: TypeRegistry) -> Object:
     # qom-get / qom-set ignore ambiguity: missing or ambiguous is "not found".
-    obj, _ = resolve_path_ambiguous(default_registry.root, path)
+    obj, _ = resolve_path_ambiguous(registry.root, path)
     if obj is None:
         msg = f"Device '{path}' not found"
         raise DeviceNotFoundError(msg)
@@ -76,20 +79,20 @@ def _listing_order(klass: ObjectClass, obj: Object | None = None) -> list[Object
     return props
 
 
-def qmp_qom_list(args: dict[str, Any]) -> Any:
+def qmp_qom_list(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """``qom-list {path}`` -> ``[{name, type}]``."""
-    obj = _resolve_strict(args["path"])
+    obj = _resolve_strict(args["path"], registry)
     return [{"name": p.name, "type": p.type} for p in _listing_order(obj.klass, obj)]
 
 
-def qmp_qom_get(args: dict[str, Any]) -> Any:
+def qmp_qom_get(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """``qom-get {path, property}`` -> the value as JSON."""
-    return _resolve_loose(args["path"]).property_get(args["property"])
+    return _resolve_loose(args["path"], registry).property_get(args["property"])
 
 
-def qmp_qom_set(args: dict[str, Any]) -> Any:
+def qmp_qom_set(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """``qom-set {path, property, value}`` (strict JSON typing)."""
-    _resolve_loose(args["path"]).property_visit(args["property"], JSON_VISITOR, args["value"])
+    _resolve_loose(args["path"], registry).property_visit(args["property"], JSON_VISITOR, args["value"])
     return {}
 
 
@@ -118,7 +121,7 @@ def _list_get_too_big() -> QOMError:
     return QOMError(msg)
 
 
-async def qmp_qom_list_get(args: dict[str, Any]) -> Any:
+async def qmp_qom_list_get(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """
     ``qom-list-get {paths}`` (QEMU 10.1): every property with its value, per path.
 
@@ -131,7 +134,7 @@ async def qmp_qom_list_get(args: dict[str, Any]) -> Any:
     for index, path in enumerate(paths):
         if index and not index % _LIST_GET_SLICE:
             await asyncio.sleep(0)
-        objects.append(_resolve_strict(path))
+        objects.append(_resolve_strict(path, registry))
     pretty = current_session().pretty
     written: dict[int, str] = {}  # id(obj) -> its part of the reply (objects are alive in *objects*)
     pieces: list[str] = []
@@ -152,24 +155,24 @@ async def qmp_qom_list_get(args: dict[str, Any]) -> Any:
     return EncodedJSON("[" + ", ".join(pieces) + "]")
 
 
-def qmp_object_add(args: dict[str, Any]) -> Any:
+def qmp_object_add(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """``object-add`` with an ``ObjectOptions`` (``qom-type``, ``id``, properties)."""
-    user_creatable_add_qapi(args, JSON_VISITOR)
+    user_creatable_add_qapi(args, JSON_VISITOR, registry=registry)
     return {}
 
 
-def qmp_object_del(args: dict[str, Any]) -> Any:
+def qmp_object_del(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """``object-del {id}``."""
-    object_del(args["id"])
+    object_del(args["id"], registry=registry)
     return {}
 
 
-def qmp_qom_list_types(args: dict[str, Any]) -> Any:
+def qmp_qom_list_types(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """``qom-list-types {implements?, abstract?}`` -> ``[{name, parent?, abstract?}]``."""
     implements = args.get("implements")
     include_abstract = bool(args.get("abstract", False))
     result = []
-    for klass in default_registry.class_get_list(implements, include_abstract):
+    for klass in registry.class_get_list(implements, include_abstract):
         entry: dict[str, Any] = {"name": klass.type_name}
         if klass.abstract:
             entry["abstract"] = True
@@ -179,7 +182,7 @@ def qmp_qom_list_types(args: dict[str, Any]) -> Any:
     return result
 
 
-def qmp_qom_list_properties(args: dict[str, Any]) -> Any:
+def qmp_qom_list_properties(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """
     ``qom-list-properties {typename}``.
 
@@ -187,7 +190,7 @@ def qmp_qom_list_properties(args: dict[str, Any]) -> Any:
     instance (``instance_init`` runs, ``complete`` does not), as QEMU does.
     """
     typename = args["typename"]
-    klass = default_registry.class_by_name(typename)
+    klass = registry.class_by_name(typename)
     if klass is None:
         msg = f"Class '{typename}' not found"
         raise DeviceNotFoundError(msg)
@@ -196,7 +199,7 @@ def qmp_qom_list_properties(args: dict[str, Any]) -> Any:
     if klass.abstract:
         props = _listing_order(klass)
     else:
-        obj = default_registry.new(typename)
+        obj = registry.new(typename)
         try:
             props = _listing_order(klass, obj)
         finally:
@@ -212,7 +215,7 @@ def qmp_qom_list_properties(args: dict[str, Any]) -> Any:
     return result
 
 
-def qmp_query_iothreads(args: dict[str, Any]) -> Any:
+def qmp_query_iothreads(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """``query-iothreads``: the iothreads under ``/objects``."""
     return query_iothreads()
 
@@ -231,14 +234,14 @@ def _pool_entry(name: str, pool: ThreadPool) -> dict[str, Any]:
     }
 
 
-def qmp_query_thread_pools(args: dict[str, Any]) -> Any:
+def qmp_query_thread_pools(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
     """
     ``query-thread-pools`` (qom-py only): each event-loop context's pool statistics.
 
     The main loop's context is listed as ``main-loop``; each iothread by its id.
     """
     result = [_pool_entry("main-loop", main_aio_context().thread_pool)]
-    for name, obj in default_registry.objects_root.children():
+    for name, obj in registry.objects_root.children():
         if obj.dynamic_cast(TYPE_IOTHREAD) is None:
             continue
         ctx = getattr(obj, "aio_context", None)
@@ -248,15 +251,20 @@ def qmp_query_thread_pools(args: dict[str, Any]) -> Any:
 
 
 def register_qom_commands(dispatcher: Dispatcher) -> None:
-    """Register the QOM commands and ``query-qmp-schema`` on *dispatcher*, with QEMU's argument specs."""
+    """Register the QOM commands and ``query-qmp-schema`` on *dispatcher*: their arguments are QEMU's (``schemas/``)."""
+    registry = dispatcher.registry
     dispatcher.register("query-qmp-schema", QueryQMPSchema(dispatcher))
-    dispatcher.register("object-add", qmp_object_add, None)  # ObjectOptions: the schema checks it
-    dispatcher.register("object-del", qmp_object_del, {"id": "str"})
-    dispatcher.register("qom-list", qmp_qom_list, {"path": "str"})
-    dispatcher.register("qom-get", qmp_qom_get, {"path": "str", "property": "str"})
-    dispatcher.register("qom-set", qmp_qom_set, {"path": "str", "property": "str", "value": "any"})
-    dispatcher.register("qom-list-get", qmp_qom_list_get, {"paths": ["str"]})
-    dispatcher.register("qom-list-types", qmp_qom_list_types, {"*implements": "str", "*abstract": "bool"})
-    dispatcher.register("qom-list-properties", qmp_qom_list_properties, {"typename": "str"})
-    dispatcher.register("query-iothreads", qmp_query_iothreads)
-    dispatcher.register("query-thread-pools", qmp_query_thread_pools)
+    # object-add's ObjectOptions: the registry's object schema checks them.
+    dispatcher.register("object-add", functools.partial(qmp_object_add, registry=registry), None)
+    for name, handler in [
+        ("object-del", qmp_object_del),
+        ("qom-list", qmp_qom_list),
+        ("qom-get", qmp_qom_get),
+        ("qom-set", qmp_qom_set),
+        ("qom-list-get", qmp_qom_list_get),
+        ("qom-list-types", qmp_qom_list_types),
+        ("qom-list-properties", qmp_qom_list_properties),
+        ("query-iothreads", qmp_query_iothreads),
+        ("query-thread-pools", qmp_query_thread_pools),
+    ]:
+        dispatcher.register(name, functools.partial(handler, registry=registry))

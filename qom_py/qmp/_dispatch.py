@@ -9,8 +9,10 @@ QMP commands, sessions and dispatch, independent of any socket.
   Whatever transport carries it passes bytes in (`QMPSession.feed`) and gets
   bytes out through a ``write`` callable.
 
-Argument checking lives in `qom_py.qmp._arguments`, the socket-less client
-`InProcessQMP` in `qom_py.qmp._inprocess`.
+Arguments are checked by the QAPI engine against the dispatcher's schema
+(`Dispatcher.schema`): the registry's view plus the commands registered;
+users' Python argument specs become QAPI definitions (`qom_py.qmp._specs`).
+The socket-less client `InProcessQMP` lives in `qom_py.qmp._inprocess`.
 """
 
 from __future__ import annotations
@@ -23,19 +25,24 @@ import logging
 import time
 import types
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeAlias, final
+from typing import Any, Final, TypeAlias, final
 
 import attrs
 
 from .._log import blamed
+from .._registry import TypeRegistry, default_registry
+from .._schema import ObjectSchema
 from ..errors import (
     CommandNotFoundError,
+    CommandRegistrationError,
     JSONParseError,
+    QAPISchemaError,
     QMPProtocolError,
     QOMError,
     QOMInternalError,
 )
-from ._arguments import CommandRegistrationError, QMPEnum, TypeSpec, _Struct, compile_arguments
+from ..qapi import Checker, QAPISchema
+from ..qapi._checker import check_leftovers
 from ._protocol import (
     MAX_NESTING,
     MAX_TOKEN_COUNT,
@@ -46,9 +53,7 @@ from ._protocol import (
     check_request,
     to_json,
 )
-
-if TYPE_CHECKING:
-    from ..qapi import QAPISchema  # shim until h9c lands
+from ._specs import QMPEnum, TypeSpec, spec_definitions
 
 __all__ = [
     "NO_ARGUMENTS",
@@ -124,8 +129,8 @@ class QMPCommand:
         handler: ``handler(args) -> value`` (or an awaitable of the value);
             ``None`` means ``{}``.  It runs on the thread that feeds the session
             (the server's loop thread).
-        args: the argument spec, or None when the handler checks the raw
-            arguments object itself.
+        args: the argument spec as given to `Dispatcher.register` (None: the
+            handler checks the raw arguments object itself).
         allow_oob: whether ``exec-oob`` may run it (no built-in command does).
     """
 
@@ -133,32 +138,11 @@ class QMPCommand:
     handler: Handler = attrs.field(repr=False)
     args: Mapping[str, TypeSpec] | None = attrs.field(default=NO_ARGUMENTS, repr=False)
     allow_oob: bool = False
-    _struct: _Struct | None = attrs.field(init=False, repr=False, eq=False)
     _is_async: bool = attrs.field(init=False, repr=False, eq=False)
-
-    @_struct.default
-    def _struct_default(self) -> _Struct | None:
-        return compile_arguments(self.args)
 
     @_is_async.default
     def _is_async_default(self) -> bool:
         return _is_async_callable(self.handler)
-
-    def check_arguments(self, arguments: dict[str, JSONValue]) -> dict[str, JSONValue]:
-        """
-        Check *arguments* against the spec, as QEMU's generated marshaller does.
-
-        Returns:
-            The arguments (a copy only where a value was converted, e.g. a
-            negative ``uint64`` wrapped, or an int given for a ``number``).
-
-        Raises:
-            ParameterError: ``Parameter 'x' is missing``, ``Invalid parameter type
-                for 'x', expected: string``, ``Parameter 'x' is unexpected``, ...
-        """
-        if self._struct is None:
-            return arguments
-        return self._struct.check_members(arguments, "")
 
 
 # ---------------------------------------------------------------------------
@@ -219,7 +203,16 @@ def _package_version() -> str:
 _NO_ID: Final = object()
 _Reply: TypeAlias = tuple[bytes, tuple[Callable[[], object], ...]]
 _PLAIN_RESULTS: Final = frozenset({str, int, dict, list, bool, float, type(None)})
-_QMP_CAPABILITY: Final = QMPEnum("QMPCapability", CAPABILITIES)
+#: The check of a command's arguments: the arguments object -> the checked arguments.
+_ArgumentCheck: TypeAlias = Callable[[dict[str, JSONValue]], dict[str, JSONValue]]
+
+
+def _add_definitions(schema: QAPISchema, name: str, definitions: list[dict[str, Any]]) -> None:
+    # A user's command names are the user's: QEMU's naming rules are for QEMU's
+    # own schema (its pragmas list its exceptions the same way).
+    schema.pragma.command_name_exceptions.append(name)
+    schema.pragma.member_name_exceptions.extend([name, *(d["struct"] for d in definitions if "struct" in d)])
+    schema.add(definitions, f"<command {name}>")
 
 
 @final
@@ -237,15 +230,29 @@ class Dispatcher:
         raise_internal_errors: let an exception that is not a `QOMError`
             propagate out of the handler (for tests) instead of logging it and
             answering ``GenericError``.
+        registry: the type registry whose objects the QOM commands serve and
+            whose types the schema holds (default: `default_registry`).
 
     Threading: a dispatcher and its sessions are used from one thread (the
     server's loop thread); `emit_event` too.
     """
 
-    def __init__(self, *, package: str | None = None, raise_internal_errors: bool = False) -> None:
+    def __init__(
+        self, *, package: str | None = None, raise_internal_errors: bool = False, registry: TypeRegistry | None = None
+    ) -> None:
         #: Propagate non-`QOMError` exceptions from handlers instead of answering them.
         self.raise_internal_errors = raise_internal_errors
+        #: The registry the QOM commands serve (`register_qom_commands`).
+        self.registry: TypeRegistry = default_registry if registry is None else registry
         self._commands: dict[str, QMPCommand] = {}
+        # The definitions of commands registered with a Python spec (or none
+        # shipped): name -> QAPI expressions (`spec_definitions`).
+        self._definitions: dict[str, list[dict[str, Any]]] = {}
+        self._schema: QAPISchema | None = None
+        self._schema_revision = -1
+        self._checker: Checker | None = None
+        self._checks_revision = -1
+        self._argument_checks: dict[str, _ArgumentCheck] = {}
         self._sessions: set[QMPSession] = set()
         self._quit_hooks: list[Callable[[], object]] = []
         #: Called (no arguments) after ``quit`` was answered, ``SHUTDOWN`` sent
@@ -256,10 +263,7 @@ class Dispatcher:
         self._version: dict[str, JSONValue] = {"qemu": dict(QEMU_VERSION), "package": package}
         # Before negotiation only qmp_capabilities exists (QEMU's
         # qmp_cap_negotiation_commands); after it, the full table.
-        self._capabilities_command = QMPCommand(
-            "qmp_capabilities", self._qmp_capabilities, {"*enable": [_QMP_CAPABILITY]}
-        )
-        self._commands["qmp_capabilities"] = self._capabilities_command
+        self._capabilities_command = self.register("qmp_capabilities", self._qmp_capabilities)
         self.register("query-version", self._query_version)
         self.register("query-commands", self._query_commands)
         self.register("quit", self._quit)
@@ -279,10 +283,13 @@ class Dispatcher:
 
         *args* is a QAPI-style spec of the ``arguments`` object, e.g.
         ``{"path": "str", "property": "str"}`` or ``{"*implements": "str",
-        "*abstract": "bool"}``.  Omitted, the command takes no arguments (any
-        member is unexpected, as in QEMU).  ``None`` hands the arguments object
-        to the handler unchecked (``{}`` when the request has none), for a
-        handler that checks it itself, as object-add does.
+        "*abstract": "bool"}`` (see `qom_py.qmp._specs`): it becomes the
+        definition ``{'command': name, 'data': args}`` in the dispatcher's
+        `schema`.  Omitted, the command is the shipped schema's (QEMU's
+        definition, for the commands qom-py serves), or else takes no
+        arguments (any member is unexpected, as in QEMU).  ``None`` hands the
+        arguments object to the handler unchecked (``{}`` when the request has
+        none), for a handler that checks it itself, as object-add does.
 
         Returns:
             The new `QMPCommand`.
@@ -293,8 +300,20 @@ class Dispatcher:
         if name in self._commands:
             msg = f"QMP command '{name}' is already registered; unregister it first"
             raise CommandRegistrationError(msg)
+        if args is not None and args is not NO_ARGUMENTS:
+            # Checked now, so that a bad spec fails here and not at the first call.
+            shipped = self.registry.qapi_schema
+            enums = {t.name: shipped.enum_type(t.name).value_names for t in shipped.types() if t.meta == "enum"}
+            definitions = spec_definitions(name, args, enums)
+            try:
+                _add_definitions(shipped.copy(exclude=[name]), name, definitions)
+            except QAPISchemaError as exc:
+                raise CommandRegistrationError(f"Bad argument spec for QMP command '{name}': {exc}") from None
+            self._definitions[name] = definitions
         command = QMPCommand(name, handler, args, allow_oob)
         self._commands[name] = command
+        self._schema = None
+        self._forget_checks()
         return command
 
     def command(
@@ -323,6 +342,83 @@ class Dispatcher:
             msg = f"The command {name} has not been found"
             raise CommandNotFoundError(msg)
         del self._commands[name]
+        self._definitions.pop(name, None)
+        self._schema = None
+        self._forget_checks()
+
+    def _forget_checks(self) -> None:
+        self._checker = None
+        self._argument_checks = {}
+        self._checks_revision = self.registry.revision
+
+    # -- the schema --------------------------------------------------------
+
+    def schema(self) -> QAPISchema:
+        """
+        The QAPI schema this dispatcher serves: its registry's view, with its commands.
+
+        The types of `ObjectSchema.current` (run-time types included), the
+        shipped definitions of the commands registered without a spec, and
+        the definitions made from the others' specs; no other command.  Kept
+        until a command is (un)registered or the registry changes.  Do not
+        modify the result.
+        """
+        if self._schema is None or self._schema_revision != self.registry.revision:
+            self._schema_revision = self.registry.revision
+            self._schema = self._with_commands(ObjectSchema.of(self.registry).current())
+        return self._schema
+
+    def _with_commands(self, base: QAPISchema) -> QAPISchema:
+        """*base* with this dispatcher's commands (and no other)."""
+        drop = [c.name for c in base.commands() if c.name not in self._commands or c.name in self._definitions]
+        schema = base.copy(exclude=drop)
+        for name, definitions in self._definitions.items():
+            _add_definitions(schema, name, definitions)
+        for name, command in self._commands.items():
+            if command.args is NO_ARGUMENTS and schema.command(name) is None:
+                _add_definitions(schema, name, [{"command": name}])  # not shipped: no arguments
+        return schema
+
+    def _argument_check(self, command: QMPCommand) -> _ArgumentCheck:
+        # Arguments are checked against the registry's definitions with the
+        # commands; the object view (derived object types, which need
+        # throwaway instances) is left out: object-add checks its own.
+        if self._checker is None:
+            self._checker = Checker(self._with_commands(self.registry.qapi_schema))
+        definition = self._checker.schema.command(command.name)
+        arg_type = None if definition is None else definition.arg_type
+        members = None if arg_type is None else self._checker.members(arg_type, "json")
+
+        def check(arguments: dict[str, JSONValue]) -> dict[str, JSONValue]:
+            # QEMU's marshaller: the members in schema order, then visit_check_struct.
+            result: dict[str, JSONValue] = {} if members is None else members(arguments, "")
+            if len(result) != len(arguments):
+                check_leftovers(arguments, result, "")
+            return result
+
+        self._argument_checks[command.name] = check
+        return check
+
+    def check_arguments(self, command: QMPCommand, arguments: dict[str, JSONValue]) -> dict[str, JSONValue]:
+        """
+        Check *arguments* of *command* as QEMU's generated marshaller does.
+
+        Returns:
+            the checked arguments (members present, in schema order); the
+            object itself for a command registered with ``args=None``.
+
+        Raises:
+            ParameterError: ``Parameter 'x' is missing``, ``Invalid parameter type
+                for 'x', expected: string``, ``Parameter 'x' is unexpected``, ...
+        """
+        if command.args is None:
+            return arguments
+        if self._checks_revision != self.registry.revision:
+            self._forget_checks()
+        check = self._argument_checks.get(command.name)
+        if check is None:
+            check = self._argument_check(command)
+        return check(arguments)
 
     def get_command(self, name: str) -> QMPCommand | None:
         """Return the command *name*, or None."""
@@ -332,17 +428,6 @@ class Dispatcher:
     def commands(self) -> tuple[QMPCommand, ...]:
         """Every command, in registration order."""
         return tuple(self._commands.values())
-
-    def schema(self) -> QAPISchema:
-        """The QAPI schema of everything served (``query-qmp-schema`` lists it)."""
-        # shim until h9c lands: the shipped schema plus default_registry's run-time types.
-        from .._registry import default_registry
-        from ._introspect import registry_schema
-
-        view = getattr(self, "_shim_view", None)
-        if view is None or view[0] != default_registry.revision:
-            view = self._shim_view = (default_registry.revision, registry_schema(default_registry))
-        return view[1]
 
     @property
     def version(self) -> dict[str, JSONValue]:
@@ -495,7 +580,7 @@ class Dispatcher:
             if oob and not command.allow_oob:
                 msg = f"The command {name} does not support OOB"
                 raise QMPProtocolError(msg)
-            args = command.check_arguments(arguments if arguments is not None else {})
+            args = self.check_arguments(command, arguments if arguments is not None else {})
             if command._is_async:
                 # The handler's coroutine is created inside the task, so that a
                 # task cancelled before it starts leaves no coroutine unawaited.

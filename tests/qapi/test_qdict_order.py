@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from qom_py.qapi._qdict_order import first_unexpected, g_str_hash, ghash_first_remaining, qdict_keys
-from qom_py.qmp import _arguments, _protocol
+from qom_py.qmp import _protocol
 
 #: The keys ``--object iothread,...`` puts in its QDict before the given ones, and what the visitor consumes.
 BASE = ["qom-type", "id"]
@@ -62,9 +62,7 @@ def test_qdict_keys_accepts_any_iterable() -> None:
 
 
 def test_old_names_still_work() -> None:
-    """The helpers keep their old private names in qmp._arguments and qmp._protocol."""
-    assert getattr(_arguments, "_g_str_hash") is g_str_hash  # noqa: B009 - private, not re-exported
-    assert getattr(_arguments, "_ghash_first_remaining") is ghash_first_remaining  # noqa: B009
+    """qmp._protocol keeps its old name for the helper."""
     assert _protocol.qdict_keys is qdict_keys
 
 

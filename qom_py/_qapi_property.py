@@ -1,0 +1,112 @@
+"""
+Structured property types: a property whose values are any QAPI type.
+
+`QAPIKind` is the kind of a property made by ``property_add_qapi``: its values
+are checked by the QAPI engine (`qom_py.qapi.Checker`) against a type of the
+registry's schema (`TypeRegistry.qapi_schema`, grown by `qom_py.qapi_load`):
+a built-in, an enum, a struct, a union, an alternate or a list of one of
+them.  JSON values are read strictly, keyval values (``rules.0.match=x``)
+as strings, with QEMU's messages for each mode; the setter gets the value in
+its JSON shape, the getter returns that shape.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._property import PropertyKind
+from ._registry import default_registry
+from ._visitors import InputVisitor
+
+if TYPE_CHECKING:
+    from ._registry import TypeRegistry
+    from .qapi import Checker, Mode, TypeExpr
+    from .qapi._checker import Check
+
+__all__ = ["QAPIKind", "qapi_kind", "qapi_load"]
+
+
+@attrs.frozen
+class QAPIKind(PropertyKind):
+    """Values of one QAPI type, checked by the engine."""
+
+    #: The type's canonical name (``QAuthZListRuleList`` for ``["QAuthZListRule"]``).
+    qapi_type: str = "any"
+    #: The type as a QAPI source names it: a name, or a one-element list.
+    type_expr: str | tuple[str] = "any"
+    #: The type string ``qom-list`` shows.
+    shown: str = "any"
+    #: The checker over the registry's schema.
+    checker: Checker | None = attrs.field(default=None, eq=False, repr=False)
+    #: The compiled check per visitor mode.
+    checks: dict[str, Check] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def type_name(self) -> str:  # type: ignore[override]  # per property
+        return self.shown
+
+    @property
+    def schema_type(self) -> str:  # type: ignore[override]  # per property
+        return self.qapi_type
+
+    def visit(self, visitor: InputVisitor, name: str, raw: object) -> Any:
+        check = self.checks.get(visitor.mode)
+        if check is None:
+            check = self._compile(visitor.mode)
+        return check(raw, name, name)
+
+    def _compile(self, mode: str) -> Check:
+        assert self.checker is not None
+        engine_mode: Mode = "keyval" if mode == "keyval" else "string" if mode == "string" else "json"
+        check = self.checker.compile(self.qapi_type, engine_mode)
+        self.checks[mode] = check
+        return check
+
+
+def _checker(registry: TypeRegistry) -> Checker:
+    from .qapi import Checker
+
+    found: Checker | None = registry.memo.get("qapi-checker")
+    if found is None or found.schema is not registry.qapi_schema:
+        found = Checker(registry.qapi_schema)
+        registry.memo["qapi-checker"] = found
+    return found
+
+
+def qapi_kind(registry: TypeRegistry, qapi_type: TypeExpr, type_name: str | None = None) -> QAPIKind:
+    """
+    The kind of *qapi_type* (``"str"``, ``"Rule"``, ``["Rule"]``) in *registry*'s schema.
+
+    *type_name* is the type string shown; by default QEMU's convention
+    (authz-list's ``rules`` shows ``QAuthZListRule``): the type's name, for a
+    list its element type's.
+
+    Raises:
+        QAPITypeNotFoundError: *qapi_type* names no type (``qom_py.qapi_load`` defines one).
+    """
+    schema = registry.qapi_schema
+    typ = schema.resolve_type(qapi_type)
+    element = getattr(typ, "element_type", None)
+    expr: str | tuple[str] = typ.name if element is None else (element,)
+    shown = type_name if type_name is not None else (typ.name if element is None else element)
+    return QAPIKind(typ.name, expr, shown, _checker(registry))
+
+
+def qapi_load(source: str | os.PathLike[str], registry: TypeRegistry | None = None) -> list[str]:
+    """
+    Add QAPI definitions (schema text, or a schema file's path) to *registry*'s schema.
+
+    The default registry's unless given (`TypeRegistry.qapi_load`).  The
+    types are then usable as property types (``property_add_qapi``) and in
+    command specs.
+
+    Returns:
+        the names defined.
+
+    Raises:
+        QAPISchemaError: a malformed definition; nothing is added then.
+    """
+    return (default_registry if registry is None else registry).qapi_load(source)

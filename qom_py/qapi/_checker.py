@@ -1,0 +1,395 @@
+"""
+The checker: a value read as a QAPI type, as QEMU's QObject input visitor reads it.
+
+One `Checker` serves one `QAPISchema`.  `Checker.check` reads a value as any
+type of the schema -- built-ins, enums, structs (base first), flat unions
+(discriminator, then the branch), alternates, lists -- in one of two modes:
+
+* ``"json"``: QMP and JSON ``--object``; values must have the right JSON type;
+* ``"keyval"``: ``--object`` key=value strings after `keyval_parse`; every
+  scalar is a string, parsed for the type asked for.
+
+The order of checks and the messages are QEMU 7.2's: a struct's members in
+schema order (missing or mistyped as met), then its unexpected members (the
+one named as QEMU's hash table names it, `first_unexpected`).  Names in
+messages are QEMU's: "full" names for a missing, unexpected or mistyped
+member (``rules[0].match`` in JSON mode, ``rules.0.match`` in keyval mode),
+the member's plain name for a rejected enum value or an integer out of range
+(``'policy'``; a list element has none: ``'null'``).  Scalar messages come
+from the visitors of `qom_py._visitors`.
+
+The result is the value in its JSON shape: structs as new dicts holding the
+members present, in schema order; keyval strings converted.
+
+Each (type, mode) is compiled once into a closure; a checker is cheap to
+drop when its schema changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal, TypeAlias
+
+from .._codegen import compile_function
+from .._visitors import (
+    INT_RANGES,
+    JSON_VISITOR,
+    KEYVAL_VISITOR,
+    STRING_VISITOR,
+    InputVisitor,
+    expects,
+    invalid_type,
+    rejects_value,
+)
+from ..errors import ParameterError
+from ._entities import AlternateType, ArrayType, BuiltinType, EnumType, Member, ObjectType, SchemaType
+from ._qdict_order import first_unexpected
+from ._schema import QAPISchema, TypeExpr
+
+__all__ = ["Check", "Checker", "MemberCheck", "Mode", "missing", "unexpected"]
+
+#: The two input modes of QEMU's QObject input visitor, and its string input
+#: visitor (``object_property_parse``), which reads scalars only.
+Mode: TypeAlias = Literal["json", "keyval", "string"]
+
+#: A compiled check: ``(raw, full name, plain name or None) -> checked value``.
+Check: TypeAlias = Callable[[object, str, "str | None"], Any]
+
+#: A compiled struct body: ``(mapping, prefix) -> the members present, checked, in visit order``.
+MemberCheck: TypeAlias = Callable[[Mapping[str, Any], str], dict[str, Any]]
+
+#: The name QEMU gives a value that has none (the root of a visit).
+ANONYMOUS: Final = "<anonymous>"
+
+_VISITORS: Final[dict[str, InputVisitor]] = {"json": JSON_VISITOR, "keyval": KEYVAL_VISITOR, "string": STRING_VISITOR}
+
+
+def missing(full: str) -> ParameterError:
+    """QEMU's ``Parameter 'x' is missing``."""
+    return ParameterError(f"Parameter '{full}' is missing")
+
+
+def unexpected(full: str) -> ParameterError:
+    """QEMU's ``Parameter 'x' is unexpected``."""
+    return ParameterError(f"Parameter '{full}' is unexpected")
+
+
+def check_leftovers(value: Mapping[str, Any], consumed: Mapping[str, Any] | tuple[str, ...], prefix: str) -> None:
+    """
+    Raise for the member of *value* QEMU names unexpected, if any.
+
+    *consumed*: the members visited, in visit order (a dict's keys will do).
+    """
+    if len(consumed) != len(value):
+        taken = set(consumed)
+        if any(key not in taken for key in value):
+            raise unexpected(prefix + first_unexpected(value, consumed))
+
+
+def _qtype(raw: object) -> str:
+    """The QType QEMU's QObject of *raw* would have (alternates dispatch on it)."""
+    if raw is None:
+        return "qnull"
+    if type(raw) is bool:
+        return "qbool"
+    if type(raw) in (int, float):
+        return "qnum"
+    if type(raw) is str:
+        return "qstring"
+    if isinstance(raw, dict):
+        return "qdict"
+    if type(raw) is list:
+        return "qlist"
+    return "none"
+
+
+_BUILTIN_QTYPES: Final[dict[str, str]] = {
+    "string": "qstring",
+    "int": "qnum",
+    "number": "qnum",
+    "boolean": "qbool",
+    "null": "qnull",
+}
+
+
+class Checker:
+    """
+    Checks values against the types of *schema* (see the module's description).
+
+    The schema may grow after the checker was made (new types are compiled on
+    first use); a changed definition needs a new checker.
+    """
+
+    __slots__ = ("_checks", "_members", "schema")
+
+    def __init__(self, schema: QAPISchema) -> None:
+        #: The schema the types come from.
+        self.schema = schema
+        self._checks: dict[tuple[str, str], Check] = {}
+        self._members: dict[tuple[str, str], MemberCheck] = {}
+
+    # -- entry points -------------------------------------------------------------
+
+    def check(self, type_expr: TypeExpr, raw: object, mode: Mode = "json", name: str | None = None) -> Any:
+        """
+        Check *raw* as the type *type_expr* (``"str"``, ``"Rule"``, ``["Rule"]``).
+
+        *name* is the value's own name (a property's, an argument's); None
+        for a root object, whose members are named without a prefix.
+
+        Raises:
+            ParameterError: QEMU's message for the first problem met.
+            QAPITypeNotFoundError: *type_expr* names no type.
+        """
+        check = self.compile(self.schema.resolve_type(type_expr).name, mode)
+        return check(raw, "" if name is None else name, name)
+
+    def compile(self, type_name: str, mode: Mode) -> Check:
+        """The compiled check of *type_name* in *mode* (made on first use)."""
+        check = self._checks.get((type_name, mode))
+        if check is None:
+            # A placeholder first: a recursive type refers to itself.
+            self._checks[type_name, mode] = lambda raw, full, plain: self._checks[type_name, mode](raw, full, plain)
+            check = self._build(self.schema.resolve_type(type_name), mode)
+            self._checks[type_name, mode] = check
+        return check
+
+    def members(self, type_name: str, mode: Mode) -> MemberCheck:
+        """
+        The members-only check of the object type *type_name* in *mode*.
+
+        It checks a mapping's members (base first; a union's branch after its
+        base) and returns the members present, checked, in visit order;
+        leftovers are the caller's to check (`check_leftovers`), as QEMU's
+        ``visit_check_struct`` comes after the members' visit.
+        """
+        found = self._members.get((type_name, mode))
+        if found is None:
+            found = self._build_members(self.schema.object_type(type_name), mode)
+            self._members[type_name, mode] = found
+        return found
+
+    def member_check(self, member: Member, mode: Mode) -> Check:
+        """The check of one member's value."""
+        return self.compile(member.type, mode)
+
+    # -- building -----------------------------------------------------------------
+
+    def _build(self, typ: SchemaType, mode: Mode) -> Check:
+        visitor = _VISITORS[mode]
+        if isinstance(typ, BuiltinType):
+            return self._builtin(typ.name, visitor)
+        if isinstance(typ, EnumType):
+            return self._enum(typ, visitor)
+        if mode == "string":
+            return _not_a_string(typ)
+        if isinstance(typ, ArrayType):
+            return self._array(typ, mode)
+        if isinstance(typ, ObjectType):
+            return self._object(typ, mode)
+        if isinstance(typ, AlternateType):
+            return self._alternate(typ, mode)
+        msg = f"cannot check values of {typ.describe()}"
+        raise TypeError(msg)
+
+    @staticmethod
+    def _builtin(name: str, visitor: InputVisitor) -> Check:
+        simple: dict[str, Callable[[str, object], Any]] = {
+            "str": visitor.type_str,
+            "bool": visitor.type_bool,
+            "number": visitor.type_number,
+            "int": visitor.type_int64,
+            "int64": visitor.type_int64,
+            "uint64": visitor.type_uint64,
+            "size": visitor.type_size,
+            "any": visitor.type_any,
+        }
+        read = simple.get(name)
+        if read is not None:
+            return lambda raw, full, plain: read(full, raw)
+        if name == "null":
+            keyval = visitor.mode == "keyval"
+
+            def check_null(raw: object, full: str, plain: str | None) -> None:
+                if raw is None or (keyval and raw == ""):
+                    return None
+                raise invalid_type(full, "null")
+
+            return check_null
+        signed = name.startswith("int")
+        bits = int(name[3:] if signed else name[4:])
+        low, high, c_type = INT_RANGES[bits, signed]
+        read64 = visitor.type_int64 if signed else visitor.type_uint64
+
+        def check_sized(raw: object, full: str, plain: str | None) -> int:
+            # visit_type_intN(): the 64-bit read, then a range check by plain name.
+            number = read64(full, raw)
+            if low <= number <= high:
+                return number
+            raise expects("null" if plain is None else plain, c_type)
+
+        return check_sized
+
+    @staticmethod
+    def _enum(typ: EnumType, visitor: InputVisitor) -> Check:
+        values = typ.value_set
+        read = visitor.type_str
+
+        def check_enum(raw: object, full: str, plain: str | None) -> str:
+            if type(raw) is str and raw in values:
+                return raw
+            text = read(full, raw)
+            if text in values:
+                return text
+            raise rejects_value(plain, text)
+
+        return check_enum
+
+    def _array(self, typ: ArrayType, mode: Mode) -> Check:
+        element = self.compile(typ.element_type, mode)
+        if mode == "keyval":
+
+            def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
+                if type(raw) is not list:
+                    raise invalid_type(full or ANONYMOUS, "array")
+                return [element(item, f"{full}.{i}", None) for i, item in enumerate(raw)]
+
+        else:
+
+            def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
+                if type(raw) is not list:
+                    raise invalid_type(full or ANONYMOUS, "array")
+                return [element(item, f"{full}[{i}]", None) for i, item in enumerate(raw)]
+
+        return check_array
+
+    def _object(self, typ: ObjectType, mode: Mode) -> Check:
+        name = typ.name
+        bound: list[MemberCheck] = []  # the members' check, looked up on first use (types may recurse)
+
+        def check_object(raw: object, full: str, plain: str | None) -> dict[str, Any]:
+            if not isinstance(raw, dict):
+                raise invalid_type(full or ANONYMOUS, "object")
+            prefix = full + "." if full else ""
+            if not bound:
+                bound.append(self.members(name, mode))
+            result = bound[0](raw, prefix)
+            if len(result) != len(raw):
+                check_leftovers(raw, result, prefix)
+            return result
+
+        return check_object
+
+    def _build_members(self, typ: ObjectType, mode: Mode) -> MemberCheck:
+        own = tuple((m.name, m.optional, self.member_check(m, mode), self.schema.member_type(m)) for m in typ.members)
+        variants = typ.variants
+        if variants is None:
+            return _members_check(own, mode, typ.name)
+        tag = variants.tag
+        branches = {v.case: v.type for v in variants.variants}
+        base = _members_check(own, mode, typ.name)
+
+        def check_union(value: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+            result = base(value, prefix)
+            branch = branches.get(result[tag])
+            if branch is not None:
+                result.update(self.members(branch, mode)(value, prefix))
+            return result
+
+        return check_union
+
+    def _alternate(self, typ: AlternateType, mode: Mode) -> Check:
+        by_qtype: dict[str, Check] = {}
+        for variant in typ.variants.variants:
+            branch = self.schema.variant_type(variant)
+            qtype = _BUILTIN_QTYPES.get(branch.json_type) if isinstance(branch, BuiltinType) else None
+            if isinstance(branch, EnumType):
+                qtype = "qstring"
+            elif isinstance(branch, ObjectType):
+                qtype = "qdict"
+            elif isinstance(branch, ArrayType):
+                qtype = "qlist"
+            if qtype is not None:
+                by_qtype.setdefault(qtype, self.compile(branch.name, mode))
+        alternate = typ.name
+
+        def check_alternate(raw: object, full: str, plain: str | None) -> Any:
+            # The generated visit_type_ALT() switches on the QObject's type;
+            # no branch for it: the error names the alternate, by plain name.
+            check = by_qtype.get(_qtype(raw))
+            if check is None:
+                raise invalid_type("null" if plain is None else plain, alternate)
+            return check(raw, full, plain)
+
+        return check_alternate
+
+
+def _not_a_string(typ: SchemaType) -> Check:
+    # The string input visitor has no struct or alternate visits (QEMU would
+    # abort); its integer-list syntax is not supported here either.
+    expected = typ.json_type if typ.json_type != "value" else typ.name
+
+    def check(raw: object, full: str, plain: str | None) -> Any:
+        raise invalid_type(full or ANONYMOUS, expected)
+
+    return check
+
+
+def _shortcut(typ: SchemaType, mode: Mode) -> tuple[str, dict[str, Any]]:
+    """
+    An expression over ``raw`` true exactly when the check of *typ* returns ``raw`` unchanged.
+
+    ("" when there is none.)  Creation is the hot path: generated member
+    checks test it inline and call the check only when it fails.
+    """
+    if isinstance(typ, EnumType):
+        return "type(raw) is str and raw in {values}", {"values": typ.value_set}
+    if not isinstance(typ, BuiltinType):
+        return "", {}
+    name = typ.name
+    if name == "str" and mode != "string":
+        return "type(raw) is str", {}
+    if name == "any":
+        return "True", {}
+    if mode != "json":
+        return "", {}
+    if name == "bool":
+        return "type(raw) is bool", {}
+    for (bits, signed), (low, high, _) in INT_RANGES.items():
+        names = (
+            ("int", "int64")
+            if signed and bits == 64
+            else ((f"uint{bits}", "size") if bits == 64 else (f"{'int' if signed else 'uint'}{bits}",))
+        )
+        if name in names:
+            return f"type(raw) is int and {low} <= raw <= {high}", {}
+    return "", {}
+
+
+def _members_check(members: tuple[tuple[str, bool, Check, SchemaType], ...], mode: Mode, owner: str) -> MemberCheck:
+    """Generate the member check: one straight-line block per member, in schema order."""
+    namespace: dict[str, Any] = {"missing": missing}
+    lines = ["def check_members(value, prefix):", "    result = {}"]
+    for index, (name, optional, check, typ) in enumerate(members):
+        shortcut, constants = _shortcut(typ, mode)
+        for key, constant in constants.items():
+            namespace[f"{key}_{index}"] = constant
+        shortcut = shortcut.format(**{key: f"{key}_{index}" for key in constants})
+        namespace[f"check_{index}"] = check
+        call = f"check_{index}(raw, prefix + {name!r}, {name!r})"
+        lines.append(f"    if {name!r} in value:")
+        lines.append(f"        raw = value[{name!r}]")
+        if shortcut == "True":
+            lines.append(f"        result[{name!r}] = raw")
+        elif shortcut:
+            lines.append(f"        result[{name!r}] = raw if {shortcut} else {call}")
+        else:
+            lines.append(f"        result[{name!r}] = {call}")
+        if not optional:
+            lines.append("    else:")
+            lines.append(f"        raise missing(prefix + {name!r})")
+    lines.append("    return result")
+    fn: MemberCheck = compile_function(
+        "\n".join(lines) + "\n", "check_members", namespace, f"members of {owner} ({mode})"
+    )
+    return fn
