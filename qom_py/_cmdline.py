@@ -9,6 +9,7 @@ prints after its program name: ``unrecognized option '--foo'``,
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from typing import Final
 
@@ -27,6 +28,7 @@ __all__ = [
     "Option",
     "getopt",
     "iter_options",
+    "message_bytes",
     "parse_chardev",
     "parse_monitor",
     "parse_qmp_shorthand",
@@ -35,6 +37,21 @@ __all__ = [
 
 class CmdlineError(QOMError):
     """A start-up error, worded as qsd prints it after ``PROGRAM: ``."""
+
+
+def message_bytes(text: str) -> bytes:
+    """
+    Encode a message quoting command-line words as qsd prints it: their bytes as given.
+
+    ``sys.argv`` holds bytes that are not UTF-8 as surrogate escapes (``\\xff`` is
+    ``"\\udcff"``); qsd, which never decodes, prints the bytes themselves, and so
+    does this (``os.fsencode``).  Any other unencodable character is written as a
+    backslash escape.
+    """
+    try:
+        return os.fsencode(text)
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace")
 
 
 @attrs.frozen
@@ -250,18 +267,22 @@ class MonitorSpec:
     pretty: bool = False
     #: ``control`` (QMP) or ``readline`` (HMP, refused after the chardev is found).
     mode: str = "control"
+    #: qom-py's ``max-clients=N``: clients served at once (None: the server's default).
+    max_clients: int | None = None
 
 
 def parse_monitor(text: str) -> MonitorSpec:
     """
-    Parse one ``--monitor [chardev=]ID[,mode=control][,pretty=on|off]`` value.
+    Parse one ``--monitor [chardev=]ID[,mode=control][,pretty=on|off][,max-clients=N]`` value.
+
+    ``max-clients`` is qom-py's (a qsd socket chardev serves one client at a time).
 
     Raises:
         QOMError: QEMU's message.
     """
     args = keyval_parse(text, "chardev")
     for key in args:
-        if key not in {"chardev", "mode", "pretty", "id"}:
+        if key not in {"chardev", "mode", "pretty", "id", "max-clients"}:
             msg = f"Parameter '{key}' is unexpected"
             raise QOMError(msg)
         if not isinstance(args[key], str):
@@ -275,7 +296,14 @@ def parse_monitor(text: str) -> MonitorSpec:
         msg = f"Parameter 'mode' does not accept value '{mode}'"
         raise QOMError(msg)
     pretty = parse_bool("pretty", str(args.get("pretty", "off")))
-    return MonitorSpec(str(chardev), pretty=pretty, mode=str(mode))
+    max_clients: int | None = None
+    if "max-clients" in args:
+        text_value = str(args["max-clients"])
+        if not text_value.isdecimal() or not 0 < int(text_value) < 1 << 31:
+            msg = "Parameter 'max-clients' expects a positive integer"
+            raise QOMError(msg)
+        max_clients = int(text_value)
+    return MonitorSpec(str(chardev), pretty=pretty, mode=str(mode), max_clients=max_clients)
 
 
 def parse_qmp_shorthand(text: str, index: int) -> tuple[ChardevSpec, MonitorSpec]:
@@ -304,7 +332,9 @@ def parse_qmp_shorthand(text: str, index: int) -> tuple[ChardevSpec, MonitorSpec
     if kind == "tcp" and where:
         host, _, port = where.rpartition(":")
         try:
-            return ChardevSpec(chardev_id, host=host or "127.0.0.1", port=int(port, 10)), MonitorSpec(chardev_id, pretty)
+            return ChardevSpec(chardev_id, host=host or "127.0.0.1", port=int(port, 10)), MonitorSpec(
+                chardev_id, pretty
+            )
         except ValueError:
             pass
     msg = f"'{text}' is not a QMP address: use unix:PATH or tcp:HOST:PORT"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Generator, Sequence
 from typing import Final, TypeAlias
 
 from ._scalars import INT64_MIN, UINT64_LIMIT
@@ -224,9 +225,7 @@ def _qemu_text(raw: bytes) -> str:
 
 # Noncharacters, which QEMU refuses even as valid UTF-8.
 _NONCHARACTERS: Final = re.compile(
-    "[\ufdd0-\ufdef"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-    + "]"
+    "[\ufdd0-\ufdef" + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)) + "]"
 )
 
 
@@ -252,17 +251,18 @@ def _cvt4hex(data: bytes, i: int) -> int:
     return int(digits, 16)
 
 
-def _parse_string(token: bytes) -> str:
+def _parse_string(token: bytes | bytearray) -> str:
     """Decode a string token (quotes included) as QEMU's ``parse_string()``."""
-    body = token[1:-1]
-    if b"\\" not in body:
+    if token.find(b"\\", 1, len(token) - 1) == -1:
         try:
-            text = body.decode("utf-8")
+            # From a memoryview: a 64 MiB token is not copied first.
+            text = str(memoryview(token)[1:-1], "utf-8")
         except UnicodeDecodeError:
             pass
         else:
             if text.isascii() or _NONCHARACTERS.search(text) is None:
                 return text
+    token = bytes(token)  # the exact walk below, on bytes
     quote = token[0]
     out: list[str] = []
     i = 1
@@ -314,8 +314,7 @@ _SIMPLE_ESCAPES: Final = {
 }
 
 
-
-def _parse_number(text: bytes | str) -> int | float:
+def _parse_number(text: bytes | bytearray | str) -> int | float:
     """An integer token becomes an int if it fits int64 or uint64, else a float (strtod)."""
     if len(text) <= 20:  # anything longer is out of range (and may pass int()'s digit limit)
         value = int(text)
@@ -329,34 +328,45 @@ def _parse_number(text: bytes | str) -> int | float:
 _AWAIT_KEY: Final = object()
 
 
-def _parse_tokens(tokens: list[tuple[int, bytes]]) -> JSONValue:
+#: Tokens `_parse_steps` walks between two pauses (arbitrary: a few ms of work).
+PARSE_STEP: Final = 4096
+
+
+def _parse_steps(kinds: bytes | bytearray, texts: Sequence[bytes | bytearray]) -> Generator[None, None, JSONValue]:
     """
-    Parse one message's tokens as ``json_parser_parse()``.
+    Parse one message's tokens as ``json_parser_parse()``, pausing every `PARSE_STEP` tokens.
 
     The C parser is recursive descent and stops at the first error; this is the
     same left-to-right walk with an explicit stack, so the first error met is the
-    one reported.
+    one reported.  A generator, so that the server can spread the parse of a
+    2 Mi-token message over several event-loop callbacks: each ``next()`` does at
+    most `PARSE_STEP` tokens of work; the value comes back as ``StopIteration.value``.
+    The token ``i`` is ``(kinds[i], texts[i])``.
 
     Raises:
         _ParseError: QEMU's detail text.
     """
-    n = len(tokens)
+    n = len(kinds)
     i = 0
+    pause = PARSE_STEP
     # Each frame is [container, key]; key is _AWAIT_KEY while a dict waits for a
     # key, the pending key once one is read, and unused (None) for a list.
     stack: list[list[object]] = []
     value: JSONValue = None
     while True:
         # --- parse_value() ---
+        if i >= pause:
+            yield
+            pause = i + PARSE_STEP
         if i >= n:
             raise _parse_error(b"premature EOI")
-        kind, text = tokens[i]
+        kind = kinds[i]
         if kind == _LCURLY or kind == _LSQUARE:
             i += 1
             if i >= n:
                 raise _parse_error(b"premature EOI")
             closer = _RCURLY if kind == _LCURLY else _RSQUARE
-            if tokens[i][0] == closer:
+            if kinds[i] == closer:
                 i += 1
                 value = {} if kind == _LCURLY else []
             else:
@@ -367,14 +377,15 @@ def _parse_tokens(tokens: list[tuple[int, bytes]]) -> JSONValue:
                 continue
         elif kind == _STRING:
             i += 1
-            value = _parse_string(text)
+            value = _parse_string(texts[i - 1])
         elif kind == _INTEGER:
             i += 1
-            value = _parse_number(text)
+            value = _parse_number(texts[i - 1])
         elif kind == _FLOAT:
             i += 1
-            value = float(text)
+            value = float(texts[i - 1])
         elif kind == _KEYWORD:
+            text = texts[i]
             i += 1
             if text == b"true":
                 value = True
@@ -396,7 +407,7 @@ def _parse_tokens(tokens: list[tuple[int, bytes]]) -> JSONValue:
                 container.append(value)
                 if i >= n:
                     raise _parse_error(b"premature EOI")
-                kind = tokens[i][0]
+                kind = kinds[i]
                 i += 1
                 if kind == _RSQUARE:
                     stack.pop()
@@ -412,7 +423,7 @@ def _parse_tokens(tokens: list[tuple[int, bytes]]) -> JSONValue:
                 frame[1] = value
                 if i >= n:
                     raise _parse_error(b"premature EOI")
-                kind = tokens[i][0]
+                kind = kinds[i]
                 i += 1
                 if kind != _COLON:
                     raise _parse_error(b"missing : in object pair")
@@ -425,7 +436,7 @@ def _parse_tokens(tokens: list[tuple[int, bytes]]) -> JSONValue:
             frame[1] = _AWAIT_KEY
             if i >= n:
                 raise _parse_error(b"premature EOI")
-            kind = tokens[i][0]
+            kind = kinds[i]
             i += 1
             if kind == _RCURLY:
                 stack.pop()
@@ -434,6 +445,16 @@ def _parse_tokens(tokens: list[tuple[int, bytes]]) -> JSONValue:
             if kind != _COMMA:
                 raise _parse_error(b"expected separator in dict")
             break
+
+
+def _parse_tokens(kinds: bytes | bytearray, texts: Sequence[bytes | bytearray]) -> JSONValue:
+    """Run `_parse_steps` to the end."""
+    steps = _parse_steps(kinds, texts)
+    try:
+        while True:
+            next(steps)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]  # the generator's return value
 
 
 # ---------------------------------------------------------------------------
@@ -465,6 +486,41 @@ _fast_decode: Final = _FAST_DECODER.raw_decode
 _WHITESPACE: Final = frozenset(" \t\r\n")
 
 
+# Whole tokens that the lexer, started in IN_START, reads the same way byte by
+# byte: structural characters, strings, and numbers and keywords followed by a
+# byte that ends them (so a token cut off by the end of the data is never taken
+# here).  Anything else (errors, escapes at the edge, a token at the end of the
+# data) is left to the byte-by-byte lexer, which is exact.  One match per token
+# instead of one Python step per byte is what keeps `[1,1,1,...` affordable.
+_BULK_TOKEN: Final = re.compile(
+    rb"[ \t\r\n]*(?:"
+    rb"([{}\[\]:,])"
+    rb"|(\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
+    rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')"
+    rb"|(-?(?:0(?=[^0-9.])|[1-9][0-9]*(?=[^0-9eE.])))"
+    rb"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)(?=[^0-9eE.]))"
+    rb"|([a-z]+(?=[^a-z]))"
+    rb")"
+)
+#: `_BULK_TOKEN`'s group number -> token type (group 1 is looked up in `_STRUCTURAL`).
+_BULK_KINDS: Final = (0, 0, _STRING, _INTEGER, _FLOAT, _KEYWORD)
+_STRUCTURAL: Final = {
+    ord("{"): _LCURLY,
+    ord("}"): _RCURLY,
+    ord("["): _LSQUARE,
+    ord("]"): _RSQUARE,
+    ord(":"): _COLON,
+    ord(","): _COMMA,
+}
+#: Tokens shorter than this are copied to bytes; longer ones keep the lexer's buffer.
+_COPY_BELOW: Final = 4096
+#: Messages with at most this many tokens are parsed at once, bigger ones step by step.
+_PARSE_AT_ONCE: Final = PARSE_STEP
+#: What `JSONStreamParser.buffered` counts per token on top of its bytes: a list
+#: slot, a bytearray slot and a share of a bytes object (an estimate).
+_TOKEN_OVERHEAD: Final = 16
+
+
 class JSONStreamParser:
     """
     Split a byte stream into JSON values with QEMU's JSON message parser.
@@ -480,22 +536,36 @@ class JSONStreamParser:
     exceeded``, ...).  After an error the parser resynchronises exactly as QEMU
     does, so one bad message can produce several errors, and the stream goes on.
 
+    For an event loop that must not stall, `push` and `run` do the same work in
+    bounded steps: `run` lexes at most *budget* bytes (and parses at most about
+    *budget* tokens of a completed message) per call, and `has_work` says
+    whether another call is due.  The results are the same, byte for byte, as
+    one `feed` of everything.
+
     Args:
         max_token_size: bytes of tokens allowed in one message (QEMU: 64 MiB).
         max_token_count: tokens allowed in one message (QEMU: 2 Mi).
         max_nesting: open brackets and braces allowed (QEMU: 1024).
+        raw_messages: quote input bytes in messages as surrogate escapes (as
+            ``os.fsdecode``), for a command line that prints them back as bytes,
+            instead of as a QMP client sees them.
     """
 
     __slots__ = (
         "_brace_count",
         "_bracket_count",
+        "_input",
+        "_input_pos",
+        "_kinds",
         "_max_nesting",
         "_max_token_count",
         "_max_token_size",
+        "_parsing",
+        "_qemu_text",
         "_state",
+        "_texts",
         "_token",
         "_token_size",
-        "_tokens",
     )
 
     def __init__(
@@ -504,23 +574,58 @@ class JSONStreamParser:
         max_token_size: int = MAX_TOKEN_SIZE,
         max_token_count: int = MAX_TOKEN_COUNT,
         max_nesting: int = MAX_NESTING,
+        raw_messages: bool = False,
     ) -> None:
         self._max_token_size = max_token_size
+        # How input bytes quoted in a message become text: as a QMP client sees
+        # them (U+FFFD for what is not UTF-8), or, for the command line, kept as
+        # the bytes they were (surrogate escapes, as os.fsdecode() makes them).
+        self._qemu_text = _raw_text if raw_messages else _qemu_text
         self._max_token_count = max_token_count
         self._max_nesting = max_nesting
         # Lexer: its state and the characters of the token being read.
         self._state = _IN_START
         self._token = bytearray()
-        # Streamer: the tokens of the message being read and its bracket counts.
-        self._tokens: list[tuple[int, bytes]] = []
+        # Streamer: the tokens of the message being read (token i is
+        # (_kinds[i], _texts[i]); a bytearray of types keeps 2 Mi tokens at
+        # ~10 MiB rather than ~130 MiB of tuples) and its bracket counts.
+        self._kinds = bytearray()
+        self._texts: list[bytes | bytearray] = []
         self._brace_count = 0
         self._bracket_count = 0
         self._token_size = 0
+        # A completed message being parsed step by step (see `run`).
+        self._parsing: Generator[None, None, JSONValue] | None = None
+        # Input pushed but not lexed yet, and where lexing goes on in it.
+        self._input = b""
+        self._input_pos = 0
 
     @property
     def is_idle(self) -> bool:
-        """True when no partial message or error recovery is pending."""
-        return self._state == _IN_START and not self._token and not self._tokens
+        """True when no partial message, error recovery or pending input is left."""
+        return (
+            self._state == _IN_START
+            and not self._token
+            and not self._kinds
+            and self._parsing is None
+            and self._input_pos >= len(self._input)
+        )
+
+    @property
+    def has_work(self) -> bool:
+        """True when `run` has pushed input left to lex or a message left to parse."""
+        return self._parsing is not None or self._input_pos < len(self._input)
+
+    @property
+    def buffered(self) -> int:
+        """An estimate of the bytes this parser holds: unread input, the message so far."""
+        return (
+            len(self._input)
+            - self._input_pos
+            + len(self._token)
+            + self._token_size
+            + _TOKEN_OVERHEAD * len(self._kinds)
+        )
 
     def feed(self, data: bytes) -> list[JSONValue | JSONParseError]:
         """
@@ -529,35 +634,120 @@ class JSONStreamParser:
         Returns:
             A list of parsed values and `JSONParseError` instances (not raised).
         """
+        self.push(data)
+        return self.run()
+
+    def push(self, data: bytes) -> None:
+        """Queue *data* for `run`."""
+        if not data:
+            return
+        if self._input_pos >= len(self._input):
+            self._input = data
+        else:
+            self._input = self._input[self._input_pos :] + data
+        self._input_pos = 0
+
+    def run(self, budget: int | None = None, *, max_messages: int | None = None) -> list[JSONValue | JSONParseError]:
+        """
+        Lex and parse queued input, about *budget* bytes' worth (None: all of it).
+
+        With *max_messages*, stop once that many messages are complete (a budget of
+        bytes alone would let 8 KiB of ``1`` and spaces make 4096 error replies at once).
+
+        Returns:
+            The messages completed, in order; `has_work` tells whether input is left.
+        """
         out: list[JSONValue | JSONParseError] = []
-        pos = 0
-        n = len(data)
-        # Decoded once per call: the fast path only takes ASCII input, where a
-        # character index is a byte index.
-        text = data.decode("ascii") if data.isascii() else None
-        while pos < n:
-            if text is not None and self.is_idle:
-                pos = self._feed_fast(text, pos, out)
-                if pos >= n:
+        remaining = -1 if budget is None else max(budget, 1)
+        most = -1 if max_messages is None else max(max_messages, 1)
+        while most < 0 or len(out) < most:
+            if self._parsing is not None:
+                remaining = self._step_parse(remaining, out)
+                if self._parsing is not None:
                     break
-            pos = self._feed_slow(data, pos, out)
+            data = self._input
+            start = self._input_pos
+            if start >= len(data) or remaining == 0:
+                break
+            end = len(data) if remaining < 0 else min(len(data), start + remaining)
+            if start == 0 and end == len(data):
+                piece = data
+            else:
+                piece = data[start:end]
+            used = self._feed_piece(piece, out, most)
+            self._input_pos = start + used
+            if remaining > 0:
+                remaining = max(remaining - used, 0)
+        if self._input_pos >= len(self._input):
+            self._input = b""
+            self._input_pos = 0
         return out
+
+    def _step_parse(self, remaining: int, out: list[JSONValue | JSONParseError]) -> int:
+        """Advance the pending parse by *remaining* tokens' worth (-1: to the end)."""
+        parsing = self._parsing
+        assert parsing is not None
+        try:
+            while remaining != 0:
+                next(parsing)
+                if remaining > 0:
+                    remaining = max(remaining - PARSE_STEP, 0)
+        except StopIteration as stop:
+            self._parsing = None
+            out.append(stop.value)
+        except _ParseError as exc:
+            self._parsing = None
+            (inner,) = exc.args
+            out.append(JSONParseError(self._qemu_text(b"JSON parse error, " + inner)))
+        return remaining
 
     def flush(self) -> list[JSONValue | JSONParseError]:
         """
         End the input, as ``json_message_parser_flush()``: finish a pending token and
         parse what is left (``premature EOI`` for a cut-off message).
         """
-        out: list[JSONValue | JSONParseError] = []
+        out = self.run()
         while self._state != _IN_START:
             nxt = _LEXER[self._state][0] & ~_LOOKAHEAD
             self._transition(nxt, out)
         self._process_token(_END_OF_INPUT, out)
+        if self._parsing is not None:
+            self._step_parse(-1, out)
         return out
+
+    def _feed_piece(self, data: bytes, out: list[JSONValue | JSONParseError], most: int = -1) -> int:
+        """
+        Lex *data*; return how much was used.
+
+        That is all of it, unless a parse must run first or *most* (if not -1)
+        messages are out.
+        """
+        pos = 0
+        n = len(data)
+        # Decoded once per call: the fast path only takes ASCII input, where a
+        # character index is a byte index.
+        text = data.decode("ascii") if data.isascii() else None
+        while pos < n and self._parsing is None and (most < 0 or len(out) < most):
+            if text is not None and self.is_idle_lexer:
+                pos = self._feed_fast(text, pos, out, most)
+                if pos >= n:
+                    break
+            pos = self._feed_slow(data, pos, out)
+        return pos
+
+    @property
+    def _must_parse(self) -> bool:
+        """A completed message waits to be parsed (set by `_process`)."""
+        return self._parsing is not None
+
+    @property
+    def is_idle_lexer(self) -> bool:
+        """True between messages (pushed input aside)."""
+        return self._state == _IN_START and not self._token and not self._kinds and self._parsing is None
 
     # -- fast path ---------------------------------------------------------
 
-    def _feed_fast(self, text: str, pos: int, out: list[JSONValue | JSONParseError]) -> int:
+    def _feed_fast(self, text: str, pos: int, out: list[JSONValue | JSONParseError], most: int = -1) -> int:
         """
         Take complete, standard JSON objects off the ASCII *text* from *pos*.
 
@@ -578,14 +768,14 @@ class JSONStreamParser:
             size = end - pos
             if size >= self._max_token_size or size >= self._max_token_count:
                 return pos  # may hit a limit: let the exact path decide
-            if size > self._max_nesting and (
-                text.count("{", pos, end) + text.count("[", pos, end) > self._max_nesting
-            ):
+            if size > self._max_nesting and (text.count("{", pos, end) + text.count("[", pos, end) > self._max_nesting):
                 return pos
             if text.find("\\u", pos, end) != -1:
                 return pos  # QEMU refuses lone surrogates and noncharacters
             out.append(value)
             pos = end
+            if len(out) == most:
+                break
         return pos
 
     # -- slow path: QEMU's lexer, one transition at a time -------------------
@@ -595,7 +785,8 @@ class JSONStreamParser:
         Run QEMU's lexer over *data* from *pos*.
 
         Return early (so the fast path can take over) once a message has been emitted
-        and the parser is idle again; otherwise return ``len(data)``.
+        and the parser is idle again, or when a completed message must be parsed
+        before anything else; otherwise return ``len(data)``.
         """
         table = _LEXER
         runs = _RUNS
@@ -604,7 +795,15 @@ class JSONStreamParser:
         emitted = len(out)
         n = len(data)
         while pos < n:
+            if self._parsing is not None:
+                return pos
             state = self._state
+            if state == _IN_START and not token:
+                pos = self._feed_bulk(data, pos, out)
+                if self._must_parse or (len(out) > emitted and self.is_idle_lexer):
+                    return pos
+                if pos >= n:
+                    break
             run = runs.get(state)
             if run is not None:
                 match = run.match(data, pos)
@@ -620,6 +819,7 @@ class JSONStreamParser:
                     pos = stop
                     if len(token) > limit:
                         self._overflow(out)
+                        token = self._token
                     continue
             ch = data[pos]
             pos += 1
@@ -628,14 +828,70 @@ class JSONStreamParser:
                 nxt = table[self._state][ch]
                 if nxt & _LOOKAHEAD:
                     self._transition(nxt & ~_LOOKAHEAD, out)
+                    token = self._token  # a big token's buffer may have been handed on
                     continue
                 token.append(ch)
                 self._transition(nxt, out)
+                token = self._token
                 break
             if len(token) > limit:
                 self._overflow(out)
-            if len(out) > emitted and self.is_idle:
+                token = self._token
+            if len(out) > emitted and self.is_idle_lexer:
                 return pos
+        return pos
+
+    def _feed_bulk(self, data: bytes, pos: int, out: list[JSONValue | JSONParseError]) -> int:
+        """
+        Take whole plain tokens (`_BULK_TOKEN`) off *data* from *pos*; return where they end.
+
+        The streamer's work for a token in the middle of a message is inlined on
+        local copies of its counters; a token that completes the message or hits
+        a limit goes through `_process` with the state written back, so the
+        result is exactly `_process`'s.  Stops after a completed message.
+        """
+        match_next = _BULK_TOKEN.scanner(data, pos).match  # type: ignore[attr-defined]  # undocumented, in CPython since 2.x
+        kinds = self._kinds
+        texts = self._texts
+        brace = self._brace_count
+        bracket = self._bracket_count
+        size = self._token_size
+        size_limit = self._max_token_size
+        count_limit = self._max_token_count
+        nesting_limit = self._max_nesting
+        structural = _STRUCTURAL
+        bulk_kinds = _BULK_KINDS
+        while (match := match_next()) is not None:
+            group = match.lastindex
+            assert group is not None
+            text = match[group]
+            if len(text) > size_limit:
+                break  # the byte-by-byte lexer cuts it where QEMU does
+            pos = match.end()
+            if group == 1:
+                kind = structural[text[0]]
+                new_brace = brace + (kind == _LCURLY) - (kind == _RCURLY)
+                new_bracket = bracket + (kind == _LSQUARE) - (kind == _RSQUARE)
+            else:
+                kind = bulk_kinds[group]
+                new_brace, new_bracket = brace, bracket
+            if (
+                size + len(text) + 1 <= size_limit
+                and len(kinds) < count_limit
+                and new_brace + new_bracket <= nesting_limit
+                and (new_brace > 0 or new_bracket > 0)
+                and new_brace >= 0
+                and new_bracket >= 0
+            ):
+                kinds.append(kind)
+                texts.append(text)
+                size += len(text)
+                brace, bracket = new_brace, new_bracket
+                continue
+            self._brace_count, self._bracket_count, self._token_size = brace, bracket, size
+            self._process(kind, text, out)
+            return pos
+        self._brace_count, self._bracket_count, self._token_size = brace, bracket, size
         return pos
 
     def _transition(self, nxt: int, out: list[JSONValue | JSONParseError]) -> None:
@@ -666,8 +922,16 @@ class JSONStreamParser:
     # -- the streamer: json_message_process_token() --------------------------
 
     def _process_token(self, kind: int, out: list[JSONValue | JSONParseError]) -> None:
-        text = bytes(self._token)
-        result: JSONValue | JSONParseError
+        token = self._token
+        if len(token) < _COPY_BELOW:
+            self._process(kind, bytes(token), out)
+            return
+        # A big token (a 64 MiB string) is handed on rather than copied: the lexer
+        # starts a new buffer, and callers re-read self._token.
+        self._token = bytearray()
+        self._process(kind, token, out)
+
+    def _process(self, kind: int, text: bytes | bytearray, out: list[JSONValue | JSONParseError]) -> None:
         if kind == _LCURLY:
             self._brace_count += 1
         elif kind == _RCURLY:
@@ -679,60 +943,88 @@ class JSONStreamParser:
         elif kind == _JSON_ERROR:
             # "%s" of a C string: a NUL inside the token ends it.
             shown = text.split(b"\0", 1)[0]
-            result = JSONParseError(_qemu_text(b"JSON parse error, stray '" + shown + b"'"))
-            self._emit(result, out)
+            self._emit(JSONParseError(self._qemu_text(b"JSON parse error, stray '" + shown + b"'")), out)
             return
         elif kind == _END_OF_INPUT:
-            if not self._tokens:
+            if not self._kinds:
                 return
-            self._emit(self._parse(), out)
+            self._complete(out)
             return
         # Security limits, checked before the token joins the message.
         if self._token_size + len(text) + 1 > self._max_token_size:
             self._emit(JSONParseError("JSON token size limit exceeded"), out)
             return
-        if len(self._tokens) + 1 > self._max_token_count:
+        if len(self._kinds) + 1 > self._max_token_count:
             self._emit(JSONParseError("JSON token count limit exceeded"), out)
             return
         if self._bracket_count + self._brace_count > self._max_nesting:
             self._emit(JSONParseError("JSON nesting depth limit exceeded"), out)
             return
-        self._tokens.append((kind, text))
+        self._kinds.append(kind)
+        self._texts.append(text)
         self._token_size += len(text)
-        if (self._brace_count > 0 or self._bracket_count > 0) and (
-            self._brace_count >= 0 and self._bracket_count >= 0
-        ):
+        if (self._brace_count > 0 or self._bracket_count > 0) and (self._brace_count >= 0 and self._bracket_count >= 0):
             return
-        self._emit(self._parse(), out)
+        self._complete(out)
 
-    def _parse(self) -> JSONValue | JSONParseError:
-        try:
-            return _parse_tokens(self._tokens)
-        except _ParseError as exc:
-            (inner,) = exc.args
-            return JSONParseError(_qemu_text(b"JSON parse error, " + inner))
+    def _complete(self, out: list[JSONValue | JSONParseError]) -> None:
+        """The message is complete: parse it now, or start parsing it step by step."""
+        kinds, texts = self._kinds, self._texts
+        if len(kinds) <= _PARSE_AT_ONCE:
+            try:
+                result: JSONValue | JSONParseError = _parse_tokens(kinds, texts)
+            except _ParseError as exc:
+                (inner,) = exc.args
+                result = JSONParseError(self._qemu_text(b"JSON parse error, " + inner))
+            self._emit(result, out)
+            return
+        self._reset_message()
+        self._parsing = _parse_steps(kinds, texts)
 
-    def _emit(self, result: JSONValue | JSONParseError, out: list[JSONValue | JSONParseError]) -> None:
+    def _reset_message(self) -> None:
         self._brace_count = 0
         self._bracket_count = 0
-        self._tokens = []
+        self._kinds = bytearray()
+        self._texts = []
         self._token_size = 0
+
+    def _emit(self, result: JSONValue | JSONParseError, out: list[JSONValue | JSONParseError]) -> None:
+        self._reset_message()
         out.append(result)
 
 
-def qobject_from_json(text: str | bytes) -> JSONValue:
+def _raw_text(raw: bytes) -> str:
+    """*raw* as text that ``os.fsencode()`` turns back into the same bytes."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _argv_bytes(text: str) -> bytes:
+    """
+    The bytes behind *text*: ``sys.argv`` holds undecodable bytes as surrogate
+    escapes, which QEMU, reading bytes, sees as the bytes themselves.
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def qobject_from_json(text: str | bytes, *, raw_messages: bool = False) -> JSONValue:
     """
     Parse exactly one JSON value as QEMU's ``qobject_from_json()`` does.
 
     This is the parser behind JSON ``--object`` strings: QEMU's extensions and
     messages, plus ``Expecting a JSON value`` for empty input and ``Expecting at
-    most one JSON value`` for more than one.
+    most one JSON value`` for more than one.  A *text* string stands for the
+    bytes it was decoded from (surrogate escapes become their bytes, as in
+    ``sys.argv``); *raw_messages* keeps input bytes quoted in a message that way
+    too (see `JSONStreamParser`).
 
     Raises:
         JSONParseError: the first error, in QEMU's words.
     """
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    parser = JSONStreamParser()
+    data = _argv_bytes(text) if isinstance(text, str) else text
+    parser = JSONStreamParser(raw_messages=raw_messages)
     results = parser.feed(data)
     results += parser.flush()
     if not results:
@@ -748,8 +1040,6 @@ def qobject_from_json(text: str | bytes) -> JSONValue:
     return first
 
 
-
-
 def parse_json_object(text: str) -> dict[str, JSONValue]:
     """
     Parse a JSON ``--object`` string (it starts with ``{``) into its dict.
@@ -757,7 +1047,7 @@ def parse_json_object(text: str) -> dict[str, JSONValue]:
     Raises:
         JSONParseError: QEMU's message.
     """
-    value = qobject_from_json(text)
+    value = qobject_from_json(text, raw_messages=True)
     if not isinstance(value, dict):
         msg = "JSON parse error, expecting an object"
         raise JSONParseError(msg)

@@ -15,8 +15,9 @@ Start-up, in qsd's order:
    by one, in command-line order (a stray word there is ``X: Unexpected
    argument``); the first failure prints
    ``qom-py: --object STR: MESSAGE`` (plus QEMU's hint line, if any) and exits 1;
-6. the pid file is written; with ``-v`` a start-up summary is logged; the daemon
-   serves until QMP ``quit``, SIGTERM or SIGINT.
+6. the pid file is written (locked and written before the first socket is bound,
+   so a second instance never touches the first one's socket); with ``-v`` a
+   start-up summary is logged; the daemon serves until QMP ``quit``, SIGTERM or SIGINT.
 
 Logging (the ``qom_py`` logger) goes to stderr in QEMU's ``error_report`` form:
 quiet by default as qsd is (errors and warnings only), ``-v`` adds ``info:`` and
@@ -48,6 +49,7 @@ from ._cmdline import (
     MonitorSpec,
     Option,
     iter_options,
+    message_bytes,
     parse_chardev,
     parse_monitor,
     parse_qmp_shorthand,
@@ -79,8 +81,9 @@ QEMU Object Model daemon (qemu-storage-daemon compatible)
   --daemonize            daemonize the process, and have the parent exit
                          once startup is complete
 
-  --monitor [chardev=]name[,mode=control][,pretty[=on|off]]
-                         configure a QMP monitor
+  --monitor [chardev=]name[,mode=control][,pretty[=on|off]][,max-clients=N]
+                         configure a QMP monitor (serving at most N clients
+                         at a time, default 256)
 
   --object help          list object types that can be added
   --object <type>,help   list properties for the given object type
@@ -179,6 +182,8 @@ class Daemon:
         #: Where each listening chardev is bound (by id), as the server reports it.
         self._bound: dict[str, str | tuple[str, int]] = {}
         self.pidfile: str | None = None
+        #: The ``--pidfile`` of the command line, locked by the first bind (or at the end).
+        self.pending_pidfile: str | None = None
         self._pidfile_fd: int | None = None
         self.shutdown = asyncio.Event()
         register_qom_commands(self.dispatcher)
@@ -267,13 +272,22 @@ class Daemon:
         self.chardevs[spec.id] = spec
 
     def _listen(self, chardev: ChardevSpec, monitor: MonitorSpec) -> None:
+        # The pid file is locked before the first socket is bound, so that a second
+        # start with the same command line fails on the lock without touching the
+        # first instance's socket (qsd 7.2 binds first, and replaces the socket).
+        if self.pending_pidfile is not None and self.pidfile is None:
+            self.write_pidfile(self.pending_pidfile)
         bound: str | tuple[str, int]
         try:
             if chardev.path is not None:
-                bound = self.loop.run_until_complete(self.server.listen_unix(chardev.path, pretty=monitor.pretty))
+                bound = self.loop.run_until_complete(
+                    self.server.listen_unix(chardev.path, pretty=monitor.pretty, max_clients=monitor.max_clients)
+                )
             else:
                 assert chardev.host is not None and chardev.port is not None
-                coro = self.server.listen_tcp(chardev.host, chardev.port, pretty=monitor.pretty)
+                coro = self.server.listen_tcp(
+                    chardev.host, chardev.port, pretty=monitor.pretty, max_clients=monitor.max_clients
+                )
                 bound = self.loop.run_until_complete(coro)
             self._bound[chardev.id] = bound
             self.monitors.append(
@@ -429,6 +443,18 @@ def _detach_stdio() -> None:
     os.close(devnull)
 
 
+def _print_error(text: str) -> None:
+    """Print a start-up error on stderr, command-line bytes echoed as given (qsd does)."""
+    stream = sys.stderr
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a text-only stand-in (tests): the text as it is
+        print(text, file=stream)
+        return
+    stream.flush()
+    binary.write(message_bytes(text) + b"\n")
+    binary.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qom-py`` with *argv* (default: ``sys.argv[1:]``); return the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -455,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             options.append(opt)
     except CmdlineError as err:
-        print(f"{PROGRAM}: {err}", file=sys.stderr)
+        _print_error(f"{PROGRAM}: {err}")
         return 1
     with _logging_to_stderr(any(o.name == "verbose" for o in options)):
         return _run(options)
@@ -470,18 +496,19 @@ def _run(options: list[Option]) -> int:
     daemon = Daemon(loop)
     daemon.install_signal_handlers()
     try:
+        pidfiles = [o.value for o in options if o.name == "pidfile" and o.value is not None]
+        daemon.pending_pidfile = pidfiles[-1] if pidfiles else None
         try:
             daemon.load_plugins(options)
             for index, opt in enumerate(options):
                 daemon.apply(opt, index)
-            pidfiles = [o.value for o in options if o.name == "pidfile" and o.value is not None]
-            if pidfiles:
-                daemon.write_pidfile(pidfiles[-1])
+            if daemon.pending_pidfile is not None and daemon.pidfile is None:
+                daemon.write_pidfile(daemon.pending_pidfile)
             daemon.log_summary()
         except _HelpPrinted:
             return 0
         except StartupError as err:
-            print(f"{PROGRAM}: {err.text}", file=sys.stderr)
+            _print_error(f"{PROGRAM}: {err.text}")
             return 1
         if daemon_pipe is not None:
             daemon_pipe.write(b"\0")

@@ -11,8 +11,9 @@ dispatcher's).
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from typing import Any
+from typing import Any, Final
 
 from .._object import Object, ObjectClass
 from .._property import ObjectProperty
@@ -24,10 +25,12 @@ from .._visitors import JSON_VISITOR
 from ..errors import DeviceNotFoundError, QOMError
 from ..loop import ThreadPool, main_aio_context
 from ..loop._iothread import TYPE_IOTHREAD, query_iothreads
-from ._dispatch import Dispatcher
+from ._dispatch import Dispatcher, current_session
 from ._introspect import QueryQMPSchema
+from ._protocol import EncodedJSON, to_json
 
 __all__ = [
+    "MAX_LIST_GET_REPLY",
     "qmp_object_add",
     "qmp_object_del",
     "qmp_qom_get",
@@ -93,22 +96,63 @@ def qmp_qom_set(args: dict[str, Any], registry: TypeRegistry = default_registry)
     return {}
 
 
-def qmp_qom_list_get(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
-    """``qom-list-get {paths}`` (QEMU 10.1): every property with its value, per path."""
-    objects = [_resolve_strict(path, registry) for path in args["paths"]]
-    result = []
-    for obj in objects:
-        entries = []
-        for prop in _listing_order(obj.klass, obj):
-            entry: dict[str, Any] = {"name": prop.name, "type": prop.type}
-            if prop.get is not None:
-                try:
-                    entry["value"] = prop.get(obj)
-                except QOMError:
-                    pass  # QEMU leaves "value" out when the getter fails
-            entries.append(entry)
-        result.append({"properties": entries})
-    return result
+#: Bound on the reply of one ``qom-list-get`` (arbitrary: some 40,000 iothreads'
+#: worth; QEMU has none).  Asking for more is an error, before the reply is sent.
+MAX_LIST_GET_REPLY: Final = 16 << 20
+#: Objects resolved, or replies written, per event-loop pass (a few ms of work).
+_LIST_GET_SLICE: Final = 256
+
+
+def _list_get_entries(obj: Object) -> list[dict[str, Any]]:
+    entries = []
+    for prop in _listing_order(obj.klass, obj):
+        entry: dict[str, Any] = {"name": prop.name, "type": prop.type}
+        if prop.get is not None:
+            try:
+                entry["value"] = prop.get(obj)
+            except QOMError:
+                pass  # QEMU leaves "value" out when the getter fails
+        entries.append(entry)
+    return entries
+
+
+def _list_get_too_big() -> QOMError:
+    msg = f"Parameter 'paths' expects fewer paths: the reply would exceed {MAX_LIST_GET_REPLY} bytes"
+    return QOMError(msg)
+
+
+async def qmp_qom_list_get(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+    """
+    ``qom-list-get {paths}`` (QEMU 10.1): every property with its value, per path.
+
+    Worked through a slice of paths per event-loop pass, so that other clients are
+    answered meanwhile; each object's part of the reply is written once per
+    request, and the reply is bounded by `MAX_LIST_GET_REPLY`.
+    """
+    paths: list[str] = args["paths"]
+    objects = []
+    for index, path in enumerate(paths):
+        if index and not index % _LIST_GET_SLICE:
+            await asyncio.sleep(0)
+        objects.append(_resolve_strict(path, registry))
+    pretty = current_session().pretty
+    written: dict[int, str] = {}  # id(obj) -> its part of the reply (objects are alive in *objects*)
+    pieces: list[str] = []
+    size = 2
+    for index, obj in enumerate(objects):
+        if index and not index % _LIST_GET_SLICE:
+            await asyncio.sleep(0)
+        piece = written.get(id(obj))
+        if piece is None:
+            piece = written[id(obj)] = to_json({"properties": _list_get_entries(obj)})
+        size += len(piece) + 2
+        if size > MAX_LIST_GET_REPLY:
+            raise _list_get_too_big()
+        pieces.append(piece)
+    if pretty:
+        # QEMU's pretty layout depends on the depth: written by the dispatcher.
+        return [{"properties": _list_get_entries(obj)} for obj in objects]
+    return EncodedJSON("[" + ", ".join(pieces) + "]")
 
 
 def qmp_object_add(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:

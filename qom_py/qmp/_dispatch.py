@@ -47,6 +47,7 @@ from ._protocol import (
     MAX_NESTING,
     MAX_TOKEN_COUNT,
     MAX_TOKEN_SIZE,
+    EncodedJSON,
     JSONStreamParser,
     JSONValue,
     check_request,
@@ -117,8 +118,6 @@ def _is_async_callable(handler: object) -> bool:
         handler = inner
 
 
-
-
 @final
 @attrs.frozen
 class QMPCommand:
@@ -156,9 +155,7 @@ class _RequestContext:
         self.after: list[Callable[[], object]] = []
 
 
-_CURRENT: Final[contextvars.ContextVar[_RequestContext]] = contextvars.ContextVar(
-    "qom_py_qmp_request"
-)
+_CURRENT: Final[contextvars.ContextVar[_RequestContext]] = contextvars.ContextVar("qom_py_qmp_request")
 
 
 def current_session() -> QMPSession:
@@ -555,9 +552,7 @@ class Dispatcher:
 
     # -- dispatch ----------------------------------------------------------
 
-    def _dispatch(
-        self, session: QMPSession, request: JSONValue
-    ) -> _Reply | Coroutine[Any, Any, _Reply]:
+    def _dispatch(self, session: QMPSession, request: JSONValue) -> _Reply | Coroutine[Any, Any, _Reply]:
         """
         Run one request for *session* (QEMU's ``qmp_dispatch()``).
 
@@ -605,9 +600,7 @@ class Dispatcher:
             return session._error_reply(exc, request_id), ()
         return self._success(session, result, context, request_id)  # type: ignore[arg-type]  # not awaitable
 
-    def _success(
-        self, session: QMPSession, result: JSONValue, context: _RequestContext, request_id: object
-    ) -> _Reply:
+    def _success(self, session: QMPSession, result: JSONValue, context: _RequestContext, request_id: object) -> _Reply:
         try:
             encoded = session._return_reply(result, request_id)
         except (TypeError, ValueError) as exc:
@@ -727,7 +720,35 @@ class QMPSession:
         """Process *data* from the client: parse, dispatch, write the replies."""
         if self._closed:
             return
-        items = self._parser.feed(data)
+        self._handle_all(self._parser.feed(data))
+
+    def push(self, data: bytes) -> None:
+        """Queue *data* from the client for `run` (nothing is parsed yet)."""
+        if not self._closed:
+            self._parser.push(data)
+
+    def run(self, budget: int, max_messages: int) -> bool:
+        """
+        Parse about *budget* bytes of queued input and answer what completes (at most *max_messages*).
+
+        A server calls it once per event-loop callback, so that one client's
+        input, however large, is worked through in slices and other clients get
+        their turn in between.
+
+        Returns:
+            True when the queued input is used up (False: call again).
+        """
+        if self._closed:
+            return True
+        self._handle_all(self._parser.run(budget, max_messages=max_messages))
+        return self.closed or not self._parser.has_work
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of input held for this client (an estimate: queued input, unfinished message)."""
+        return self._parser.buffered
+
+    def _handle_all(self, items: list[JSONValue | JSONParseError]) -> None:
         if not items:
             return
         self._feeding = True
@@ -852,20 +873,16 @@ class QMPSession:
         if result is None:
             result = {}  # QEMU: a command without 'returns' answers {}
         if self.pretty:
+            assert type(result) is not EncodedJSON, "pretty sessions get plain values"
             message: dict[str, object] = {"return": result}
             if request_id is not _NO_ID:
                 message["id"] = request_id
             return _wire(to_json(message, pretty=True))
         # QDict order puts "return" before "id".
+        body = str.__str__(result) if type(result) is EncodedJSON else to_json(result)
         if request_id is _NO_ID:
-            return b'{"return": ' + to_json(result).encode("utf-8") + b"}\r\n"
-        return (
-            b'{"return": '
-            + to_json(result).encode("utf-8")
-            + b', "id": '
-            + to_json(request_id).encode("utf-8")
-            + b"}\r\n"
-        )
+            return b'{"return": ' + body.encode("utf-8") + b"}\r\n"
+        return b'{"return": ' + body.encode("utf-8") + b', "id": ' + to_json(request_id).encode("utf-8") + b"}\r\n"
 
     def _error_reply(self, exc: BaseException, request_id: object) -> bytes:
         if isinstance(exc, QMPError):

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_NESTING",
     "MAX_TOKEN_COUNT",
     "MAX_TOKEN_SIZE",
+    "EncodedJSON",
     "JSONStreamParser",
     "JSONValue",
     "QMPRequest",
@@ -191,6 +192,19 @@ def _written(value: object, pretty: bool) -> str:
         stack.append((items, in_object))
         need_comma = False
     return "".join(parts)
+
+
+class EncodedJSON(str):
+    """
+    A command's return value already written by `to_json` (compact layout).
+
+    A handler that builds a large reply returns one, so that it can write the
+    reply piece by piece between event-loop passes; the dispatcher splices it in
+    as it is (for a session without ``pretty=on``; a pretty session gets the
+    plain value).
+    """
+
+    __slots__ = ()
 
 
 def to_json(value: object, *, pretty: bool = False) -> str:
