@@ -53,6 +53,7 @@ _PYTHON_NAMES = [
     ("logging.Logger", "py:class", "library/logging.html#$"),
     ("threading.Thread", "py:class", "library/threading.html#$"),
     ("typing.Protocol", "py:class", "library/typing.html#$"),
+    ("type", "py:class", "library/functions.html#$"),
     ("json", "py:module", "library/json.html#module-$"),
     ("str", "py:class", "library/stdtypes.html#$"),
     ("int", "py:class", "library/functions.html#$"),
@@ -76,3 +77,25 @@ _fallback = _python_inventory()
 _locations = (_fallback,) if os.environ.get("QOM_PY_DOCS_OFFLINE") else (None, _fallback)
 intersphinx_mapping = {"python": ("https://docs.python.org/3", _locations)}
 intersphinx_timeout = 5
+
+
+# -- builtins named like attributes --------------------------------------------------------
+#
+# A type in a field list (``type[Object]`` under "Parameters") is a "refspecific"
+# cross-reference, which Sphinx also resolves against any documented attribute of that
+# name: ``type`` would be `ObjectProperty.type` or `qom_py.qapi.Member.type` (ambiguous,
+# a warning).  These names mean the builtins, found in the Python inventory above.
+
+_BUILTIN_TARGETS = frozenset({"type"})
+
+
+def _builtins_are_builtins(app, doctree):  # type: ignore[no-untyped-def]
+    from sphinx import addnodes
+
+    for node in doctree.findall(addnodes.pending_xref):
+        if node.get("refdomain") == "py" and node.get("reftarget") in _BUILTIN_TARGETS and "refspecific" in node:
+            del node["refspecific"]
+
+
+def setup(app):  # type: ignore[no-untyped-def]
+    app.connect("doctree-read", _builtins_are_builtins)

@@ -42,10 +42,17 @@ EXPECTED: dict[str, list[str]] = {
         'fw0.rules: [{"match": "10.0.0.*", "action": "accept", "port": 22}, {"match": "*", "action": "drop"}]',
         'fw1.rules: [{"match": "*", "action": "accept"}]',
         "error: Parameter 'rules.0.action' is missing",
+        "error: Parameter 'rules[0].action' is missing",
         "error: Parameter 'action' does not accept value 'reject'",
         "error: Parameter 'port' expects uint16_t",
-        "object-add firewall members: [('rules', 'FirewallRuleList')]",
-        "FirewallRule members: [('match', 'str', False), ('action', 'FirewallAction', False), ('port', 'uint16', True)]",
+        "query-qmp-schema has object-add/arg-type/qom-type/^firewall: True",
+        "query-qmp-schema has object-add/arg-type/+firewall/rules: True",
+        "query-qmp-schema has object-add/arg-type/+firewall/rules/*port: True",
+        "query-qmp-schema has object-add/arg-type/+firewall/rules/action/^drop: True",
+        ('object-add firewall branch: {"name": "FirewallProperties", "meta-type": "object", "members": '
+         '[{"name": "rules", "type": "[FirewallRule]", "default": null}]}'),
+        ('FirewallRule: {"name": "FirewallRule", "meta-type": "object", "members": [{"name": "match", "type": '
+         '"str"}, {"name": "action", "type": "FirewallAction"}, {"name": "port", "type": "int", "default": null}]}'),
         ('JSON Schema of rules: {"type": "array", "items": {"type": "object", "properties": {"match": {"type": '
          '"string"}, "action": {"enum": ["accept", "drop"]}, "port": {"type": "integer", "minimum": 0, "maximum": '
          '65535}}, "required": ["match", "action"], "additionalProperties": false}}'),
