@@ -44,9 +44,9 @@ from _timing import Runner, interleaved, per_call, refuses  # noqa: E402
 
 import qom_py  # noqa: E402
 from qom_py import Object, prop, qom_type  # noqa: E402
-from qom_py._keyval import keyval_parse_with_help  # noqa: E402
-from qom_py._user_creatable import user_creatable_add_qapi  # noqa: E402
-from qom_py._visitors import JSON_VISITOR  # noqa: E402
+from qom_py.qapi._keyval import keyval_parse_with_help  # noqa: E402
+from qom_py.qapi._visitors import JSON_VISITOR  # noqa: E402
+from qom_py.qom._user_creatable import user_creatable_add_qapi  # noqa: E402
 
 TYPE = "bench-widget"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from . import _chardev  # noqa: F401 - registers the chardev types, built-ins as in qsd
-from . import _declarative as prop
-from ._api import (
+from ._qapi_property import qapi_load
+from ._unset import UNSET
+from .errors import QOMError
+from .loop import TYPE_EVENT_LOOP_BASE, TYPE_IOTHREAD, TYPE_MAIN_LOOP, main_aio_context
+from .qapi._keyval import keyval_parse
+from .qapi._visitors import InputVisitor, JSONInputVisitor, KeyvalInputVisitor, StringInputVisitor
+from .qom import _declarative as prop
+from .qom._api import (
     object_cast,
     object_class_by_name,
     object_class_dynamic_cast,
@@ -19,16 +25,13 @@ from ._api import (
     object_resolve_path_ambiguous,
     type_register,
 )
-from ._declarative import declare_type, qom_type
-from ._keyval import keyval_parse
-from ._object import InterfaceClass, Object, ObjectClass
-from ._property import ObjectProperty
-from ._qapi_property import qapi_load
-from ._registry import TYPE_CONTAINER, TypeRegistry, default_registry
-from ._schema import object_schema
-from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
-from ._unset import UNSET
-from ._user_creatable import (
+from .qom._declarative import declare_type, qom_type
+from .qom._object import InterfaceClass, Object, ObjectClass
+from .qom._object_schema import object_schema
+from .qom._property import ObjectProperty
+from .qom._registry import TYPE_CONTAINER, TypeRegistry, default_registry
+from .qom._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
+from .qom._user_creatable import (
     TYPE_USER_CREATABLE,
     object_add,
     object_del,
@@ -36,9 +39,6 @@ from ._user_creatable import (
     object_option_parse,
     object_set_props,
 )
-from ._visitors import InputVisitor, JSONInputVisitor, KeyvalInputVisitor, StringInputVisitor
-from .errors import QOMError
-from .loop import TYPE_EVENT_LOOP_BASE, TYPE_IOTHREAD, TYPE_MAIN_LOOP, main_aio_context
 
 __all__ = [
     "TYPE_CONTAINER",

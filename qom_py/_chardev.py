@@ -19,9 +19,9 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any, Final
 
-from ._object import Object, ObjectClass
-from ._registry import TypeRegistry, default_registry
-from ._typeinfo import TypeInfo
+from .qom._object import Object, ObjectClass
+from .qom._registry import TypeRegistry, default_registry
+from .qom._typeinfo import TypeInfo
 
 __all__ = [
     "CHARDEVS_PATH",

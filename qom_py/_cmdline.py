@@ -15,9 +15,9 @@ from typing import Final
 
 import attrs
 
-from ._keyval import keyval_parse
-from ._scalars import parse_bool
 from .errors import QOMError
+from .qapi._keyval import keyval_parse
+from .qapi._scalars import parse_bool
 
 __all__ = [
     "ARGUMENT",

@@ -11,8 +11,8 @@ still comes from the visitor, worded as QEMU words it.
 As attrs and cattrs do, the code is generated from source templates: one
 factory is compiled per (template, shortcut) pair -- a handful per process --
 and each property or schema member gets a closure from it.  `compile_function`
-also compiles the per-class constructors (`qom_py._object.InstancePlan`) and
-user-creatable builders (`qom_py._creation`).
+also compiles the per-class constructors (`qom_py.qom._object.InstancePlan`) and
+user-creatable builders (`qom_py.qom._creation`).
 """
 
 from __future__ import annotations

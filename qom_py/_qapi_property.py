@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._property import PropertyKind
-from ._registry import default_registry
-from ._visitors import InputVisitor
+from .qapi._visitors import InputVisitor
+from .qom._property import PropertyKind
+from .qom._registry import default_registry
 
 if TYPE_CHECKING:
-    from ._registry import TypeRegistry
     from .qapi import Checker, Mode, TypeExpr
     from .qapi._checker import Check
+    from .qom._registry import TypeRegistry
 
 __all__ = ["QAPIKind", "qapi_kind", "qapi_load"]
 

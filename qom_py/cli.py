@@ -56,12 +56,12 @@ from ._cmdline import (
 )
 from ._log import blamed, logger
 from ._plugins import PluginError, load_entry_points, load_module
-from ._registry import default_registry
-from ._schema import object_schema
-from ._user_creatable import object_option_parse
 from .errors import QOMError
 from .loop import adopt_main_loop, reset_main_aio_context
 from .qmp import Dispatcher, QMPServer, register_qom_commands
+from .qom._object_schema import object_schema
+from .qom._registry import default_registry
+from .qom._user_creatable import object_option_parse
 
 __all__ = ["HELP", "PROGRAM", "main"]
 

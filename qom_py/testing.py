@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ._registry import TypeRegistry, default_registry
+from .qom._registry import TypeRegistry, default_registry
 
 if TYPE_CHECKING:
     from .qmp import InProcessQMP
@@ -55,7 +55,7 @@ def reset(registry: TypeRegistry = default_registry) -> None:
     if registry is default_registry:
         builtins = builtin_type_names()
     else:
-        from ._user_creatable import TYPE_USER_CREATABLE
+        from .qom._user_creatable import TYPE_USER_CREATABLE
 
         builtins = frozenset([*TypeRegistry().type_names(), TYPE_USER_CREATABLE])
     root = registry.root

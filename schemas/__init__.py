@@ -1,1 +1,1 @@
-"""The QAPI schema files shipped with qom_py (data only; loaded by qom_py._schema)."""
+"""The QAPI schema files shipped with qom_py (data only; read by qom_py.qapi)."""

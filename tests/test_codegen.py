@@ -16,7 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qom_py._property import (
+from qom_py.errors import QOMError
+from qom_py.qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor
+from qom_py.qom._property import (
     BOOL,
     NUMBER,
     SIZE,
@@ -28,8 +30,6 @@ from qom_py._property import (
     int_kind,
     typed_property,
 )
-from qom_py._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor
-from qom_py.errors import QOMError
 
 KINDS: list[PropertyKind] = [
     BOOL, STR, NUMBER, SIZE, EnumKind("Animal", ("frog", "alligator", "platypus")),

@@ -29,10 +29,10 @@ import qom_py
 import qom_py.loop._event_loop_base  # registers event-loop-base and main-loop
 import qom_py.loop._iothread  # registers iothread
 from qom_py import Object, default_registry, prop, qom_type
-from qom_py._keyval import keyval_parse_with_help
-from qom_py._scalars import parse_int64
-from qom_py._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_type
 from qom_py.errors import QOMError
+from qom_py.qapi._keyval import keyval_parse_with_help
+from qom_py.qapi._scalars import parse_int64
+from qom_py.qom._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_type
 
 TYPE_WIDGET = "test-widget"
 #: The most pool workers one fuzzed object may ask for (arbitrary; keeps threads few).

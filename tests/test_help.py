@@ -23,8 +23,8 @@ import qom_py.loop._event_loop_base  # registers event-loop-base and main-loop
 import qom_py.loop._iothread  # registers iothread
 import qom_py.testing
 from qom_py import Object, ObjectClass, TypeInfo, prop, qom_type
-from qom_py._user_creatable import TYPE_USER_CREATABLE, object_property_help
 from qom_py.errors import QOMError
+from qom_py.qom._user_creatable import TYPE_USER_CREATABLE, object_property_help
 
 TYPE_LIST = "List of user creatable objects:\n  iothread\n  main-loop\n"
 IOTHREAD_HELP = """\

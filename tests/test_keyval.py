@@ -1,4 +1,4 @@
-"""Tests for `qom_py._keyval`: QEMU's keyval grammar (QOM-REFERENCE §3.3 A, B, 68-70)."""
+"""Tests for `qom_py.qapi._keyval`: QEMU's keyval grammar (QOM-REFERENCE §3.3 A, B, 68-70)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qom_py._keyval import KeyvalDict, KeyvalValue, keyval_merge, keyval_parse, keyval_parse_with_help
 from qom_py.errors import KeyvalError
+from qom_py.qapi._keyval import KeyvalDict, KeyvalValue, keyval_merge, keyval_parse, keyval_parse_with_help
 
 A127 = "a" * 127
 LONG = "a" * 127 + "z"  # 128 characters: one too many

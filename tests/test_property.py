@@ -18,7 +18,6 @@ import attrs
 import pytest
 
 from qom_py import UNSET, Object, ObjectClass, ObjectProperty, TypeInfo, TypeRegistry, prop, qom_type
-from qom_py._property import NUMBER
 from qom_py.errors import (
     DeviceNotFoundError,
     DuplicatePropertyError,
@@ -27,6 +26,7 @@ from qom_py.errors import (
     PropertyNotFoundError,
     QOMError,
 )
+from qom_py.qom._property import NUMBER
 
 DUMMY_ANIMALS = ("frog", "alligator", "platypus")
 INT64_MIN = -(2**63)

@@ -1,4 +1,4 @@
-"""Tests for `qom_py._scalars`: QEMU's string-to-scalar conversions (QOM-REFERENCE §3.3 C, D 90-91)."""
+"""Tests for `qom_py.qapi._scalars`: QEMU's string-to-scalar conversions (QOM-REFERENCE §3.3 C, D 90-91)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from qom_py._scalars import (
+from qom_py.errors import ParameterError
+from qom_py.qapi._scalars import (
     SIZE_HINT,
     parse_bool,
     parse_bool_string,
@@ -21,7 +22,6 @@ from qom_py._scalars import (
     parse_uint64,
     parse_uint64_string,
 )
-from qom_py.errors import ParameterError
 
 U64_MAX = 2**64 - 1
 KiB, MiB, GiB, TiB, PiB, EiB = (1024**n for n in range(1, 7))

@@ -32,11 +32,11 @@ import qom_py.loop._event_loop_base  # registers event-loop-base and main-loop
 import qom_py.loop._iothread  # registers iothread
 import qom_py.testing
 from qom_py import Object, TypeInfo, default_registry, prop, qom_type
-from qom_py._schema import object_schema
-from qom_py._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_qapi
-from qom_py._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
 from qom_py.errors import QOMError
 from qom_py.qapi import load_schema
+from qom_py.qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
+from qom_py.qom._object_schema import object_schema
+from qom_py.qom._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_qapi
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENT_LOOP_MEMBERS = ("aio-max-batch", "thread-pool-min", "thread-pool-max")

@@ -9,10 +9,10 @@ import pytest
 import qom_py
 import qom_py.testing
 from qom_py import ObjectClass, TypeInfo, TypeRegistry, default_registry
-from qom_py._schema import ObjectSchema, object_schema
-from qom_py._user_creatable import TYPE_USER_CREATABLE, object_del, object_option_parse
 from qom_py.errors import ParameterError
 from qom_py.qmp import Dispatcher, InProcessQMP, QMPError, register_qom_commands
+from qom_py.qom._object_schema import ObjectSchema, object_schema
+from qom_py.qom._user_creatable import TYPE_USER_CREATABLE, object_del, object_option_parse
 
 
 def _registry(type_name: str) -> TypeRegistry:

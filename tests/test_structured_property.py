@@ -18,9 +18,9 @@ import pytest
 import qom_py
 import qom_py.testing
 from qom_py import Object, ObjectClass, TypeInfo, TypeRegistry, prop, qom_type
-from qom_py._user_creatable import TYPE_USER_CREATABLE
 from qom_py.errors import ParameterError, QAPISchemaError, QAPITypeNotFoundError, QOMError
 from qom_py.qmp import QMPError
+from qom_py.qom._user_creatable import TYPE_USER_CREATABLE
 from tests.daemon import QSD, connect_unix, running
 
 AUTHZ = """

@@ -29,7 +29,6 @@ import qom_py
 import qom_py.loop._event_loop_base  # registers event-loop-base and main-loop
 import qom_py.loop._iothread  # registers iothread
 from qom_py import Object, ObjectClass, TypeInfo, default_registry, prop, qom_type
-from qom_py._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_qapi
 from qom_py.errors import (
     ID_HINT,
     ObjectInUseError,
@@ -38,6 +37,7 @@ from qom_py.errors import (
     QOMError,
 )
 from qom_py.loop import main_aio_context
+from qom_py.qom._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_qapi
 
 TYPE_WIDGET = "test-widget"
 TYPE_GADGET = "test-gadget"

@@ -33,8 +33,8 @@ import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Final, TypeVar, TypeVarTuple, final
 
-from .._scalars import INT64_MAX
 from ..errors import ParameterError, QOMError
+from ..qapi._scalars import INT64_MAX
 from ._thread_pool import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_THREADS, ThreadPool
 
 __all__ = [

@@ -30,12 +30,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from .. import _declarative as prop
-from .._declarative import OnChange, Property, qom_type
-from .._object import Object, ObjectClass
-from .._scalars import INT64_MAX
-from .._user_creatable import TYPE_USER_CREATABLE
 from ..errors import QOMError
+from ..qapi._scalars import INT64_MAX
+from ..qom import _declarative as prop
+from ..qom._declarative import OnChange, Property, qom_type
+from ..qom._object import Object, ObjectClass
+from ..qom._user_creatable import TYPE_USER_CREATABLE
 from ._aio_context import AioContext, check_int64, check_thread_pool_params, main_aio_context, peek_main_aio_context
 
 __all__ = [

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .._declarative import qom_type
-from .._object import ObjectClass
-from .._registry import default_registry
+from ..qom._declarative import qom_type
+from ..qom._object import ObjectClass
+from ..qom._registry import default_registry
 from ._aio_context import AioContext
 from ._event_loop_base import EventLoopBase, EventLoopBaseClass, apply_base_params, loop_int
 

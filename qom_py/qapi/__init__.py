@@ -10,7 +10,7 @@ checks values against it as QEMU's QObject input visitor does.  Malformed
 schemas raise `qom_py.errors.QAPISchemaError` (``FILE:LINE: problem``).
 
 Layering: this package imports only `qom_py.errors`, the scalar visitors of
-`qom_py._visitors` (their messages) and attrs; the object
+`qom_py.qapi._visitors` (their messages) and attrs; the object
 model and QMP build on it.
 
 The names below are imported on first use (PEP 562), so that importing one

@@ -16,7 +16,7 @@ messages are QEMU's: "full" names for a missing, unexpected or mistyped
 member (``rules[0].match`` in JSON mode, ``rules.0.match`` in keyval mode),
 the member's plain name for a rejected enum value or an integer out of range
 (``'policy'``; a list element has none: ``'null'``).  Scalar messages come
-from the visitors of `qom_py._visitors`.
+from the visitors of `qom_py.qapi._visitors`.
 
 The result is the value in its JSON shape: structs as new dicts holding the
 members present, in schema order; keyval strings converted.
@@ -31,7 +31,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypeAlias
 
 from .._codegen import compile_function
-from .._visitors import (
+from ..errors import ParameterError
+from ._entities import AlternateType, ArrayType, BuiltinType, EnumType, Member, ObjectType, SchemaType
+from ._qdict_order import first_unexpected
+from ._schema import QAPISchema, TypeExpr
+from ._visitors import (
     INT_RANGES,
     JSON_VISITOR,
     KEYVAL_VISITOR,
@@ -41,10 +45,6 @@ from .._visitors import (
     invalid_type,
     rejects_value,
 )
-from ..errors import ParameterError
-from ._entities import AlternateType, ArrayType, BuiltinType, EnumType, Member, ObjectType, SchemaType
-from ._qdict_order import first_unexpected
-from ._schema import QAPISchema, TypeExpr
 
 __all__ = ["Check", "Checker", "MemberCheck", "Mode", "missing", "unexpected"]
 

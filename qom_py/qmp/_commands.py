@@ -15,16 +15,16 @@ import asyncio
 import functools
 from typing import Any, Final
 
-from .._object import Object, ObjectClass
-from .._property import ObjectProperty
-from .._registry import TypeRegistry, default_registry
-from .._tree import resolve_path_ambiguous
 from .._unset import UNSET
-from .._user_creatable import object_del, user_creatable_add_qapi
-from .._visitors import JSON_VISITOR
 from ..errors import DeviceNotFoundError, QOMError
 from ..loop import ThreadPool, main_aio_context
 from ..loop._iothread import TYPE_IOTHREAD, query_iothreads
+from ..qapi._visitors import JSON_VISITOR
+from ..qom._object import Object, ObjectClass
+from ..qom._property import ObjectProperty
+from ..qom._registry import TypeRegistry, default_registry
+from ..qom._tree import resolve_path_ambiguous
+from ..qom._user_creatable import object_del, user_creatable_add_qapi
 from ._dispatch import Dispatcher, current_session
 from ._introspect import QueryQMPSchema
 from ._protocol import EncodedJSON, to_json

@@ -30,8 +30,6 @@ from typing import Any, Final, TypeAlias, final
 import attrs
 
 from .._log import blamed
-from .._registry import TypeRegistry, default_registry
-from .._schema import ObjectSchema
 from ..errors import (
     CommandNotFoundError,
     CommandRegistrationError,
@@ -43,6 +41,8 @@ from ..errors import (
 )
 from ..qapi import Checker, QAPISchema
 from ..qapi._checker import check_leftovers
+from ..qom._object_schema import ObjectSchema
+from ..qom._registry import TypeRegistry, default_registry
 from ._protocol import (
     MAX_NESTING,
     MAX_TOKEN_COUNT,

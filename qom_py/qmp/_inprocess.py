@@ -7,8 +7,8 @@ import json
 from collections.abc import Coroutine, Iterable, Mapping
 from typing import Any, Final, final
 
-from .._json import JSONValue
 from ..errors import QOMInternalError
+from ..qapi._json import JSONValue
 from ._dispatch import Dispatcher, QMPError, QMPSession
 
 __all__ = ["InProcessQMP"]

@@ -1,7 +1,7 @@
 """
 The QMP wire format as QEMU 7.2 speaks it: JSON writing and request checks.
 
-(QEMU's JSON reader, which QMP shares with ``--object``, is `qom_py._json`.)
+(QEMU's JSON reader, which QMP shares with ``--object``, is `qom_py.qapi._json`.)
 
 * `to_json` writes values as QEMU's ``qobject/json-writer.c`` does, including the
   key order of QEMU's ``QDict`` hash table (so ``{"id": 1, "error": ...}`` but
@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
-from .._json import (
+from ..errors import QMPProtocolError
+from ..qapi._json import (
     MAX_NESTING,
     MAX_TOKEN_COUNT,
     MAX_TOKEN_SIZE,
@@ -26,7 +27,6 @@ from .._json import (
     _is_valid_codepoint,
     qobject_from_json,
 )
-from ..errors import QMPProtocolError
 from ..qapi._qdict_order import qdict_keys
 
 __all__ = [

@@ -112,7 +112,7 @@ def test_source_tree_matches(tmp_path: Path) -> None:
 
 
 def test_qom_json_is_unchanged_for_the_object_layer() -> None:
-    """qom.json still holds the object types only (qom_py._schema reads it alone)."""
+    """qom.json still holds the object types only (qom_py.qom._object_schema reads it alone)."""
     schema = QAPISchema.from_file(str(ROOT / "schemas" / "qom.json"))
     assert [e.name for e in schema if e.info is not None and not e.is_implicit] == [
         "EventLoopBaseProperties", "IothreadProperties", "MainLoopProperties", "ObjectType", "ObjectOptions",

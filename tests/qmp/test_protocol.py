@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qom_py import _json
+from qom_py.qapi import _json
 from qom_py.errors import JSONParseError, QMPProtocolError
 from qom_py.qmp import (
     JSONStreamParser,

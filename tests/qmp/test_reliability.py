@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import pytest
 
-from qom_py._json import PARSE_STEP, JSONStreamParser
+from qom_py.qapi._json import PARSE_STEP, JSONStreamParser
 from qom_py.qmp import Dispatcher
 from qom_py.qmp._server import _BACKLOG
 from tests.daemon import running

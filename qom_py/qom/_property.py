@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
-from ._codegen import make_hook, make_setter
-from ._unset import UNSET, UnsetType
-from ._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_int
+from .._codegen import make_hook, make_setter
+from .._unset import UNSET, UnsetType
+from ..qapi._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_int
 
 if TYPE_CHECKING:
     from ._object import Object
@@ -391,7 +391,7 @@ class PropertyBuilders:
             QAPITypeNotFoundError: *qapi_type* is not defined (see ``qom_py.qapi_load``).
             DuplicatePropertyError: *name* is already used.
         """
-        from ._qapi_property import qapi_kind  # sits on the schema engine: loaded on first use
+        from .._qapi_property import qapi_kind  # sits on the schema engine: loaded on first use
 
         registry: TypeRegistry = self.registry  # type: ignore[attr-defined]  # both subclasses have one
         kind = qapi_kind(registry, qapi_type, type_name)

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .._unset import UNSET
+from ..errors import DeviceNotFoundError, ParameterError, QOMInternalError
+from ..qapi._visitors import ForwardVisitor, InputVisitor, invalid_type
 from ._property import GetFn, ObjectProperty, ReleaseFn, ResolveFn
-from ._unset import UNSET
-from ._visitors import ForwardVisitor, InputVisitor, invalid_type
-from .errors import DeviceNotFoundError, ParameterError, QOMInternalError
 
 if TYPE_CHECKING:
     from ._object import Object

@@ -18,18 +18,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from ._codegen import compile_function
-from ._property import ObjectProperty, PropertyBuilders, SetFn
-from ._tree import TreeMixin
-from ._unset import UNSET
-from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor, string_output
-from .errors import (
+from .._codegen import compile_function
+from .._unset import UNSET
+from ..errors import (
     DuplicatePropertyError,
     PropertyAccessError,
     PropertyNotFoundError,
     QOMError,
     QOMInternalError,
 )
+from ..qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor, string_output
+from ._property import ObjectProperty, PropertyBuilders, SetFn
+from ._tree import TreeMixin
 
 if TYPE_CHECKING:
     from ._registry import TypeRegistry
@@ -582,7 +582,7 @@ class InstancePlan:
         Source lines (indented one level) that leave a new instance of *klass* in ``obj``.
 
         The names they use are added to *namespace*.  Builders of user-creatable
-        objects embed these lines too (see `qom_py._creation`).
+        objects embed these lines too (see `qom_py.qom._creation`).
         """
         # Object.__init__, inlined: keep the two in step.
         namespace.update({"cls": self.cls, "klass": klass, "JSON_VISITOR": JSON_VISITOR, "QOMError": QOMError})

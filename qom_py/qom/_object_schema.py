@@ -16,15 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._names import camel_name
+from .._names import camel_name
+from .._qapi_property import QAPIKind
+from ..errors import QOMError
+from ..qapi import Checker, Member, Mode, ObjectType, QAPISchema
+from ..qapi._checker import MemberCheck, check_leftovers
+from ..qapi._visitors import INT_RANGES, InputVisitor
 from ._object import Object, ObjectClass
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, ObjectProperty, PropertyKind, int_kind
-from ._qapi_property import QAPIKind
 from ._registry import TypeRegistry, default_registry
-from ._visitors import INT_RANGES, InputVisitor
-from .errors import QOMError
-from .qapi import Checker, Member, Mode, ObjectType, QAPISchema
-from .qapi._checker import MemberCheck, check_leftovers
 
 __all__ = ["ObjectSchema", "StructCodec", "add_derived_struct", "derive_members", "json_type", "object_schema"]
 

@@ -13,7 +13,7 @@ here match QEMU's three input paths:
 * `StringInputVisitor` -- the string input visitor of ``object_property_parse``.
 
 Every message a visitor produces is made here, so QEMU's wording lives in one
-place (with the pure parsers of `qom_py._scalars`).  The output side needs no
+place (with the pure parsers of `qom_py.qapi._scalars`).  The output side needs no
 visitor class: getters return values as JSON would carry them.
 """
 
@@ -24,8 +24,8 @@ import math
 from collections.abc import Sequence
 from typing import Any, Final, Protocol
 
+from ..errors import ParameterError
 from . import _scalars
-from .errors import ParameterError
 
 __all__ = [
     "INT_RANGES",

@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
-from ._names import wire_name
+from .._names import wire_name
+from .._unset import UNSET
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
-from ._unset import UNSET
 
 if TYPE_CHECKING:
     from ._object import Object, ObjectClass
@@ -254,7 +254,7 @@ class QAPIProperty(Property[T]):
 
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass*, its type looked up in the class's registry's schema."""
-        from ._qapi_property import qapi_kind  # the schema engine: on first use
+        from .._qapi_property import qapi_kind  # the schema engine: on first use
 
         self.kind = qapi_kind(klass.registry, self.qapi_type, self.type_name)
         super().add_to(klass)

@@ -26,12 +26,12 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, Final
 
+from ..errors import AbstractTypeError, QOMError, TypeNotFoundError, TypeRegistrationError
 from ._object import InterfaceClass, Object, ObjectClass, instantiate
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
-from .errors import AbstractTypeError, QOMError, TypeNotFoundError, TypeRegistrationError
 
 if TYPE_CHECKING:
-    from .qapi import QAPISchema
+    from ..qapi import QAPISchema
 
 __all__ = ["TYPE_CONTAINER", "TypeRegistry", "default_registry"]
 
@@ -93,7 +93,7 @@ class TypeRegistry:
         from it.  Grow it through `qapi_load` only.
         """
         if self._qapi is None:
-            from .qapi import load_schema  # the schema engine costs start-up time: on first use
+            from ..qapi import load_schema  # the schema engine costs start-up time: on first use
 
             self._qapi = load_schema()
         return self._qapi

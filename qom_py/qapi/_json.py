@@ -19,8 +19,8 @@ import re
 from collections.abc import Generator, Sequence
 from typing import Final, TypeAlias
 
+from ..errors import JSONParseError
 from ._scalars import INT64_MIN, UINT64_LIMIT
-from .errors import JSONParseError
 
 __all__ = [
     "MAX_NESTING",

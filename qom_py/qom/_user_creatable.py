@@ -9,7 +9,7 @@ One creation reads straight through `user_creatable_add_qapi`:
 3. the class must exist, be user-creatable and concrete;
 4. ``object_new``; the properties are set in schema member order: a value the
    schema checked as the property's own kind goes straight to its store, any
-   other through the JSON visitor (steps 4-7 live in `qom_py._creation`);
+   other through the JSON visitor (steps 4-7 live in `qom_py.qom._creation`);
 5. the class's ``prepare`` slot (a qom_py extension: whole-object checks such
    as event loops' min/max pair) runs before anything is visible;
 6. the object is attached as ``/objects/ID`` (a duplicate id fails here);
@@ -26,17 +26,17 @@ import sys
 from collections.abc import Mapping
 from typing import IO, Any, Final
 
+from .._names import wire_name
+from .._unset import UNSET
+from ..errors import ID_HINT, ObjectInUseError, ObjectNotFoundError, ParameterError, QOMError, TypeNotFoundError
+from ..qapi._json import parse_json_object
+from ..qapi._keyval import keyval_parse_with_help
+from ..qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
 from ._creation import PLAIN_BUILDER, Builder, builder, hooks
-from ._json import parse_json_object
-from ._keyval import keyval_parse_with_help
-from ._names import wire_name
 from ._object import Object, ObjectClass
+from ._object_schema import ObjectSchema, StructCodec
 from ._registry import TypeRegistry, default_registry
-from ._schema import ObjectSchema, StructCodec
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
-from ._unset import UNSET
-from ._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
-from .errors import ID_HINT, ObjectInUseError, ObjectNotFoundError, ParameterError, QOMError, TypeNotFoundError
 
 __all__ = [
     "TYPE_USER_CREATABLE",

@@ -4,7 +4,7 @@ QEMU's ``KEY=VALUE,...`` parser (``util/keyval.c``), rewritten in Python.
 This is the grammar behind ``qemu-storage-daemon --object``, HMP ``object_add``
 and every other *keyval* front end.  It turns a string into a tree of dicts and
 lists whose leaves are always strings; typing happens later, in the keyval-mode
-input visitor (see `qom_py._scalars`).
+input visitor (see `qom_py.qapi._scalars`).
 
 The grammar, in QEMU's terms::
 

@@ -1,5 +1,5 @@
 """
-Building one object from a request: steps 4-7 of `qom_py._user_creatable`.
+Building one object from a request: steps 4-7 of `qom_py.qom._user_creatable`.
 
 ``object_new``, the properties, the class's ``prepare`` slot, attaching to a
 parent (``/objects`` for ``object-add``) and ``complete`` -- undone by any
@@ -14,16 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from ._codegen import compile_function
-from ._log import blame
+from .._codegen import compile_function
+from .._log import blame
+from .._unset import UNSET
+from ..errors import QOMError
+from ..qapi._visitors import JSON_VISITOR, InputVisitor
 from ._object import Object, ObjectClass
 from ._property import StoreIn
-from ._unset import UNSET
-from ._visitors import JSON_VISITOR, InputVisitor
-from .errors import QOMError
 
 if TYPE_CHECKING:
-    from ._schema import StructCodec
+    from ._object_schema import StructCodec
 
 __all__ = ["PLAIN_BUILDER", "Builder", "Hooks", "builder", "hooks"]
 

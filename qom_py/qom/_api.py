@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..errors import QOMInternalError
 from ._object import Object, ObjectClass
 from ._registry import default_registry
 from ._tree import resolve_path_ambiguous
 from ._typeinfo import TypeInfo
-from .errors import QOMInternalError
 
 __all__ = [
     "object_cast",
