@@ -75,7 +75,7 @@ def _listing_order(klass: ObjectClass, obj: Object | None = None) -> list[Object
     for each in reversed(list(klass.ancestors())):
         props.extend(each.own_properties())
     if obj is not None:
-        props.extend(obj._properties.values())
+        props.extend(obj.instance_properties())
     return props
 
 

@@ -386,6 +386,10 @@ class Object(PropertyBuilders, TreeMixin):
             raise PropertyNotFoundError(self.type_name, name)
         return prop
 
+    def instance_properties(self) -> Iterator[ObjectProperty]:
+        """Yield the properties of this object only (not its classes'), in insertion order."""
+        yield from list(self._properties.values())
+
     def properties(self) -> Iterator[ObjectProperty]:
         """Yield the instance properties, then the class properties leaf to root."""
         yield from list(self._properties.values())

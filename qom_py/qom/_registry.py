@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import AbstractTypeError, QOMError, TypeNotFoundError, TypeRegistrationError
@@ -58,6 +59,8 @@ class TypeRegistry:
     def __init__(self) -> None:
         self._infos: dict[str, TypeInfo] = {}
         self._classes: dict[str, ObjectClass] = {}
+        #: The realized classes by type name (read only: the registry keeps it).
+        self.classes: Mapping[str, ObjectClass] = self._classes
         self._root: Object | None = None
         self._objects: Object | None = None  # cache of /objects (see objects_root)
         #: Bumped whenever a type is registered or unregistered.

@@ -224,7 +224,7 @@ def object_new_with_props(
     if (parent is None) is not (id is None):
         msg = "object_new_with_props() takes parent and id together, or neither"
         raise ParameterError(msg)
-    klass = default_registry._classes.get(typename)  # concrete_class, its common case inlined
+    klass = default_registry.classes.get(typename)  # concrete_class, its common case inlined
     if klass is None or klass.abstract:
         if default_registry.class_by_name(typename) is None:  # realizes it
             msg = f"invalid object type: {typename}"  # QEMU's words here (object_new says "unknown type")
