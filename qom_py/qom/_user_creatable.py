@@ -24,7 +24,7 @@ import json
 import re
 import sys
 from collections.abc import Mapping
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeVar, overload
 
 from .._names import wire_name
 from .._unset import UNSET
@@ -33,6 +33,7 @@ from ..qapi._json import parse_json_object
 from ..qapi._keyval import keyval_parse_with_help
 from ..qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
 from ._creation import PLAIN_BUILDER, Builder, builder, hooks
+from ._declarative import declared_type_name
 from ._object import Object, ObjectClass
 from ._object_schema import ObjectSchema, StructCodec
 from ._registry import TypeRegistry, default_registry
@@ -54,6 +55,8 @@ __all__ = [
     "user_creatable_complete",
     "user_creatable_types_help",
 ]
+
+ObjT = TypeVar("ObjT", bound=Object)
 
 #: The interface of objects that ``object-add`` / ``--object`` may create.
 TYPE_USER_CREATABLE: Final = "user-creatable"
@@ -133,8 +136,12 @@ def _check_id(id: str) -> None:  # noqa: A002 - QEMU's name
 
 
 def user_creatable_add_type(
-    typename: str, id: str, props: Mapping[str, Any], visitor: InputVisitor = JSON_VISITOR,  # noqa: A002
-    *, registry: TypeRegistry = default_registry,
+    typename: str,
+    id: str,
+    props: Mapping[str, Any],
+    visitor: InputVisitor = JSON_VISITOR,  # noqa: A002
+    *,
+    registry: TypeRegistry = default_registry,
 ) -> Object:
     """
     Create *typename* as ``/objects/<id>`` with *props* (QEMU's ``user_creatable_add_type``).
@@ -173,12 +180,22 @@ def user_creatable_add_qapi(
     return build(registry.objects_root, id_, typed, JSON_VISITOR)
 
 
-def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object:  # noqa: A002
+@overload
+def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object: ...  # noqa: A002
+@overload
+def object_add(
+    typename: type[ObjT], /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any
+) -> ObjT: ...  # noqa: A002
+def object_add(
+    typename: str | type[Object], /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any
+) -> Object:  # noqa: A002
     """
     Create a user-creatable object, typed strictly as QMP ``object-add`` types it.
 
     ``object_add("main-loop", id="ml", thread_pool_min=1)``: keyword names map to
-    QEMU's dashed names; *props* takes dashed names directly.
+    QEMU's dashed names; *props* takes dashed names directly.  *typename* may be
+    a declarative class (``object_add(Pump, id="p0")``): the result is then typed
+    as that class.
 
     Returns:
         the new object (``/objects/<id>``).
@@ -196,7 +213,7 @@ def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | Non
     if "qom-type" in options:
         msg = "object_add() takes the type as its first argument only, not as 'qom-type'"
         raise ParameterError(msg)
-    options["qom-type"] = typename
+    options["qom-type"] = typename if isinstance(typename, str) else declared_type_name(typename)
     return user_creatable_add_qapi(options, JSON_VISITOR)
 
 
@@ -302,9 +319,7 @@ def object_property_help(name: str, type: str, default: Any, description: str | 
 def type_options_help(klass: ObjectClass) -> str:
     """``TYPE options:`` and one line per writable class property, sorted bytewise."""
     lines = sorted(
-        object_property_help(p.name, p.type, p.default, p.description)
-        for p in klass.properties()
-        if p.set is not None
+        object_property_help(p.name, p.type, p.default, p.description) for p in klass.properties() if p.set is not None
     )
     if not lines:
         return f"There are no options for {klass.type_name}.\n"
