@@ -53,8 +53,9 @@ def hook(raw, _type):
 _factories: dict[tuple[str, str, bool, tuple[str, ...]], Callable[..., Any]] = {}
 
 
-def _factory(template: str, fast: str, guarded: bool, constants: tuple[str, ...],
-             free: tuple[str, ...]) -> Callable[..., Any]:
+def _factory(
+    template: str, fast: str, guarded: bool, constants: tuple[str, ...], free: tuple[str, ...]
+) -> Callable[..., Any]:
     # The factory takes the free variables, then the kind's constants (sorted by
     # name), and returns the function the template defines.
     key = (template, fast, guarded, constants)

@@ -152,9 +152,11 @@ STARTUP_ERRORS: list[tuple[list[str], str, bool]] = [
     (["--object=iothread,id=1bad"], f"--object=iothread,id=1bad: Parameter 'id' expects an identifier\n{_HINT}", True),
     (["--o", "x"], "--o x: Parameter 'qom-type' does not accept value 'x'", True),
     # Refused on purpose: qom-py hosts no block layer and no trace events (qsd differs).
-    (["--blockdev", "null-co,node-name=n"],
-     "--blockdev null-co,node-name=n: --blockdev is not supported by qom-py (it hosts QOM objects, not block devices)",
-     False),
+    (
+        ["--blockdev", "null-co,node-name=n"],
+        "--blockdev null-co,node-name=n: --blockdev is not supported by qom-py (it hosts QOM objects, not block devices)",
+        False,
+    ),
     (["-T", "foo"], "-T foo: -T is not supported by qom-py (QEMU's trace events do not exist here)", False),
     (
         ["--object", "iothread,id=1bad", "extra"],

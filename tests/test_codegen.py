@@ -32,7 +32,11 @@ from qom_py.qom._property import (
 )
 
 KINDS: list[PropertyKind] = [
-    BOOL, STR, NUMBER, SIZE, EnumKind("Animal", ("frog", "alligator", "platypus")),
+    BOOL,
+    STR,
+    NUMBER,
+    SIZE,
+    EnumKind("Animal", ("frog", "alligator", "platypus")),
     *(int_kind(bits, signed) for bits in (8, 16, 32, 64) for signed in (True, False)),
 ]
 VISITORS: list[InputVisitor] = [JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR]

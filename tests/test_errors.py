@@ -17,7 +17,8 @@ SPECIAL: dict[str, tuple[tuple[Any, ...], str]] = {
     "PropertyNotFoundError": (("iothread", "poll-max"), "Property 'iothread.poll-max' not found"),
     "PropertyAccessError": (("iothread", "type", "writable"), "Property 'iothread.type' is not writable"),
     "DuplicatePropertyError": (
-        ("io0", "container"), "attempt to add duplicate property 'io0' to object (type 'container')",
+        ("io0", "container"),
+        "attempt to add duplicate property 'io0' to object (type 'container')",
     ),
     "ObjectNotFoundError": (("io0",), "object 'io0' not found"),
     "ObjectInUseError": (("ml",), "object 'ml' is in use, can not be deleted"),

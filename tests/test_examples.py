@@ -17,16 +17,20 @@ EXPECTED: dict[str, list[str]] = {
     "custom_type_declarative.py": [
         "demo-sensor options:",
         "  buffer-size=<size>     - Bytes of sample buffer (default: 4096)",
-        "  unit=<SensorUnit>      -  (default: \"celsius\")",
+        '  unit=<SensorUnit>      -  (default: "celsius")',
         "complete: /objects/s1 (Kitchen,north, 1048576 bytes)",
         "complete: /objects/s2 (Cellar, 65536 bytes)",
         "complete: /objects/s3 (Attic, 8192 bytes)",
-        ('/objects/s1: {"enabled": false, "label": "Kitchen,north", "unit": "kelvin", "offset": -3, "channel": 127, '
-         '"samples": 64, "serial": -9000000000, "gain": 200, "port": 8080, "rate": 4000000000, '
-         '"counter": 18446744073709551615, "buffer-size": 1048576, "peer": ""}'),
-        ('/objects/s2: {"enabled": true, "label": "Cellar", "unit": "celsius", "offset": 2, "channel": 0, '
-         '"samples": 16, "serial": 0, "gain": 0, "port": 0, "rate": 0, "counter": 0, "buffer-size": 65536, '
-         '"peer": "/objects/s1"}'),
+        (
+            '/objects/s1: {"enabled": false, "label": "Kitchen,north", "unit": "kelvin", "offset": -3, "channel": 127, '
+            '"samples": 64, "serial": -9000000000, "gain": 200, "port": 8080, "rate": 4000000000, '
+            '"counter": 18446744073709551615, "buffer-size": 1048576, "peer": ""}'
+        ),
+        (
+            '/objects/s2: {"enabled": true, "label": "Cellar", "unit": "celsius", "offset": 2, "channel": 0, '
+            '"samples": 16, "serial": 0, "gain": 0, "port": 0, "rate": 0, "counter": 0, "buffer-size": 65536, '
+            '"peer": "/objects/s1"}'
+        ),
         "s3.peer is s2: True",
         "error: Parameter 'gain' expects uint8_t",
         "error: Parameter 'unit' does not accept value 'rankine'",
@@ -49,24 +53,34 @@ EXPECTED: dict[str, list[str]] = {
         "query-qmp-schema has object-add/arg-type/+firewall/rules: True",
         "query-qmp-schema has object-add/arg-type/+firewall/rules/*port: True",
         "query-qmp-schema has object-add/arg-type/+firewall/rules/action/^drop: True",
-        ('object-add firewall branch: {"name": "FirewallProperties", "meta-type": "object", "members": '
-         '[{"name": "rules", "type": "[FirewallRule]", "default": null}]}'),
-        ('FirewallRule: {"name": "FirewallRule", "meta-type": "object", "members": [{"name": "match", "type": '
-         '"str"}, {"name": "action", "type": "FirewallAction"}, {"name": "port", "type": "int", "default": null}]}'),
-        ('JSON Schema of rules: {"type": "array", "items": {"type": "object", "properties": {"match": {"type": '
-         '"string"}, "action": {"enum": ["accept", "drop"]}, "port": {"type": "integer", "minimum": 0, "maximum": '
-         '65535}}, "required": ["match", "action"], "additionalProperties": false}}'),
+        (
+            'object-add firewall branch: {"name": "FirewallProperties", "meta-type": "object", "members": '
+            '[{"name": "rules", "type": "[FirewallRule]", "default": null}]}'
+        ),
+        (
+            'FirewallRule: {"name": "FirewallRule", "meta-type": "object", "members": [{"name": "match", "type": '
+            '"str"}, {"name": "action", "type": "FirewallAction"}, {"name": "port", "type": "int", "default": null}]}'
+        ),
+        (
+            'JSON Schema of rules: {"type": "array", "items": {"type": "object", "properties": {"match": {"type": '
+            '"string"}, "action": {"enum": ["accept", "drop"]}, "port": {"type": "integer", "minimum": 0, "maximum": '
+            '65535}}, "required": ["match", "action"], "additionalProperties": false}}'
+        ),
     ],
     "custom_type_typeinfo.py": [
         "complete: /objects/p1 (mode boost)",
         "complete: /objects/p2 (mode eco)",
         "complete: /objects/p3 (mode off)",
-        ('/objects/p1: {"enabled": true, "label": "Well", "mode": "boost", "offset": -128, "channel": -1, '
-         '"samples": 2147483647, "serial": 16, "gain": 255, "port": 65535, "rate": 0, '
-         '"counter": 18446744073709551615, "buffer-size": 2048, "peer": ""}'),
-        ('/objects/p3: {"enabled": true, "label": "", "mode": "off", "offset": 0, "channel": 0, "samples": 0, '
-         '"serial": 0, "gain": 0, "port": 0, "rate": 0, "counter": 0, "buffer-size": 1073741824, '
-         '"peer": "/objects/p2"}'),
+        (
+            '/objects/p1: {"enabled": true, "label": "Well", "mode": "boost", "offset": -128, "channel": -1, '
+            '"samples": 2147483647, "serial": 16, "gain": 255, "port": 65535, "rate": 0, '
+            '"counter": 18446744073709551615, "buffer-size": 2048, "peer": ""}'
+        ),
+        (
+            '/objects/p3: {"enabled": true, "label": "", "mode": "off", "offset": 0, "channel": 0, "samples": 0, '
+            '"serial": 0, "gain": 0, "port": 0, "rate": 0, "counter": 0, "buffer-size": 1073741824, '
+            '"peer": "/objects/p2"}'
+        ),
         "error: Parameter 'offset' expects int8_t",
         "error: object 'p3' is in use, can not be deleted",
         "finalize: 'Pond'",

@@ -204,8 +204,10 @@ def test_seeded_random_mutations(widget: None) -> None:
     outcomes: Counter[str] = Counter()
     for _ in range(10000):
         seed = rng.choice(seeds)
-        ops = [(rng.choice(["insert", "delete", "duplicate"]), rng.randrange(200), rng.choice(MUTATION_CHARS))
-               for _ in range(rng.randint(1, 3))]
+        ops = [
+            (rng.choice(["insert", "delete", "duplicate"]), rng.randrange(200), rng.choice(MUTATION_CHARS))
+            for _ in range(rng.randint(1, 3))
+        ]
         outcomes[check_one(mutate(seed, ops))] += 1
     # the mutations reach both ends: some objects are built, most strings are refused
     assert outcomes["created"] > 500 and outcomes["error"] > 5000, outcomes
@@ -239,8 +241,9 @@ JSON_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=400, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(member=st.sampled_from(MEMBERS), value=JSON_VALUES)
 def test_checked_path_matches_property_set(widget: None, member: str, value: object) -> None:
     """
@@ -248,6 +251,7 @@ def test_checked_path_matches_property_set(widget: None, member: str, value: obj
     setting the same value through ``property_set`` does: the same error, or the
     same value read back.
     """
+
     def outcome(create: Callable[[], Object]) -> tuple[str, object]:
         try:
             obj = create()

@@ -121,9 +121,7 @@ def test_help_goes_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _register(name: str, *, creatable: bool = True, abstract: bool = False) -> None:
-    qom_py.type_register(
-        TypeInfo(name, abstract=abstract, interfaces=(TYPE_USER_CREATABLE,) if creatable else ())
-    )
+    qom_py.type_register(TypeInfo(name, abstract=abstract, interfaces=(TYPE_USER_CREATABLE,) if creatable else ()))
 
 
 def test_type_list_is_sorted_case_insensitively() -> None:
@@ -167,18 +165,18 @@ def test_input_linux_lines() -> None:
         grab_toggle = prop.Enum("GrabToggleKeys", ["ctrl-ctrl", "alt-alt"])
 
     assert help_text("input-linux,help") == (
-        "input-linux options:\n"
-        "  evdev=<string>\n"
-        "  grab-toggle=<GrabToggleKeys>\n"
-        "  grab_all=<bool>\n"
-        "  repeat=<bool>\n"
+        "input-linux options:\n  evdev=<string>\n  grab-toggle=<GrabToggleKeys>\n  grab_all=<bool>\n  repeat=<bool>\n"
     )
 
 
 def test_throttle_group_lines() -> None:
     """``x-bps-read-max-length`` sorts before ``x-bps-read-max``: the whole line is compared."""
-    names = [f"x-{unit}-{op}{suffix}" for unit in ("bps", "iops") for op in ("read", "total", "write")
-             for suffix in ("", "-max", "-max-length")] + ["x-iops-size"]
+    names = [
+        f"x-{unit}-{op}{suffix}"
+        for unit in ("bps", "iops")
+        for op in ("read", "total", "write")
+        for suffix in ("", "-max", "-max-length")
+    ] + ["x-iops-size"]
 
     def class_init(klass: ObjectClass, data: Any) -> None:
         for name in reversed(names):  # registration order must not matter
@@ -186,7 +184,9 @@ def test_throttle_group_lines() -> None:
         klass.property_add("limits", "ThrottleLimits", lambda o: {}, lambda o, v, n, r: None)
 
     qom_py.type_register(TypeInfo("throttle-group", interfaces=(TYPE_USER_CREATABLE,), class_init=class_init))
-    assert help_text("throttle-group,help") == """\
+    assert (
+        help_text("throttle-group,help")
+        == """\
 throttle-group options:
   limits=<ThrottleLimits>
   x-bps-read-max-length=<int>
@@ -209,6 +209,7 @@ throttle-group options:
   x-iops-write-max=<int>
   x-iops-write=<int>
 """
+    )
 
 
 def test_memory_backend_lines() -> None:
@@ -224,25 +225,42 @@ def test_memory_backend_lines() -> None:
         add_bool("reserve", "Reserve swap space (or huge pages) if applicable")
         add_bool("share", "Mark the memory as private to QEMU or shared")
         add_bool("x-use-canonical-path-for-ramblock-id")
-        klass.property_add_int("host-nodes", lambda o: 0, lambda o, v: None,
-                               description="Binds memory to the list of NUMA host nodes")
-        klass.property_add_enum("policy", "HostMemPolicy", ["default", "preferred", "bind", "interleave"],
-                                lambda o: "default", lambda o, v: None, description="Set the NUMA policy")
-        klass.property_add("prealloc-context", "link<thread-context>", lambda o: "", lambda o, v, n, r: None,
-                           description="Context to use for creating CPU threads for preallocation")
-        klass.property_add_int("prealloc-threads", lambda o: 1, lambda o, v: None,
-                               description="Number of CPU threads to use for prealloc")
-        klass.property_add_int("size", lambda o: 0, lambda o, v: None,
-                               description="Size of the memory region (ex: 500M)")
+        klass.property_add_int(
+            "host-nodes", lambda o: 0, lambda o, v: None, description="Binds memory to the list of NUMA host nodes"
+        )
+        klass.property_add_enum(
+            "policy",
+            "HostMemPolicy",
+            ["default", "preferred", "bind", "interleave"],
+            lambda o: "default",
+            lambda o, v: None,
+            description="Set the NUMA policy",
+        )
+        klass.property_add(
+            "prealloc-context",
+            "link<thread-context>",
+            lambda o: "",
+            lambda o, v, n, r: None,
+            description="Context to use for creating CPU threads for preallocation",
+        )
+        klass.property_add_int(
+            "prealloc-threads", lambda o: 1, lambda o, v: None, description="Number of CPU threads to use for prealloc"
+        )
+        klass.property_add_int(
+            "size", lambda o: 0, lambda o, v: None, description="Size of the memory region (ex: 500M)"
+        )
         klass.property_add_str("type-only", lambda o: "", None, description="read-only: not listed")
 
     def instance_init(obj: Object) -> None:
         obj.property_add_bool("instance-only", lambda o: False, lambda o, v: None)  # not listed either
 
-    qom_py.type_register(TypeInfo("memory-backend", abstract=True, interfaces=(TYPE_USER_CREATABLE,),
-                                  class_init=class_init))
+    qom_py.type_register(
+        TypeInfo("memory-backend", abstract=True, interfaces=(TYPE_USER_CREATABLE,), class_init=class_init)
+    )
     qom_py.type_register(TypeInfo("memory-backend-ram", parent="memory-backend", instance_init=instance_init))
-    assert help_text("memory-backend-ram,help") == """\
+    assert (
+        help_text("memory-backend-ram,help")
+        == """\
 memory-backend-ram options:
   dump=<bool>            - Set to 'off' to exclude from core dump
   host-nodes=<int>       - Binds memory to the list of NUMA host nodes
@@ -256,6 +274,7 @@ memory-backend-ram options:
   size=<int>             - Size of the memory region (ex: 500M)
   x-use-canonical-path-for-ramblock-id=<bool>
 """
+    )
     assert "memory-backend-ram" in help_text("help")
     assert "memory-backend\n" not in help_text("help")
 
@@ -273,7 +292,9 @@ def test_default_lines() -> None:
         bootindex = prop.Int(32)
         discard_granularity = prop.Size(default=4294967295, name="discard_granularity")
 
-    assert help_text("test-virtio-blk,help") == """\
+    assert (
+        help_text("test-virtio-blk,help")
+        == """\
 test-virtio-blk options:
   account-failed=<OnOffAuto> - on/off/auto (default: "auto")
   acpi-index=<uint32>    -  (default: 0)
@@ -283,6 +304,7 @@ test-virtio-blk options:
   bootindex=<int32>
   discard_granularity=<size> -  (default: 4294967295)
 """
+    )
 
 
 @pytest.mark.parametrize(
@@ -291,15 +313,26 @@ test-virtio-blk options:
         (("bootindex", "int32", qom_py.UNSET, None), "  bootindex=<int32>"),
         (("aer", "bool", False, "on/off"), "  aer=<bool>             - on/off (default: false)"),
         (("acpi-index", "uint32", 0, None), "  acpi-index=<uint32>    -  (default: 0)"),
-        (("drive", "str", qom_py.UNSET, "Node name or ID of a block device to use as a backend"),
-         "  drive=<str>            - Node name or ID of a block device to use as a backend"),
-        (("backend_defaults", "OnOffAuto", "auto", "on/off/auto"),
-         '  backend_defaults=<OnOffAuto> - on/off/auto (default: "auto")'),
+        (
+            ("drive", "str", qom_py.UNSET, "Node name or ID of a block device to use as a backend"),
+            "  drive=<str>            - Node name or ID of a block device to use as a backend",
+        ),
+        (
+            ("backend_defaults", "OnOffAuto", "auto", "on/off/auto"),
+            '  backend_defaults=<OnOffAuto> - on/off/auto (default: "auto")',
+        ),
         (("abcdefghijklmnop", "int", qom_py.UNSET, "d"), "  abcdefghijklmnop=<int> - d"),
         (("abcdefghijklm", "int", qom_py.UNSET, "d"), "  abcdefghijklm=<int>    - d"),
     ],
-    ids=["bare", "bool-default", "default-only", "description-only", "long-string-default",
-         "exactly-24", "padded-to-24"],
+    ids=[
+        "bare",
+        "bool-default",
+        "default-only",
+        "description-only",
+        "long-string-default",
+        "exactly-24",
+        "padded-to-24",
+    ],
 )
 def test_object_property_help(args: tuple[Any, ...], line: str) -> None:
     """One line: ``  name=<type>``, padded to 24 columns when more follows."""

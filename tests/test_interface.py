@@ -31,14 +31,14 @@ def _direct_impl_class_init(klass: ObjectClass, data: Any) -> None:
 def interfaces(registry: TypeRegistry) -> TypeRegistry:
     """check-qom-interface.c's three types, in a fresh registry."""
     registry.register(TypeInfo(TYPE_TEST_IF, parent="interface", class_init=_test_if_class_init))
-    registry.register(TypeInfo(TYPE_DIRECT_IMPL, interfaces=[TYPE_TEST_IF],
-                               class_init=_direct_impl_class_init))
+    registry.register(TypeInfo(TYPE_DIRECT_IMPL, interfaces=[TYPE_TEST_IF], class_init=_direct_impl_class_init))
     registry.register(TypeInfo(TYPE_INTERMEDIATE_IMPL, parent=TYPE_DIRECT_IMPL))
     return registry
 
 
-@pytest.mark.parametrize("typename", [TYPE_DIRECT_IMPL, TYPE_INTERMEDIATE_IMPL],
-                         ids=["direct_impl", "intermediate_impl"])
+@pytest.mark.parametrize(
+    "typename", [TYPE_DIRECT_IMPL, TYPE_INTERMEDIATE_IMPL], ids=["direct_impl", "intermediate_impl"]
+)
 def test_interface_class_value(interfaces: TypeRegistry, typename: str) -> None:
     """An implementer casts to the interface, whose class holds the value set by `direct-impl`."""
     obj = interfaces.new(typename)
@@ -96,13 +96,13 @@ def test_interface_casts_through_api(interfaces: TypeRegistry) -> None:
 def test_interface_class_base_init_runs_on_hidden_classes(registry: TypeRegistry) -> None:
     """An interface's `class_base_init` runs on each implementer's interface class, with no class data."""
     seen: list[tuple[str, Any]] = []
-    registry.register(TypeInfo(TYPE_TEST_IF, parent="interface",
-                               class_base_init=lambda k, d: seen.append((k.type_name, d))))
+    registry.register(
+        TypeInfo(TYPE_TEST_IF, parent="interface", class_base_init=lambda k, d: seen.append((k.type_name, d)))
+    )
     registry.register(TypeInfo(TYPE_DIRECT_IMPL, interfaces=[TYPE_TEST_IF], class_data="direct-data"))
     registry.register(TypeInfo(TYPE_INTERMEDIATE_IMPL, parent=TYPE_DIRECT_IMPL, class_data="inter-data"))
     registry.class_by_name(TYPE_INTERMEDIATE_IMPL)
-    assert seen == [(f"{TYPE_DIRECT_IMPL}::{TYPE_TEST_IF}", None),
-                    (f"{TYPE_INTERMEDIATE_IMPL}::{TYPE_TEST_IF}", None)]
+    assert seen == [(f"{TYPE_DIRECT_IMPL}::{TYPE_TEST_IF}", None), (f"{TYPE_INTERMEDIATE_IMPL}::{TYPE_TEST_IF}", None)]
 
 
 def test_interface_class_sees_properties_added_later(interfaces: TypeRegistry) -> None:

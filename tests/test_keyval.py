@@ -396,8 +396,9 @@ _VALUES = st.text(alphabet=st.characters(codec="utf-8"), max_size=12) | st.sampl
 )
 _TREES = st.recursive(
     _VALUES,
-    lambda children: st.dictionaries(_NAMES, children, min_size=1, max_size=4)
-    | st.lists(children, min_size=1, max_size=4),
+    lambda children: (
+        st.dictionaries(_NAMES, children, min_size=1, max_size=4) | st.lists(children, min_size=1, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -414,9 +415,7 @@ def _items(tree: KeyvalValue, path: str, zeros: st.DataObject) -> list[str]:
 
 
 @given(tree=st.dictionaries(_NAMES, _TREES, max_size=5), data=st.data(), trailing=st.booleans())
-def test_format_then_parse_round_trips(
-    tree: dict[str, KeyvalValue], data: st.DataObject, trailing: bool
-) -> None:
+def test_format_then_parse_round_trips(tree: dict[str, KeyvalValue], data: st.DataObject, trailing: bool) -> None:
     """Formatting a tree (commas doubled, items in any order) and parsing it gives it back."""
     items = data.draw(st.permutations(_items(tree, "", data)))
     text = ",".join(items) + ("," if trailing and items else "")

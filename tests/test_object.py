@@ -85,13 +85,15 @@ def finalized() -> list[Object]:
 @pytest.fixture
 def dummy(finalized: list[Object]) -> str:
     """Register ``qemu-dummy`` in the default registry; return its name."""
-    qom_py.type_register(TypeInfo(
-        TYPE_DUMMY,
-        class_init=_dummy_class_init,
-        instance_init=_dummy_instance_init,
-        instance_finalize=finalized.append,
-        instance_class=DummyObject,
-    ))
+    qom_py.type_register(
+        TypeInfo(
+            TYPE_DUMMY,
+            class_init=_dummy_class_init,
+            instance_init=_dummy_instance_init,
+            instance_finalize=finalized.append,
+            instance_class=DummyObject,
+        )
+    )
     return TYPE_DUMMY
 
 
@@ -118,8 +120,16 @@ def new_with_props(typename: str, parent: Object, id: str, **props: str) -> Obje
 class TestProplist:
     @pytest.mark.parametrize(
         ("bv_text", "bv"),
-        [("yes", True), ("on", True), ("true", True), ("y", True),
-         ("no", False), ("off", False), ("false", False), ("n", False)],
+        [
+            ("yes", True),
+            ("on", True),
+            ("true", True),
+            ("y", True),
+            ("no", False),
+            ("off", False),
+            ("false", False),
+            ("n", False),
+        ],
         ids=["yes", "on", "true", "y", "no", "off", "false", "n"],
     )
     def test_createv(self, dummy: str, finalized: list[Object], bv_text: str, bv: bool) -> None:
@@ -227,12 +237,26 @@ def delchild(finalized: list[Object]) -> list[str]:
     def set_unparent(hook: Callable[[Object], None]) -> Callable[[ObjectClass, Any], None]:
         def class_init(klass: ObjectClass, data: Any) -> None:
             setattr(klass, "unparent", hook)  # noqa: B010 - QEMU's ObjectClass.unparent slot
+
         return class_init
 
-    qom_py.type_register(TypeInfo("qemu-dummy-dev", instance_init=dev_init, instance_finalize=dev_finalize,
-                                  class_init=set_unparent(dev_unparent), instance_class=DummyDev))
-    qom_py.type_register(TypeInfo("qemu-dummy-bus", instance_finalize=bus_finalize,
-                                  class_init=set_unparent(bus_unparent), instance_class=DummyBus))
+    qom_py.type_register(
+        TypeInfo(
+            "qemu-dummy-dev",
+            instance_init=dev_init,
+            instance_finalize=dev_finalize,
+            class_init=set_unparent(dev_unparent),
+            instance_class=DummyDev,
+        )
+    )
+    qom_py.type_register(
+        TypeInfo(
+            "qemu-dummy-bus",
+            instance_finalize=bus_finalize,
+            class_init=set_unparent(bus_unparent),
+            instance_class=DummyBus,
+        )
+    )
     qom_py.type_register(TypeInfo("qemu-dummy-backend", instance_finalize=lambda o: log.append(o.type_name)))
     return log
 
@@ -300,13 +324,28 @@ class TestResolve:
             ("nothing", None, None, False),
             ("/objects/obj1/type", None, None, False),
         ],
-        ids=["empty-typed", "empty-any", "partial-ambiguous", "partial-ambiguous-typed",
-             "partial-unique", "partial-unique-typed", "partial-wrong-type", "partial-container",
-             "partial-two-components", "absolute", "absolute-typed", "empty-components",
-             "absolute-wrong-type", "absolute-missing", "partial-missing", "through-non-child"],
+        ids=[
+            "empty-typed",
+            "empty-any",
+            "partial-ambiguous",
+            "partial-ambiguous-typed",
+            "partial-unique",
+            "partial-unique-typed",
+            "partial-wrong-type",
+            "partial-container",
+            "partial-two-components",
+            "absolute",
+            "absolute-typed",
+            "empty-components",
+            "absolute-wrong-type",
+            "absolute-missing",
+            "partial-missing",
+            "through-non-child",
+        ],
     )
-    def test_resolve(self, tree: dict[str, Object], path: str, typename: str | None,
-                     expected: str | None, ambiguous: bool) -> None:
+    def test_resolve(
+        self, tree: dict[str, Object], path: str, typename: str | None, expected: str | None, ambiguous: bool
+    ) -> None:
         """A partial path must match exactly one object; an absolute path walks from `/`."""
         want = tree[expected] if expected is not None else None
         assert qom_py.object_resolve_path_ambiguous(path, typename) == (want, ambiguous)
@@ -335,9 +374,15 @@ def lifecycle(registry: TypeRegistry) -> list[str]:
 
     parent = "object"
     for name in ("life-a", "life-b", "life-c"):
-        registry.register(TypeInfo(name, parent=parent, instance_init=hook("init", name),
-                                   instance_post_init=hook("post_init", name),
-                                   instance_finalize=hook("finalize", name)))
+        registry.register(
+            TypeInfo(
+                name,
+                parent=parent,
+                instance_init=hook("init", name),
+                instance_post_init=hook("post_init", name),
+                instance_finalize=hook("finalize", name),
+            )
+        )
         parent = name
     return log
 
@@ -346,8 +391,14 @@ class TestLifecycle:
     def test_init_order(self, registry: TypeRegistry, lifecycle: list[str]) -> None:
         """`instance_init` runs root first, then `instance_post_init` root first."""
         obj = registry.new("life-c")
-        assert lifecycle == ["init:life-a", "init:life-b", "init:life-c",
-                             "post_init:life-a", "post_init:life-b", "post_init:life-c"]
+        assert lifecycle == [
+            "init:life-a",
+            "init:life-b",
+            "init:life-c",
+            "post_init:life-a",
+            "post_init:life-b",
+            "post_init:life-c",
+        ]
         obj.unref()
 
     def test_finalize_once_on_unparent(self, registry: TypeRegistry, lifecycle: list[str]) -> None:
@@ -377,8 +428,9 @@ class TestLifecycle:
         def finalize(obj: Object) -> None:
             seen.append(("finalize", registry.root.resolve_relative(["objects", "x"]), obj.canonical_path))
 
-        registry.register(TypeInfo("held", class_init=lambda k, d: setattr(k, "unparent", unparent),
-                                   instance_finalize=finalize))
+        registry.register(
+            TypeInfo("held", class_init=lambda k, d: setattr(k, "unparent", unparent), instance_finalize=finalize)
+        )
         obj = registry.new("held")
         registry.objects_root.adopt_child("x", obj)
         obj.unparent()
@@ -423,15 +475,31 @@ class TestLifecycle:
         def class_init(name: str) -> Callable[[ObjectClass, Any], None]:
             def init(klass: ObjectClass, data: Any) -> None:
                 klass.property_add_int(name, None, lambda o, v: log.append((f"set:{name}", v)), default=7)
+
             return init
 
-        registry.register(TypeInfo("defaults-base", class_init=class_init("base-value"),
-                                   instance_init=lambda o: log.append(("init:defaults-base", None))))
-        registry.register(TypeInfo("defaults-leaf", parent="defaults-base", class_init=class_init("leaf-value"),
-                                   instance_init=lambda o: log.append(("init:defaults-leaf", None))))
+        registry.register(
+            TypeInfo(
+                "defaults-base",
+                class_init=class_init("base-value"),
+                instance_init=lambda o: log.append(("init:defaults-base", None)),
+            )
+        )
+        registry.register(
+            TypeInfo(
+                "defaults-leaf",
+                parent="defaults-base",
+                class_init=class_init("leaf-value"),
+                instance_init=lambda o: log.append(("init:defaults-leaf", None)),
+            )
+        )
         registry.new("defaults-leaf").unref()
-        assert log == [("set:base-value", 7), ("set:leaf-value", 7),
-                       ("init:defaults-base", None), ("init:defaults-leaf", None)]
+        assert log == [
+            ("set:base-value", 7),
+            ("set:leaf-value", 7),
+            ("init:defaults-base", None),
+            ("init:defaults-leaf", None),
+        ]
 
     def test_instance_default_applied_at_once(self, registry: TypeRegistry) -> None:
         """An instance property's default runs its setter when the property is added."""
@@ -572,18 +640,35 @@ class TestPropertyTable:
             (lambda o: o.property("nope"), PropertyNotFoundError, "Property 'qemu-dummy.nope' not found"),
             (lambda o: o.property_del("nope"), PropertyNotFoundError, "Property 'qemu-dummy.nope' not found"),
             (lambda o: o.property_del("sv"), PropertyNotFoundError, "Property 'qemu-dummy.sv' not found"),
-            (lambda o: o.observe("nope", lambda *a: None), PropertyNotFoundError,
-             "Property 'qemu-dummy.nope' not found"),
+            (
+                lambda o: o.observe("nope", lambda *a: None),
+                PropertyNotFoundError,
+                "Property 'qemu-dummy.nope' not found",
+            ),
             (lambda o: o.property_set("type", "x"), PropertyAccessError, "Property 'qemu-dummy.type' is not writable"),
-            (lambda o: o.property_parse("type", "x"), PropertyAccessError,
-             "Property 'qemu-dummy.type' is not writable"),
+            (
+                lambda o: o.property_parse("type", "x"),
+                PropertyAccessError,
+                "Property 'qemu-dummy.type' is not writable",
+            ),
             (lambda o: o.property_get("wo"), PropertyAccessError, "Property 'qemu-dummy.wo' is not readable"),
         ],
-        ids=["get-missing", "set-missing", "parse-missing", "lookup-missing", "del-missing",
-             "del-class-property", "observe-missing", "set-read-only", "parse-read-only", "get-write-only"],
+        ids=[
+            "get-missing",
+            "set-missing",
+            "parse-missing",
+            "lookup-missing",
+            "del-missing",
+            "del-class-property",
+            "observe-missing",
+            "set-read-only",
+            "parse-read-only",
+            "get-write-only",
+        ],
     )
-    def test_access_errors(self, dummy: str, operation: Callable[[Object], object],
-                           exc: type[QOMError], message: str) -> None:
+    def test_access_errors(
+        self, dummy: str, operation: Callable[[Object], object], exc: type[QOMError], message: str
+    ) -> None:
         """Missing, read-only and write-only properties fail with QEMU's messages."""
         obj = qom_py.object_new(dummy)
         obj.property_add_int("wo", None, lambda o, v: None)
@@ -615,8 +700,7 @@ class TestPropertyTable:
         ],
         ids=["enum-value", "enum-type", "bool", "str"],
     )
-    def test_failed_set_keeps_value(self, dummy: str, name: str, good: object, bad: object,
-                                    message: str) -> None:
+    def test_failed_set_keeps_value(self, dummy: str, name: str, good: object, bad: object, message: str) -> None:
         """A rejected value changes nothing."""
         obj = qom_py.object_new(dummy)
         obj.property_set(name, good)
@@ -668,8 +752,7 @@ class TestNewWithProps:
     def test_attached_and_owned_by_parent(self, dummy: str) -> None:
         """Class and instance properties are set, then the object is attached; the parent owns it."""
         objects = default_registry.objects_root
-        obj = qom_py.object_new_with_props(dummy, {"bv": True, "sv": "Hiss", "av": "platypus"},
-                                           parent=objects, id="d0")
+        obj = qom_py.object_new_with_props(dummy, {"bv": True, "sv": "Hiss", "av": "platypus"}, parent=objects, id="d0")
         assert (obj.property_get("bv"), obj.property_get("sv"), obj.property_get("av")) == (True, "Hiss", "platypus")
         assert obj.canonical_path == "/objects/d0" and obj.refcount == 1
 
@@ -690,8 +773,9 @@ class TestNewWithProps:
         ],
         ids=["enum", "type", "unknown", "read-only"],
     )
-    def test_failure_leaves_nothing(self, dummy: str, finalized: list[Object], props: dict[str, Any],
-                                    message: str) -> None:
+    def test_failure_leaves_nothing(
+        self, dummy: str, finalized: list[Object], props: dict[str, Any], message: str
+    ) -> None:
         """A failing property finalizes the new object once and attaches nothing."""
         with pytest.raises(QOMError, match=re.escape(message)):
             qom_py.object_new_with_props(dummy, props, parent=default_registry.objects_root, id="d0")

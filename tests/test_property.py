@@ -60,6 +60,7 @@ class Store:
         def setter(obj: Object, value: Any) -> None:
             self.sets.append((name, value))
             self.values[name] = value
+
         return setter
 
 
@@ -189,8 +190,14 @@ def _int_rows() -> list[tuple[str, int, bool, str, object, Expected]]:
             (f"int{bits}-max", bits, True, f"int{bits}", high, high),
             (f"int{bits}-below", bits, True, f"int{bits}", low - 1, too_big),
             (f"int{bits}-above", bits, True, f"int{bits}", high + 1, too_big),
-            (f"int{bits}-string", bits, True, f"int{bits}", "1",
-             Reject("Invalid parameter type for 'x', expected: integer")),
+            (
+                f"int{bits}-string",
+                bits,
+                True,
+                f"int{bits}",
+                "1",
+                Reject("Invalid parameter type for 'x', expected: integer"),
+            ),
         ]
         too_big = Reject(f"Parameter 'x' expects uint{bits}_t")
         rows += [
@@ -229,18 +236,23 @@ def _int_rows() -> list[tuple[str, int, bool, str, object, Expected]]:
 INT_ROWS = _int_rows()
 
 
-@pytest.mark.parametrize(("bits", "signed", "type_name", "raw", "expected"),
-                         [row[1:] for row in INT_ROWS], ids=[row[0] for row in INT_ROWS])
-def test_int(obj: Object, store: Store, bits: int, signed: bool, type_name: str, raw: object,
-             expected: Expected) -> None:
+@pytest.mark.parametrize(
+    ("bits", "signed", "type_name", "raw", "expected"), [row[1:] for row in INT_ROWS], ids=[row[0] for row in INT_ROWS]
+)
+def test_int(
+    obj: Object, store: Store, bits: int, signed: bool, type_name: str, raw: object, expected: Expected
+) -> None:
     """Integers of each width take JSON ints in range; the range message names the C type."""
     p = obj.property_add_int("x", store.get("x"), store.set("x"), bits, signed)
     assert p.type == type_name
     check(obj, store, "x", "json", raw, expected)
 
 
-@pytest.mark.parametrize(("bits", "type_name"), [(8, "uint8"), (16, "uint16"), (32, "uint32"), (64, "uint")],
-                         ids=["uint8", "uint16", "uint32", "uint64"])
+@pytest.mark.parametrize(
+    ("bits", "type_name"),
+    [(8, "uint8"), (16, "uint16"), (32, "uint32"), (64, "uint")],
+    ids=["uint8", "uint16", "uint32", "uint64"],
+)
 def test_uint_builder(obj: Object, store: Store, bits: int, type_name: str) -> None:
     """`property_add_uint` is `property_add_int` with `signed=False`."""
     assert obj.property_add_uint("x", store.get("x"), store.set("x"), bits).type == type_name
@@ -597,8 +609,9 @@ class TestAlias:
         ],
         ids=["json-type", "keyval", "keyval-nested", "string"],
     )
-    def test_type_errors_name_the_alias(self, aliased: tuple[Object, Object], store: Store, mode: str,
-                                        raw: object, message: str) -> None:
+    def test_type_errors_name_the_alias(
+        self, aliased: tuple[Object, Object], store: Store, mode: str, raw: object, message: str
+    ) -> None:
         """What the input visitor itself refuses is reported under the alias's name (QEMU's forward visitor)."""
         target, front = aliased
         front.property_add_alias("speed", target, "rate")
@@ -678,11 +691,28 @@ class TestAliasNames:
             ("byte", "keyval", "x", ParameterError, "Parameter 'byte' expects integer"),
             ("roa", "json", "x", PropertyAccessError, "Property 'alias-target.ro' is not writable"),
         ],
-        ids=["enum-json", "enum-keyval", "enum-string", "enum-type", "uint8-json", "uint8-keyval", "uint64-type",
-             "keyval-type", "read-only"],
+        ids=[
+            "enum-json",
+            "enum-keyval",
+            "enum-string",
+            "enum-type",
+            "uint8-json",
+            "uint8-keyval",
+            "uint64-type",
+            "keyval-type",
+            "read-only",
+        ],
     )
-    def test_set(self, pair: tuple[Object, Object], store: Store, alias: str, mode: str, raw: object,
-                 error: type[Exception], message: str) -> None:
+    def test_set(
+        self,
+        pair: tuple[Object, Object],
+        store: Store,
+        alias: str,
+        mode: str,
+        raw: object,
+        error: type[Exception],
+        message: str,
+    ) -> None:
         """Each refusal names what QEMU names; nothing is stored."""
         _, holder = pair
         with pytest.raises(error, match=f"\\A{re.escape(message)}\\Z"):
@@ -810,11 +840,16 @@ VISITOR_ROWS: list[tuple[str, str, object, Expected]] = [
     ("bool", "string", "false", False),
     ("bool", "string", "maybe", Reject("Parameter 'x' expects 'on' or 'off'")),
     ("size", "string", "1G", 2**30),
-    ("size", "string", "abc", Reject(
-        "Parameter 'x' expects a non-negative number below 2^64",
-        hint="Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\n"
-             "and exabytes, respectively.",
-    )),
+    (
+        "size",
+        "string",
+        "abc",
+        Reject(
+            "Parameter 'x' expects a non-negative number below 2^64",
+            hint="Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\n"
+            "and exabytes, respectively.",
+        ),
+    ),
     ("size", "string", str(2**64), Reject(f"Value '{2**64}' is out of range for parameter 'x'")),
     ("number", "string", "2.5", 2.5),
     ("number", "string", "x", Reject("Invalid parameter type for 'x', expected: number")),
@@ -844,8 +879,9 @@ def _add_kind(obj: Object, store: Store, kind: str) -> ObjectProperty:
     return builders[kind]()
 
 
-@pytest.mark.parametrize(("kind", "mode", "raw", "expected"), VISITOR_ROWS,
-                         ids=[f"{k}-{m}:{r!r}" for k, m, r, _ in VISITOR_ROWS])
+@pytest.mark.parametrize(
+    ("kind", "mode", "raw", "expected"), VISITOR_ROWS, ids=[f"{k}-{m}:{r!r}" for k, m, r, _ in VISITOR_ROWS]
+)
 def test_visitor(obj: Object, store: Store, kind: str, mode: str, raw: object, expected: Expected) -> None:
     """Each visitor converts (or refuses) input with QEMU's wording; a refused value is never stored."""
     _add_kind(obj, store, kind)
@@ -986,8 +1022,18 @@ class TestDeclarative:
         assert isinstance(obj, cls)
         assert log == ["init:-1:True", "post_init"]
         values = {p.name: obj.property_get(p.name) for p in obj.properties() if p.name != "type"}
-        assert values == {"bv": False, "sv": "", "av": "frog", "iv": -1, "u8": 0, "i16": 0, "size": 4096,
-                          "thread-pool-min": 0, "ratio": 0.0, "backend": ""}
+        assert values == {
+            "bv": False,
+            "sv": "",
+            "av": "frog",
+            "iv": -1,
+            "u8": 0,
+            "i16": 0,
+            "size": 4096,
+            "thread-pool-min": 0,
+            "ratio": 0.0,
+            "backend": "",
+        }
         assert obj.property("backend").type == "link<container>"
         assert obj.klass.property_find("backend") is None
         obj.unref()
@@ -1022,11 +1068,33 @@ class TestDeclarative:
             ("thread_pool_min", 3, 3),
             ("ratio", 2, 2.0),
         ],
-        ids=["int", "int-type", "uint8", "uint8-range", "int16-range", "bool", "bool-type", "str",
-             "str-type", "enum", "enum-value", "size", "size-wraps", "size-type", "dashed-name", "number"],
+        ids=[
+            "int",
+            "int-type",
+            "uint8",
+            "uint8-range",
+            "int16-range",
+            "bool",
+            "bool-type",
+            "str",
+            "str-type",
+            "enum",
+            "enum-value",
+            "size",
+            "size-wraps",
+            "size-type",
+            "dashed-name",
+            "number",
+        ],
     )
-    def test_attribute_assignment(self, registry: TypeRegistry, declared: tuple[type[Object], list[str]],
-                                  attr: str, value: object, stored: Expected) -> None:
+    def test_attribute_assignment(
+        self,
+        registry: TypeRegistry,
+        declared: tuple[type[Object], list[str]],
+        attr: str,
+        value: object,
+        stored: Expected,
+    ) -> None:
         """Assigning an attribute sets the property as qom-set would; a refused value changes nothing."""
         obj = registry.new("decl-dummy")
         name = attr.replace("_", "-")
@@ -1042,8 +1110,9 @@ class TestDeclarative:
             assert obj.property_get(name) == stored
         obj.unref()
 
-    def test_property_set_reaches_attribute(self, registry: TypeRegistry,
-                                            declared: tuple[type[Object], list[str]]) -> None:
+    def test_property_set_reaches_attribute(
+        self, registry: TypeRegistry, declared: tuple[type[Object], list[str]]
+    ) -> None:
         """A generic set is visible through the attribute."""
         obj = registry.new("decl-dummy")
         obj.property_parse("thread-pool-min", "0x10")
@@ -1152,13 +1221,13 @@ class TestDeclarative:
         def setter(name: str) -> Callable[[Object, Any], None]:
             def set_(obj: Object, value: Any) -> None:
                 obj.__dict__[f"_v_{name}"] = value
+
             return set_
 
         def class_init(klass: ObjectClass, data: Any) -> None:
             klass.property_add_bool("bv", getter("bv"), setter("bv"), default=True)
             klass.property_add_str("sv", getter("sv"), setter("sv"), description="A string")
-            klass.property_add_enum("av", "DummyAnimal", DUMMY_ANIMALS, getter("av"), setter("av"),
-                                    default="alligator")
+            klass.property_add_enum("av", "DummyAnimal", DUMMY_ANIMALS, getter("av"), setter("av"), default="alligator")
             klass.property_add_int("iv", getter("iv"), setter("iv"), default=-1)
             klass.property_add_uint("u16", getter("u16"), setter("u16"), 16)
             klass.property_add_size("size", getter("size"), setter("size"), default=4096)
@@ -1171,8 +1240,9 @@ class TestDeclarative:
 
         def describe(typename: str) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
             obj = registry.new(typename)
-            props = sorted((p.name, p.type, p.default, p.description, p.is_readable, p.is_writable)
-                           for p in obj.properties())
+            props = sorted(
+                (p.name, p.type, p.default, p.description, p.is_readable, p.is_writable) for p in obj.properties()
+            )
             values = {p.name: obj.property_get(p.name) for p in obj.properties() if p.name != "type"}
             obj.unref()
             return props, values

@@ -61,8 +61,21 @@ def test_unknown_attribute() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["TypeInfo", "TypeRegistry", "Object", "ObjectClass", "QOMError", "default_registry", "object_new",
-     "object_dynamic_cast", "object_class_by_name", "object_resolve_path", "type_register", "prop", "qom_type"],
+    [
+        "TypeInfo",
+        "TypeRegistry",
+        "Object",
+        "ObjectClass",
+        "QOMError",
+        "default_registry",
+        "object_new",
+        "object_dynamic_cast",
+        "object_class_by_name",
+        "object_resolve_path",
+        "type_register",
+        "prop",
+        "qom_type",
+    ],
 )
 def test_contract_names_exported(name: str) -> None:
     """The names ARCHITECTURE.md promises are part of `__all__`."""

@@ -24,9 +24,20 @@ class TestRegister:
     @pytest.mark.parametrize(
         "name",
         ["x", "", "0abc", "-abc", ".abc", "_abc", "a b", "a/b", "a:b", "a::b", "é-type", "ab\n"],
-        ids=["one-char", "empty", "leading-zero", "leading-dash", "leading-dot",
-             "leading-underscore", "space", "slash", "colon", "double-colon", "non-ascii",
-             "trailing-newline"],
+        ids=[
+            "one-char",
+            "empty",
+            "leading-zero",
+            "leading-dash",
+            "leading-dot",
+            "leading-underscore",
+            "space",
+            "slash",
+            "colon",
+            "double-colon",
+            "non-ascii",
+            "trailing-newline",
+        ],
     )
     def test_rejects_illegal_name(self, registry: TypeRegistry, name: str) -> None:
         """A malformed type name is refused with QEMU's message and not stored."""
@@ -38,8 +49,7 @@ class TestRegister:
     @pytest.mark.parametrize(
         "name",
         ["ab", "1a", "9-x", "A.b_c-d", "qemu-dummy", "x86_64-cpu", "a0"],
-        ids=["two-chars", "digit-first", "digit-dash", "mixed-punctuation", "dashed",
-             "underscore", "zero-after-first"],
+        ids=["two-chars", "digit-first", "digit-dash", "mixed-punctuation", "dashed", "underscore", "zero-after-first"],
     )
     def test_accepts_legal_name(self, registry: TypeRegistry, name: str) -> None:
         """Names of two or more `[A-Za-z0-9._-]` characters, not starting with `0`, register."""
@@ -48,8 +58,11 @@ class TestRegister:
         assert registry.type_info(name) is info
         assert name in registry.type_names()
 
-    @pytest.mark.parametrize("name", ["dup-type", "object", "interface", "container"],
-                             ids=["user-type", "root-object", "root-interface", "container"])
+    @pytest.mark.parametrize(
+        "name",
+        ["dup-type", "object", "interface", "container"],
+        ids=["user-type", "root-object", "root-interface", "container"],
+    )
     def test_rejects_duplicate(self, registry: TypeRegistry, name: str) -> None:
         """Registering a name twice is refused and the first record stays."""
         first = TypeInfo("dup-type")
@@ -73,11 +86,13 @@ class TestRegister:
     def test_registration_runs_no_hook(self, registry: TypeRegistry) -> None:
         """Registering only stores the record: no class hook runs until first use."""
         calls: list[str] = []
-        registry.register(TypeInfo(
-            "lazy-type",
-            class_init=lambda k, d: calls.append("class_init"),
-            class_base_init=lambda k, d: calls.append("class_base_init"),
-        ))
+        registry.register(
+            TypeInfo(
+                "lazy-type",
+                class_init=lambda k, d: calls.append("class_init"),
+                class_base_init=lambda k, d: calls.append("class_base_init"),
+            )
+        )
         registry.register(TypeInfo("lazy-child", parent="lazy-type"))
         assert calls == []
         registry.class_by_name("lazy-type")
@@ -122,17 +137,21 @@ class TestRealization:
         def base_init(tag: str) -> Any:
             def hook(k: ObjectClass, d: Any) -> None:
                 events.append((f"base_init:{tag}", k.type_name, d))
+
             return hook
 
         def class_init(k: ObjectClass, d: Any) -> None:
             events.append(("class_init", k.type_name, d))
 
-        registry.register(TypeInfo("base-a", class_init=class_init,
-                                   class_base_init=base_init("base-a"), class_data="a-data"))
-        registry.register(TypeInfo("mid-b", parent="base-a", class_init=class_init,
-                                   class_base_init=base_init("mid-b"), class_data="b-data"))
-        registry.register(TypeInfo("leaf-c", parent="mid-b", class_init=class_init,
-                                   class_data="c-data"))
+        registry.register(
+            TypeInfo("base-a", class_init=class_init, class_base_init=base_init("base-a"), class_data="a-data")
+        )
+        registry.register(
+            TypeInfo(
+                "mid-b", parent="base-a", class_init=class_init, class_base_init=base_init("mid-b"), class_data="b-data"
+            )
+        )
+        registry.register(TypeInfo("leaf-c", parent="mid-b", class_init=class_init, class_data="c-data"))
         registry.class_by_name("leaf-c")
         assert events == [
             ("class_init", "base-a", "a-data"),
@@ -154,8 +173,9 @@ class TestRealization:
         def class_init(k: ObjectClass, d: Any) -> None:
             seen.append((k.type_name, getattr(k, "slot")))  # noqa: B009
 
-        registry.register(TypeInfo("slot-base", class_base_init=base_init,
-                                   class_init=lambda k, d: setattr(k, "slot", "base")))
+        registry.register(
+            TypeInfo("slot-base", class_base_init=base_init, class_init=lambda k, d: setattr(k, "slot", "base"))
+        )
         registry.register(TypeInfo("slot-sub", parent="slot-base", class_init=class_init))
         registry.class_by_name("slot-sub")
         assert seen == [("slot-sub", "base"), ("slot-sub", "reset-by-base-init")]
@@ -171,21 +191,20 @@ class TestRealization:
         ],
         ids=["own", "inherited", "overridden", "inherited-and-extended"],
     )
-    def test_class_slots_inherited(self, registry: TypeRegistry, typename: str,
-                                   expected: dict[str, Any]) -> None:
+    def test_class_slots_inherited(self, registry: TypeRegistry, typename: str, expected: dict[str, Any]) -> None:
         """Values set by an ancestor's `class_init` are inherited; overrides stay below."""
+
         def set_slots(**slots: Any) -> Any:
             def class_init(k: ObjectClass, d: Any) -> None:
                 for key, value in slots.items():
                     setattr(k, key, value)
+
             return class_init
 
         registry.register(TypeInfo("slots-parent", class_init=set_slots(method="parent", flag=1)))
         registry.register(TypeInfo("slots-inherit", parent="slots-parent"))
-        registry.register(TypeInfo("slots-override", parent="slots-parent",
-                                   class_init=set_slots(method="override")))
-        registry.register(TypeInfo("slots-grandchild", parent="slots-override",
-                                   class_init=set_slots(flag=2)))
+        registry.register(TypeInfo("slots-override", parent="slots-parent", class_init=set_slots(method="override")))
+        registry.register(TypeInfo("slots-grandchild", parent="slots-override", class_init=set_slots(flag=2)))
         # Realize every type, the deepest first, so an override would leak upward if shared.
         for name in ("slots-grandchild", "slots-override", "slots-inherit", "slots-parent"):
             registry.class_by_name(name)
@@ -194,6 +213,7 @@ class TestRealization:
 
     def test_class_properties_are_not_copied(self, registry: TypeRegistry) -> None:
         """A class's own property table starts empty; lookup walks up to the parent's."""
+
         def class_init(k: ObjectClass, d: Any) -> None:
             k.property_add_bool("flag", lambda o: True, None)
 
@@ -350,11 +370,22 @@ class TestClassGetList:
             ("object", False, {"container", "dog", "cat"}),
             ("no-such-type", True, set()),
         ],
-        ids=["all-concrete", "all", "subtree", "subtree-abstract", "leaf", "interface",
-             "interface-abstract", "root-interface", "root-object", "unknown"],
+        ids=[
+            "all-concrete",
+            "all",
+            "subtree",
+            "subtree-abstract",
+            "leaf",
+            "interface",
+            "interface-abstract",
+            "root-interface",
+            "root-object",
+            "unknown",
+        ],
     )
-    def test_filters(self, zoo: TypeRegistry, implements: str | None, include_abstract: bool,
-                     expected: set[str]) -> None:
+    def test_filters(
+        self, zoo: TypeRegistry, implements: str | None, include_abstract: bool, expected: set[str]
+    ) -> None:
         """The list holds the classes that cast to *implements*, abstract ones only when asked."""
         result = zoo.class_get_list(implements, include_abstract)
         assert _names(result) == expected
@@ -405,12 +436,23 @@ class TestCasts:
             ("plain", "if-a", None),
             ("plain", "interface", None),
         ],
-        ids=["same", "parent", "root", "descendant", "unrelated", "sibling", "unknown",
-             "interface-a", "interface-b", "inherited-interface", "ambiguous-interface",
-             "not-implemented", "no-interfaces"],
+        ids=[
+            "same",
+            "parent",
+            "root",
+            "descendant",
+            "unrelated",
+            "sibling",
+            "unknown",
+            "interface-a",
+            "interface-b",
+            "inherited-interface",
+            "ambiguous-interface",
+            "not-implemented",
+            "no-interfaces",
+        ],
     )
-    def test_class_cast(self, diamond: TypeRegistry, source: str, target: str,
-                        result: str | None) -> None:
+    def test_class_cast(self, diamond: TypeRegistry, source: str, target: str, result: str | None) -> None:
         """A class casts to itself and its ancestors; an interface gives its interface class."""
         klass = diamond.get_class(source)
         cast = klass.dynamic_cast(target)
@@ -427,10 +469,16 @@ class TestCasts:
 
     @pytest.mark.parametrize(
         ("target", "castable"),
-        [("both", True), ("object", True), ("if-a", True), ("if-b", True),
-         ("base-if", False), ("plain", False), ("no-such-type", False)],
-        ids=["own-type", "root", "interface-a", "interface-b", "ambiguous-interface",
-             "unrelated", "unknown"],
+        [
+            ("both", True),
+            ("object", True),
+            ("if-a", True),
+            ("if-b", True),
+            ("base-if", False),
+            ("plain", False),
+            ("no-such-type", False),
+        ],
+        ids=["own-type", "root", "interface-a", "interface-b", "ambiguous-interface", "unrelated", "unknown"],
     )
     def test_instance_cast(self, diamond: TypeRegistry, target: str, castable: bool) -> None:
         """An instance casts to the object itself or None, as its class does."""

@@ -73,8 +73,13 @@ class TestSchemaFile:
         """The file is valid QAPI: its enums, structs and one union, as the engine reads them."""
         schema = load_schema()
         names = {e.name for e in schema if e.info is not None and e.info.file.endswith("qom.json")}
-        assert {"ObjectType", "EventLoopBaseProperties", "IothreadProperties", "MainLoopProperties",
-                "ObjectOptions"} <= names
+        assert {
+            "ObjectType",
+            "EventLoopBaseProperties",
+            "IothreadProperties",
+            "MainLoopProperties",
+            "ObjectOptions",
+        } <= names
 
     def test_event_loop_base_properties(self) -> None:
         """``EventLoopBaseProperties``: three optional ``int`` members, no base."""
@@ -86,7 +91,9 @@ class TestSchemaFile:
         """``IothreadProperties``: base ``EventLoopBaseProperties`` plus the poll members."""
         struct = load_schema().object_type("IothreadProperties")
         assert struct.base == "EventLoopBaseProperties"
-        assert [(m.name, m.type, m.optional) for m in struct.local_members] == [(n, "int", True) for n in IOTHREAD_MEMBERS]
+        assert [(m.name, m.type, m.optional) for m in struct.local_members] == [
+            (n, "int", True) for n in IOTHREAD_MEMBERS
+        ]
         assert struct.member_names == (*EVENT_LOOP_MEMBERS, *IOTHREAD_MEMBERS)
 
     def test_main_loop_properties(self) -> None:
@@ -252,7 +259,12 @@ class TestDerivedTypes:
         """Derived members are read through their kinds, in both modes."""
         schema = object_schema()
         keyval = {"qom-type": TYPE_WIDGET, "id": "w", "size": "1M", "flag": "on", "i8": "-0x10", "u64": "-1"}
-        assert schema.validate(keyval, KEYVAL_VISITOR)[2] == {"flag": True, "i8": -16, "u64": 2**64 - 1, "size": 1 << 20}
+        assert schema.validate(keyval, KEYVAL_VISITOR)[2] == {
+            "flag": True,
+            "i8": -16,
+            "u64": 2**64 - 1,
+            "size": 1 << 20,
+        }
         with pytest.raises(QOMError, match=r"^Parameter 'u16' expects uint16_t$"):
             schema.validate({"qom-type": TYPE_WIDGET, "id": "w", "u16": 65536}, JSON_VISITOR)
         # QEMU's JSON visitor takes negative integers for uint64 and size, modulo 2**64
@@ -270,13 +282,19 @@ class TestValidate:
         """Keyval strings become typed values, returned in schema member order."""
         data = {"poll-shrink": "2", "id": "x", "qom-type": "iothread", "poll-max-ns": "0x10", "aio-max-batch": "010"}
         assert object_schema().validate(data, KEYVAL_VISITOR) == (
-            "iothread", "x", {"aio-max-batch": 8, "poll-max-ns": 16, "poll-shrink": 2},
+            "iothread",
+            "x",
+            {"aio-max-batch": 8, "poll-max-ns": 16, "poll-shrink": 2},
         )
 
     def test_json_keeps_values(self) -> None:
         """JSON values pass through when they have the right JSON type."""
         data = {"qom-type": "main-loop", "id": "m", "thread-pool-max": 4, "thread-pool-min": 2}
-        assert object_schema().validate(data, JSON_VISITOR) == ("main-loop", "m", {"thread-pool-min": 2, "thread-pool-max": 4})
+        assert object_schema().validate(data, JSON_VISITOR) == (
+            "main-loop",
+            "m",
+            {"thread-pool-min": 2, "thread-pool-max": 4},
+        )
 
     @pytest.mark.parametrize(
         ("visitor", "data", "message"),
@@ -287,26 +305,77 @@ class TestValidate:
             (KEYVAL_VISITOR, {"qom-type": "iothread"}, "Parameter 'id' is missing"),
             (KEYVAL_VISITOR, {"qom-type": "iothread", "id": {"x": "1"}}, "Parameters 'id.*' are unexpected"),
             (KEYVAL_VISITOR, {"qom-type": "iothread", "id": ["a"]}, "Parameters 'id.*' are unexpected"),
-            (KEYVAL_VISITOR, {"qom-type": "iothread", "id": "x", "poll-max-ns": "abc"}, "Parameter 'poll-max-ns' expects integer"),
-            (KEYVAL_VISITOR, {"qom-type": "iothread", "id": "x", "aio-max-batch": {"a": "1"}},
-             "Parameters 'aio-max-batch.*' are unexpected"),
+            (
+                KEYVAL_VISITOR,
+                {"qom-type": "iothread", "id": "x", "poll-max-ns": "abc"},
+                "Parameter 'poll-max-ns' expects integer",
+            ),
+            (
+                KEYVAL_VISITOR,
+                {"qom-type": "iothread", "id": "x", "aio-max-batch": {"a": "1"}},
+                "Parameters 'aio-max-batch.*' are unexpected",
+            ),
             (KEYVAL_VISITOR, {"qom-type": "iothread", "id": "x", "foo": "1"}, "Parameter 'foo' is unexpected"),
-            (KEYVAL_VISITOR, {"qom-type": "main-loop", "id": "x", "poll-max-ns": "1"}, "Parameter 'poll-max-ns' is unexpected"),
+            (
+                KEYVAL_VISITOR,
+                {"qom-type": "main-loop", "id": "x", "poll-max-ns": "1"},
+                "Parameter 'poll-max-ns' is unexpected",
+            ),
             (JSON_VISITOR, {"id": "x"}, "Parameter 'qom-type' is missing"),
-            (JSON_VISITOR, {"qom-type": ["iothread"], "id": "x"}, "Invalid parameter type for 'qom-type', expected: string"),
-            (JSON_VISITOR, {"qom-type": "event-loop-base", "id": "x"}, "Parameter 'qom-type' does not accept value 'event-loop-base'"),
+            (
+                JSON_VISITOR,
+                {"qom-type": ["iothread"], "id": "x"},
+                "Invalid parameter type for 'qom-type', expected: string",
+            ),
+            (
+                JSON_VISITOR,
+                {"qom-type": "event-loop-base", "id": "x"},
+                "Parameter 'qom-type' does not accept value 'event-loop-base'",
+            ),
             (JSON_VISITOR, {"qom-type": "iothread"}, "Parameter 'id' is missing"),
-            (JSON_VISITOR, {"qom-type": "iothread", "id": {"a": 1}}, "Invalid parameter type for 'id', expected: string"),
-            (JSON_VISITOR, {"qom-type": "iothread", "id": "x", "poll-max-ns": "1"},
-             "Invalid parameter type for 'poll-max-ns', expected: integer"),
-            (JSON_VISITOR, {"qom-type": "iothread", "id": "x", "poll-max-ns": 1, "bogus": True}, "Parameter 'bogus' is unexpected"),
+            (
+                JSON_VISITOR,
+                {"qom-type": "iothread", "id": {"a": 1}},
+                "Invalid parameter type for 'id', expected: string",
+            ),
+            (
+                JSON_VISITOR,
+                {"qom-type": "iothread", "id": "x", "poll-max-ns": "1"},
+                "Invalid parameter type for 'poll-max-ns', expected: integer",
+            ),
+            (
+                JSON_VISITOR,
+                {"qom-type": "iothread", "id": "x", "poll-max-ns": 1, "bogus": True},
+                "Parameter 'bogus' is unexpected",
+            ),
             (JSON_VISITOR, {"qom-type": "iothread", "id": "x", "props": {}}, "Parameter 'props' is unexpected"),
-            (JSON_VISITOR, {"qom-type": "main-loop", "id": "x", "poll-max-ns": 1}, "Parameter 'poll-max-ns' is unexpected"),
+            (
+                JSON_VISITOR,
+                {"qom-type": "main-loop", "id": "x", "poll-max-ns": 1},
+                "Parameter 'poll-max-ns' is unexpected",
+            ),
         ],
-        ids=["kv-type-missing", "kv-type-unknown", "kv-type-dict", "kv-id-missing", "kv-id-dict", "kv-id-list",
-             "kv-bad-int", "kv-int-dict", "kv-unexpected", "kv-main-loop-poll", "json-type-missing",
-             "json-type-list", "json-abstract", "json-id-missing", "json-id-dict", "json-int-str",
-             "json-unexpected", "json-props", "json-main-loop-poll"],
+        ids=[
+            "kv-type-missing",
+            "kv-type-unknown",
+            "kv-type-dict",
+            "kv-id-missing",
+            "kv-id-dict",
+            "kv-id-list",
+            "kv-bad-int",
+            "kv-int-dict",
+            "kv-unexpected",
+            "kv-main-loop-poll",
+            "json-type-missing",
+            "json-type-list",
+            "json-abstract",
+            "json-id-missing",
+            "json-id-dict",
+            "json-int-str",
+            "json-unexpected",
+            "json-props",
+            "json-main-loop-poll",
+        ],
     )
     def test_messages(self, visitor: InputVisitor, data: dict[str, Any], message: str) -> None:
         """Each bad request gets QEMU's message for that mode."""
@@ -329,7 +398,14 @@ needs_jsonschema = pytest.mark.skipif(jsonschema is None, reason="jsonschema is 
 
 GOOD = [
     {"qom-type": "iothread", "id": "io0"},
-    {"qom-type": "iothread", "id": "io0", "poll-max-ns": 0, "poll-grow": 2, "poll-shrink": 2, "aio-max-batch": 9223372036854775807},
+    {
+        "qom-type": "iothread",
+        "id": "io0",
+        "poll-max-ns": 0,
+        "poll-grow": 2,
+        "poll-shrink": 2,
+        "aio-max-batch": 9223372036854775807,
+    },
     {"qom-type": "main-loop", "id": "ml", "thread-pool-min": 1, "thread-pool-max": 1},
 ]
 BAD = [
@@ -387,8 +463,19 @@ class TestJSONSchema:
         """A run-time type's schema bounds its integers and lists its enum values."""
         schema = object_schema().json_schema(TYPE_WIDGET)
         validator = jsonschema.Draft202012Validator(schema)
-        good = {"qom-type": TYPE_WIDGET, "id": "w", "flag": True, "label": "x", "colour": "blue", "i8": -128,
-                "u16": 65535, "i64": -(2**63), "u64": 2**64 - 1, "size": 0, "peer": ""}
+        good = {
+            "qom-type": TYPE_WIDGET,
+            "id": "w",
+            "flag": True,
+            "label": "x",
+            "colour": "blue",
+            "i8": -128,
+            "u16": 65535,
+            "i64": -(2**63),
+            "u64": 2**64 - 1,
+            "size": 0,
+            "peer": "",
+        }
         validator.validate(good)
         object_schema().validate(good, JSON_VISITOR)
         for key, value in [("i8", 128), ("u16", -1), ("u16", 65536), ("colour", "pink"), ("flag", "on"), ("label", 1)]:
@@ -418,13 +505,19 @@ def test_wheel_ships_schema(tmp_path: Path) -> None:
     """The built wheel contains ``qom_py/schemas/qom.json``, identical to ``schemas/qom.json``."""
     src = tmp_path / "src"  # a copy, so the build leaves nothing in the work tree
     shutil.copytree(
-        ROOT, src,
-        ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"),
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
+        ),
     )
     out = tmp_path / "wheels"
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     (wheel,) = out.glob("qom_py-*.whl")

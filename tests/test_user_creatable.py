@@ -223,8 +223,19 @@ class TestEventLoopRows:
             ("id=x,help", "List of user creatable objects:"),
             ("event-loop-base,help", "event-loop-base options:"),
         ],
-        ids=["73-help", "73-?", "74-type", "74-type-?", "74-id", "74-qom-type", "75-help-wins",
-             "76-unknown", "76-help-first", "76-no-type", "77-abstract"],
+        ids=[
+            "73-help",
+            "73-?",
+            "74-type",
+            "74-type-?",
+            "74-id",
+            "74-qom-type",
+            "75-help-wins",
+            "76-unknown",
+            "76-help-first",
+            "76-no-type",
+            "77-abstract",
+        ],
     )
     def test_rows73_77_help(self, text: str, first_line: str) -> None:
         """A help request prints help, returns None and creates nothing."""
@@ -246,7 +257,7 @@ class TestEventLoopRows:
             ("id=x", "Parameter 'qom-type' is missing"),
             ("", "Parameter 'qom-type' is missing"),
             (",id=x", "Invalid parameter ''"),
-            (' {"qom-type":"iothread","id":"x"}', "Invalid parameter '\"id\":\"x\"}'"),
+            (' {"qom-type":"iothread","id":"x"}', 'Invalid parameter \'"id":"x"}\''),
             ("iothread,id=x,foo=1", "Parameter 'foo' is unexpected"),
             ("iothread,id=x,poll.max=1", "Parameter 'poll' is unexpected"),
             ("iothread,id=x,poll-max-ns.0=1", "Parameters 'poll-max-ns.*' are unexpected"),
@@ -271,11 +282,42 @@ class TestEventLoopRows:
             ("main-loop,id=m,thread-pool-max=0", BAD_POOL),
             ("main-loop,id=m,poll-max-ns=1", "Parameter 'poll-max-ns' is unexpected"),
         ],
-        ids=["78", "79", "80", "82-foo", "82-abstract", "82-help.abc", "82-brackets", "83-no-type",
-             "83-empty", "84", "84-json-with-space", "85", "86", "87", "88", "89", "90-abc", "90-empty",
-             "90-suffix", "90-fraction", "90-octal", "90-trailing-space", "90-2^63", "90-below-int64",
-             "92", "92-int64-min", "93", "93-max-0", "94", "93-min-above-default", "95",
-             "95-min-above-max", "95-max-0", "main-loop-poll"],
+        ids=[
+            "78",
+            "79",
+            "80",
+            "82-foo",
+            "82-abstract",
+            "82-help.abc",
+            "82-brackets",
+            "83-no-type",
+            "83-empty",
+            "84",
+            "84-json-with-space",
+            "85",
+            "86",
+            "87",
+            "88",
+            "89",
+            "90-abc",
+            "90-empty",
+            "90-suffix",
+            "90-fraction",
+            "90-octal",
+            "90-trailing-space",
+            "90-2^63",
+            "90-below-int64",
+            "92",
+            "92-int64-min",
+            "93",
+            "93-max-0",
+            "94",
+            "93-min-above-default",
+            "95",
+            "95-min-above-max",
+            "95-max-0",
+            "main-loop-poll",
+        ],
     )
     def test_rows78_95_errors(self, text: str, message: str) -> None:
         """Each bad ``--object`` string fails with QEMU's message and creates nothing."""
@@ -293,7 +335,10 @@ class TestEventLoopRows:
 
     @pytest.mark.parametrize(
         ("text", "typename"),
-        [("iothread,qom-type=main-loop,id=x", "main-loop"), ("main-loop,qom-type=iothread,id=x,poll-max-ns=5", "iothread")],
+        [
+            ("iothread,qom-type=main-loop,id=x", "main-loop"),
+            ("main-loop,qom-type=iothread,id=x,poll-max-ns=5", "iothread"),
+        ],
         ids=["to-main-loop", "to-iothread"],
     )
     def test_last_qom_type_wins(self, text: str, typename: str) -> None:
@@ -325,8 +370,16 @@ class TestEventLoopRows:
             ("iothread,id=x,aio-max-batch=9223372036854775807", "aio-max-batch", 9223372036854775807),
             ("iothread,id=x,poll-max-ns=abc,poll-max-ns=5", "poll-max-ns", 5),
         ],
-        ids=["91-hex", "91-octal", "91-plus", "91-leading-space", "91-minus-zero", "94-int-max",
-             "aio-max-batch-int64-max", "last-value-wins"],
+        ids=[
+            "91-hex",
+            "91-octal",
+            "91-plus",
+            "91-leading-space",
+            "91-minus-zero",
+            "94-int-max",
+            "aio-max-batch-int64-max",
+            "last-value-wins",
+        ],
     )
     def test_row91_integers(self, text: str, prop_name: str, value: int) -> None:
         """Keyval integers are C's ``strtoll`` with base 0, whole string only."""
@@ -352,21 +405,27 @@ class TestEventLoopRows:
     def test_row96_duplicate_id(self) -> None:
         """The same id twice: the second fails with QEMU's duplicate-property message."""
         first = parse("iothread,id=a")
-        with pytest.raises(QOMError, match=re.escape("attempt to add duplicate property 'a' to object (type 'container')")):
+        with pytest.raises(
+            QOMError, match=re.escape("attempt to add duplicate property 'a' to object (type 'container')")
+        ):
             parse("iothread,id=a")
         assert objects() == {"a": first}
 
     def test_duplicate_id_across_types(self) -> None:
         """An iothread and a main-loop cannot share an id."""
         first = parse("iothread,id=io0")
-        with pytest.raises(QOMError, match=re.escape("attempt to add duplicate property 'io0' to object (type 'container')")):
+        with pytest.raises(
+            QOMError, match=re.escape("attempt to add duplicate property 'io0' to object (type 'container')")
+        ):
             parse("main-loop,id=io0")
         assert objects() == {"io0": first}
 
     @pytest.mark.parametrize("typename", ["iothread", "main-loop"])
     def test_id_of_a_container_property(self, typename: str) -> None:
         """``id=type`` clashes with ``/objects``' own ``type`` property; nothing is left behind."""
-        with pytest.raises(QOMError, match=re.escape("attempt to add duplicate property 'type' to object (type 'container')")):
+        with pytest.raises(
+            QOMError, match=re.escape("attempt to add duplicate property 'type' to object (type 'container')")
+        ):
             parse(f"{typename},id=type")
         assert objects() == {}
         assert parse(f"{typename},id=ok") is not None  # a refused main-loop did not take the singleton
@@ -395,26 +454,47 @@ class TestEventLoopRows:
     @pytest.mark.parametrize(
         ("text", "message"),
         [
-            ('{"qom-type":"iothread","id":"j","poll-max-ns":"0"}',
-             "Invalid parameter type for 'poll-max-ns', expected: integer"),
+            (
+                '{"qom-type":"iothread","id":"j","poll-max-ns":"0"}',
+                "Invalid parameter type for 'poll-max-ns', expected: integer",
+            ),
             pytest.param('{"qom-type":"iothread","id":"io0",', "JSON parse error, premature EOI"),
             pytest.param('{"qom-type":"iothread","id":"x"}x', "Expecting at most one JSON value"),
             pytest.param('{"qom-type":"iothread","id":"x","id":"y"}', "JSON parse error, duplicate key"),
             pytest.param("{bad json", "JSON parse error, invalid keyword 'bad'"),
-            pytest.param('{"qom-type":"iothread","id":"x","a":' + "[" * 1100 + "]" * 1100 + "}",
-                         "JSON nesting depth limit exceeded"),
+            pytest.param(
+                '{"qom-type":"iothread","id":"x","a":' + "[" * 1100 + "]" * 1100 + "}",
+                "JSON nesting depth limit exceeded",
+            ),
             pytest.param('{"a":' + "[" * 1000 + "]" * 1000 + "}", "Parameter 'qom-type' is missing"),
-            ('{"qom-type":"iothread","id":"x","poll-max-ns":1e3}',
-             "Invalid parameter type for 'poll-max-ns', expected: integer"),
-            ('{"qom-type":"iothread","id":"x","poll-max-ns":{}}',
-             "Invalid parameter type for 'poll-max-ns', expected: integer"),
+            (
+                '{"qom-type":"iothread","id":"x","poll-max-ns":1e3}',
+                "Invalid parameter type for 'poll-max-ns', expected: integer",
+            ),
+            (
+                '{"qom-type":"iothread","id":"x","poll-max-ns":{}}',
+                "Invalid parameter type for 'poll-max-ns', expected: integer",
+            ),
             ('{"qom-type":"iothread","foo":1}', "Parameter 'id' is missing"),
             ('{"qom-type":5,"id":"x"}', "Invalid parameter type for 'qom-type', expected: string"),
             ("{}", "Parameter 'qom-type' is missing"),
             ('{"qom-type":"help"}', "Parameter 'qom-type' does not accept value 'help'"),
         ],
-        ids=["98", "99", "trailing", "duplicate-key", "bad-keyword", "nesting-1100", "nesting-1000", "float",
-             "dict", "id-missing", "type-not-str", "empty", "no-help-in-json"],
+        ids=[
+            "98",
+            "99",
+            "trailing",
+            "duplicate-key",
+            "bad-keyword",
+            "nesting-1100",
+            "nesting-1000",
+            "float",
+            "dict",
+            "id-missing",
+            "type-not-str",
+            "empty",
+            "no-help-in-json",
+        ],
     )
     def test_rows98_99_json_errors(self, text: str, message: str) -> None:
         """JSON strings are typed strictly, and parse errors use QEMU's words."""
@@ -456,7 +536,7 @@ def test_conformance_startup_failure(case: dict[str, Any]) -> None:
     before = objects()
     with pytest.raises(QOMError) as info:
         parse(texts[-1])
-    assert str(info.value) == first[len(prefix):]
+    assert str(info.value) == first[len(prefix) :]
     assert info.value.hint == (rest[0] if rest else None)
     assert objects() == before
 
@@ -483,10 +563,20 @@ class TestOrderOfChecks:
             ("iothread,id=x,poll-grow=-1,aio-max-batch=-1", RANGE.format("aio-max-batch")),
             ("iothread,id=x,poll-max-ns=-1,thread-pool-min=5,thread-pool-max=4", RANGE.format("poll-max-ns")),
         ],
-        ids=["type-missing>bad-id", "type-missing>bad-int", "type-unknown>rest", "id-missing>unexpected",
-             "id-missing>bad-int", "bad-int>unexpected", "base-struct-first",
-             "unexpected>bad-id", "bad-int>bad-id", "bad-id>range", "range-in-schema-order",
-             "range>pair"],
+        ids=[
+            "type-missing>bad-id",
+            "type-missing>bad-int",
+            "type-unknown>rest",
+            "id-missing>unexpected",
+            "id-missing>bad-int",
+            "bad-int>unexpected",
+            "base-struct-first",
+            "unexpected>bad-id",
+            "bad-int>bad-id",
+            "bad-id>range",
+            "range-in-schema-order",
+            "range>pair",
+        ],
     )
     def test_first_fault_wins(self, text: str, message: str) -> None:
         """The check that comes first in decision 10 reports, as QEMU 7.2 does for these inputs."""
@@ -517,7 +607,9 @@ class TestOrderOfChecks:
     def test_duplicate_before_complete(self) -> None:
         """A duplicate id is reported before ``complete`` could refuse a second main-loop."""
         first = parse("main-loop,id=a")
-        with pytest.raises(QOMError, match=re.escape("attempt to add duplicate property 'a' to object (type 'container')")):
+        with pytest.raises(
+            QOMError, match=re.escape("attempt to add duplicate property 'a' to object (type 'container')")
+        ):
             parse("main-loop,id=a")
         assert objects() == {"a": first}
 
@@ -538,8 +630,14 @@ class TestOrderOfChecks:
             ("test-widget,id=w,u8=x,flag=x", "Parameter 'flag' expects 'on' or 'off'"),
             ("test-widget,id=w,peer=nosuch,level=-1", "Property values cannot be negative"),
         ],
-        ids=["unexpected>bad-id", "bad-int>bad-id", "bad-id>check", "bad-int>unexpected",
-             "schema-member-order", "checks-in-member-order"],
+        ids=[
+            "unexpected>bad-id",
+            "bad-int>bad-id",
+            "bad-id>check",
+            "bad-int>unexpected",
+            "schema-member-order",
+            "checks-in-member-order",
+        ],
     )
     def test_custom_type_first_fault_wins(self, widget: Probe, text: str, message: str) -> None:
         """The same order holds for a run-time type, in its declared member order."""
@@ -551,7 +649,9 @@ class TestOrderOfChecks:
         """For a custom type too, a duplicate id is reported before ``complete`` runs."""
         first = parse("test-widget,id=w")
         widget.complete_error = "Either 'file' or 'data' must be provided"
-        with pytest.raises(QOMError, match=re.escape("attempt to add duplicate property 'w' to object (type 'container')")):
+        with pytest.raises(
+            QOMError, match=re.escape("attempt to add duplicate property 'w' to object (type 'container')")
+        ):
             parse("test-widget,id=w")
         assert widget.completed == ["/objects/w"]
         assert objects() == {"w": first}
@@ -571,26 +671,58 @@ class TestCustomType:
             "i64=9223372036854775807,u8=255,u16=65535,u32=4294967295,u64=-1,size=1.5k,level=010,peer=p"
         )
         assert obj is not None and peer is not None
-        assert {name: obj.property_get(name) for name in (
-            "flag", "label", "colour", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "size", "level", "peer"
-        )} == {
-            "flag": True, "label": "a,b", "colour": "blue", "i8": -128, "i16": 32767, "i32": -2147483648,
-            "i64": 9223372036854775807, "u8": 255, "u16": 65535, "u32": 4294967295, "u64": 2**64 - 1,
-            "size": 1536, "level": 8, "peer": "/objects/p",
+        assert {
+            name: obj.property_get(name)
+            for name in (
+                "flag",
+                "label",
+                "colour",
+                "i8",
+                "i16",
+                "i32",
+                "i64",
+                "u8",
+                "u16",
+                "u32",
+                "u64",
+                "size",
+                "level",
+                "peer",
+            )
+        } == {
+            "flag": True,
+            "label": "a,b",
+            "colour": "blue",
+            "i8": -128,
+            "i16": 32767,
+            "i32": -2147483648,
+            "i64": 9223372036854775807,
+            "u8": 255,
+            "u16": 65535,
+            "u32": 4294967295,
+            "u64": 2**64 - 1,
+            "size": 1536,
+            "level": 8,
+            "peer": "/objects/p",
         }
         assert obj.link_target("peer") is peer
 
     @pytest.mark.parametrize(
         "text",
-        ["test-widget,help", "test-widget,?", "test-widget,id=w,help", "qom-type=test-widget,help",
-         "test-widget,id=w,help,i8=abc,bogus=1"],
+        [
+            "test-widget,help",
+            "test-widget,?",
+            "test-widget,id=w,help",
+            "qom-type=test-widget,help",
+            "test-widget,id=w,help,i8=abc,bogus=1",
+        ],
         ids=["74", "74-?", "74-id", "74-qom-type", "75-help-wins"],
     )
     def test_help_rows(self, widget: Probe, text: str) -> None:
         """Help for a run-time type prints its options and creates nothing."""
         out = io.StringIO()
         assert qom_py.object_option_parse(text, out=out) is None
-        assert out.getvalue().startswith("test-widget options:\n  colour=<WidgetColour>  -  (default: \"red\")\n")
+        assert out.getvalue().startswith('test-widget options:\n  colour=<WidgetColour>  -  (default: "red")\n')
         assert objects() == {} and widget.completed == []
 
     def test_last_id_wins(self, widget: Probe) -> None:
@@ -644,10 +776,36 @@ class TestCustomType:
             ("test-widget,id=w,level=-1", "Property values cannot be negative"),
             ("test-widget,id=w,peer=nosuch", "Device 'nosuch' not found"),
         ],
-        ids=["78-no-id", "79-bad-id", "80-comma-id", "empty-id", "84", "doubled-comma-type", "85",
-             "86-dotted", "87-list", "inconsistent", "88", "89", "bool", "enum", "int", "int-2^63", "int8",
-             "int16", "int32", "uint8", "uint8-minus-1", "uint16", "uint32", "uint64", "size", "size-negative",
-             "check", "link-missing"],
+        ids=[
+            "78-no-id",
+            "79-bad-id",
+            "80-comma-id",
+            "empty-id",
+            "84",
+            "doubled-comma-type",
+            "85",
+            "86-dotted",
+            "87-list",
+            "inconsistent",
+            "88",
+            "89",
+            "bool",
+            "enum",
+            "int",
+            "int-2^63",
+            "int8",
+            "int16",
+            "int32",
+            "uint8",
+            "uint8-minus-1",
+            "uint16",
+            "uint32",
+            "uint64",
+            "size",
+            "size-negative",
+            "check",
+            "link-missing",
+        ],
     )
     def test_errors(self, widget: Probe, text: str, message: str) -> None:
         """A bad string for a run-time type fails with QEMU's message and leaves nothing."""
@@ -686,8 +844,18 @@ class TestCustomType:
             ('{"qom-type":"test-widget","id":"w","size":1.5}', "Parameter 'size' expects uint64"),
             ('{"qom-type":"test-widget","id":5}', "Invalid parameter type for 'id', expected: string"),
         ],
-        ids=["bool", "str", "enum-type", "enum-value", "int-str", "int32-range", "uint16-str",
-             "size-str", "size-float", "id-int"],
+        ids=[
+            "bool",
+            "str",
+            "enum-type",
+            "enum-value",
+            "int-str",
+            "int32-range",
+            "uint16-str",
+            "size-str",
+            "size-float",
+            "id-int",
+        ],
     )
     def test_json_errors(self, widget: Probe, text: str, message: str) -> None:
         """JSON members of the wrong JSON type get the JSON visitor's messages."""
@@ -747,7 +915,9 @@ class TestAtomicity:
         """The object refused for a duplicate id is finalized exactly once; the first stays."""
         first = parse("test-widget,id=w,label=first")
         before = len(widget.inited)
-        with pytest.raises(QOMError, match=re.escape("attempt to add duplicate property 'w' to object (type 'container')")):
+        with pytest.raises(
+            QOMError, match=re.escape("attempt to add duplicate property 'w' to object (type 'container')")
+        ):
             parse("test-widget,id=w,label=second")
         (loser,) = widget.inited[before:]
         assert loser.is_finalized and widget.finalized.count(loser) == 1
@@ -861,7 +1031,9 @@ class TestObjectAdd:
     def test_custom_type(self, widget: Probe) -> None:
         """Keyword arguments and *props* combine for a run-time type."""
         peer = qom_py.object_add(TYPE_WIDGET, "p")
-        obj = qom_py.object_add(TYPE_WIDGET, "w", props={"label": "x"}, flag=True, u8=7, size=1 << 20, peer="/objects/p")
+        obj = qom_py.object_add(
+            TYPE_WIDGET, "w", props={"label": "x"}, flag=True, u8=7, size=1 << 20, peer="/objects/p"
+        )
         assert (obj.property_get("label"), obj.property_get("flag"), obj.property_get("u8")) == ("x", True, 7)
         assert obj.property_get("size") == 1 << 20 and obj.link_target("peer") is peer
 
@@ -971,8 +1143,9 @@ class TestCreationFastPath:
 
     def test_object_new_with_props_completes(self, widget: Probe) -> None:
         """``object_new_with_props`` completes a user-creatable object after attaching it."""
-        obj = qom_py.object_new_with_props(TYPE_WIDGET, {"label": "x", "i8": 5},
-                                           parent=default_registry.objects_root, id="w")
+        obj = qom_py.object_new_with_props(
+            TYPE_WIDGET, {"label": "x", "i8": 5}, parent=default_registry.objects_root, id="w"
+        )
         assert widget.completed == ["/objects/w"] and obj.property_get("i8") == 5
 
     def test_object_new_with_props_complete_failure(self, widget: Probe) -> None:

@@ -84,9 +84,7 @@ class KeyvalDict(dict[str, KeyvalValue]):
 
     __slots__ = ("help_requested",)
 
-    def __init__(
-        self, items: Mapping[str, KeyvalValue] | None = None, /, *, help_requested: bool = False
-    ) -> None:
+    def __init__(self, items: Mapping[str, KeyvalValue] | None = None, /, *, help_requested: bool = False) -> None:
         super().__init__(items or {})
         #: True when the string contained a bare ``help`` or ``?`` item.
         self.help_requested = help_requested
@@ -95,9 +93,7 @@ class KeyvalDict(dict[str, KeyvalValue]):
         return f"KeyvalDict({dict.__repr__(self)}, help_requested={self.help_requested})"
 
 
-def keyval_parse(
-    text: str, implied_key: str | None = None, *, accept_help: bool = True
-) -> KeyvalDict:
+def keyval_parse(text: str, implied_key: str | None = None, *, accept_help: bool = True) -> KeyvalDict:
     """
     Parse *text* in QEMU's ``KEY=VALUE,...`` syntax.
 

@@ -56,8 +56,7 @@ UINT64_LIMIT: Final = 2**64  # one past UINT64_MAX
 
 #: The hint QEMU appends to a bad size on the string-visitor path.
 SIZE_HINT: Final = (
-    "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\n"
-    "and exabytes, respectively."
+    "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively."
 )
 
 _TRUE: Final = frozenset({"on", "yes", "true", "y"})
@@ -70,9 +69,7 @@ _WS: Final = r"[ \t\n\v\f\r]*"
 # pointer, so the whole string must be consumed).  "0x" counts as a prefix only
 # when a hex digit follows; a leading "0" means octal, so "08" stops after the
 # "0" and fails.  glibc 2.36 (Debian 12, QEMU 7.2's build) knows no "0b".
-_INT: Final = re.compile(
-    _WS + r"(?P<sign>[+-]?)(?:0[xX](?P<hex>[0-9A-Fa-f]+)|(?P<oct>0[0-7]*)|(?P<dec>[1-9][0-9]*))"
-)
+_INT: Final = re.compile(_WS + r"(?P<sign>[+-]?)(?:0[xX](?P<hex>[0-9A-Fa-f]+)|(?P<oct>0[0-7]*)|(?P<dec>[1-9][0-9]*))")
 
 # The integer part of a size: strtoull with base 10, as a prefix.
 _SIZE_INT: Final = re.compile(_WS + r"(?P<sign>[+-]?)(?P<digits>[0-9]+)")
@@ -94,8 +91,7 @@ _FLOAT: Final = re.compile(
 
 # qemu_strtosz's suffixes, case-insensitive (QEMU's toupper is ASCII only).
 _SUFFIX: Final = {
-    c: 1024**power for power, letters in enumerate(("bB", "kK", "mM", "gG", "tT", "pP", "eE"))
-    for c in letters
+    c: 1024**power for power, letters in enumerate(("bB", "kK", "mM", "gG", "tT", "pP", "eE")) for c in letters
 }
 
 

@@ -139,7 +139,10 @@ class QMPCommand:
     args: Mapping[str, TypeSpec] | None = attrs.field(default=NO_ARGUMENTS, repr=False)
     allow_oob: bool = False
     _is_async: bool = attrs.field(
-        init=False, repr=False, eq=False, default=attrs.Factory(lambda self: _is_async_callable(self.handler), takes_self=True)
+        init=False,
+        repr=False,
+        eq=False,
+        default=attrs.Factory(lambda self: _is_async_callable(self.handler), takes_self=True),
     )
 
 

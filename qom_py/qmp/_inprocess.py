@@ -51,9 +51,7 @@ class InProcessQMP:
         self._counter = 0
         #: Events received so far (each a decoded message).
         self.events: list[JSONValue] = []
-        self._session = dispatcher.open_session(
-            self._received.extend, pretty=pretty, run_sync=self._run_sync
-        )
+        self._session = dispatcher.open_session(self._received.extend, pretty=pretty, run_sync=self._run_sync)
         #: The greeting, decoded.
         self.greeting: JSONValue = self._decode(self._session.greeting_bytes())[0]
         if negotiate:

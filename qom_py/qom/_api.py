@@ -91,5 +91,3 @@ def object_resolve_path(path: str, typename: str | None = None) -> Object | None
 def object_resolve_path_ambiguous(path: str, typename: str | None = None) -> tuple[Object | None, bool]:
     """Resolve *path*; return ``(object or None, ambiguous)``."""
     return resolve_path_ambiguous(default_registry.root, path, typename)
-
-

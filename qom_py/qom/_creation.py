@@ -162,6 +162,9 @@ def _fill_lines(klass: ObjectClass, codec: StructCodec, namespace: dict[str, Any
         else:
             namespace[f"store_{index}"] = prop.store
             action = f"store_{index}(obj, value)"
-        lines += [f"            if {name!r} in request:", f"                value = request[{name!r}]",
-                  f"                {action}"]
+        lines += [
+            f"            if {name!r} in request:",
+            f"                value = request[{name!r}]",
+            f"                {action}",
+        ]
     return lines

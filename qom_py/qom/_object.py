@@ -462,8 +462,9 @@ class Object(PropertyBuilders, TreeMixin):
         if self._observers:
             self._notify(self.property(name), name, value)
 
-    def set_props(self, props: Mapping[str, Any] | Iterable[tuple[str, Any]],
-                  visitor: InputVisitor = JSON_VISITOR) -> None:
+    def set_props(
+        self, props: Mapping[str, Any] | Iterable[tuple[str, Any]], visitor: InputVisitor = JSON_VISITOR
+    ) -> None:
         """
         Set several properties in order, each exactly as `property_set` would
         (QEMU's ``object_set_props``).
@@ -559,9 +560,15 @@ class InstancePlan:
 
     __slots__ = ("cls", "defaults", "finalize", "init", "new", "releases")
 
-    def __init__(self, klass: ObjectClass, cls: type[Object], defaults: list[ObjectProperty],
-                 init: list[Callable[[Object], None]], finalize: list[Callable[[Object], None]],
-                 releases: bool) -> None:
+    def __init__(
+        self,
+        klass: ObjectClass,
+        cls: type[Object],
+        defaults: list[ObjectProperty],
+        init: list[Callable[[Object], None]],
+        finalize: list[Callable[[Object], None]],
+        releases: bool,
+    ) -> None:
         #: The Python class of instances.
         self.cls = cls
         #: Class properties with a default and a setter, root class first.
@@ -590,8 +597,12 @@ class InstancePlan:
         """
         # Object.__init__, inlined: keep the two in step.
         namespace.update({"cls": self.cls, "klass": klass, "JSON_VISITOR": JSON_VISITOR, "QOMError": QOMError})
-        lines = ["    obj = cls.__new__(cls)", "    obj.klass = klass", "    obj._properties = {}",
-                 "    obj._refcount = 1"]
+        lines = [
+            "    obj = cls.__new__(cls)",
+            "    obj.klass = klass",
+            "    obj._properties = {}",
+            "    obj._refcount = 1",
+        ]
         steps = []
         for index, prop in enumerate(self.defaults):
             namespace[f"default_{index}"] = prop

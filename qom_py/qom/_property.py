@@ -147,8 +147,13 @@ class PropertyKind:
 
             return setter
         return make_setter(
-            self.visit, self.shortcut or "False", self.shortcut_any_visitor, self.shortcut_constants(),
-            JSON_VISITOR, user_set=user_set, slot=slot,
+            self.visit,
+            self.shortcut or "False",
+            self.shortcut_any_visitor,
+            self.shortcut_constants(),
+            JSON_VISITOR,
+            user_set=user_set,
+            slot=slot,
         )
 
     def hook(self, visitor: InputVisitor, name: str) -> Callable[[object, object], Any]:
@@ -466,9 +471,7 @@ class PropertyBuilders:
         default: int | UnsetType = UNSET,
     ) -> ObjectProperty:
         """Add an unsigned integer property (``uint8`` ... ``uint64``)."""
-        return self.property_add_int(
-            name, get, set, bits, False, description=description, default=default
-        )
+        return self.property_add_int(name, get, set, bits, False, description=description, default=default)
 
     def property_add_size(
         self,
@@ -481,4 +484,3 @@ class PropertyBuilders:
     ) -> ObjectProperty:
         """Add a ``size`` property (keyval accepts suffixes: ``4k``, ``1G``)."""
         return self.property_add_typed(name, SIZE, get, set, description=description, default=default)
-

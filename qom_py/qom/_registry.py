@@ -364,4 +364,3 @@ class TypeRegistry:
 
 #: The registry used by the module-level functions (`type_register`, `object_new`, ...).
 default_registry: Final = TypeRegistry()
-

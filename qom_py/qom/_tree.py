@@ -361,4 +361,3 @@ def resolve_link(obj: Object, name: str, target_type: str, path: str) -> Object 
         msg = f"Device '{path}' not found"
         raise DeviceNotFoundError(msg)
     return target
-

@@ -37,9 +37,9 @@ TIMEOUT = 10.0
 def wait_until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> bool:
     """Poll *predicate* until it holds (at most *timeout* seconds)."""
     return qom_py.testing.wait_until(predicate, timeout)
+
+
 BAD_LIMITS = "bad thread-pool-min/thread-pool-max values"
-
-
 
 
 def live(prefix: str) -> list[str]:

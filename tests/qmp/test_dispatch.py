@@ -54,9 +54,7 @@ class TestNegotiation:
                 {"id": 3, **error("Expecting capabilities negotiation with 'qmp_capabilities'", "CommandNotFound")}
             ]
             assert qmp.send_raw('{"foo":1}') == [error("QMP input member 'foo' is unexpected")]
-            assert qmp.send_raw('{"exec-oob":"query-version"}') == [
-                error("QMP input member 'exec-oob' is unexpected")
-            ]
+            assert qmp.send_raw('{"exec-oob":"query-version"}') == [error("QMP input member 'exec-oob' is unexpected")]
             assert qmp.send_raw('{"execute":"qmp_capabilities","arguments":[]}') == [
                 error("QMP input member 'arguments' must be an object")
             ]
@@ -137,12 +135,16 @@ class TestBuiltins:
     def test_package_override(self) -> None:
         """The package string can be given."""
         with InProcessQMP(Dispatcher(package="qom-py 9.9.9")) as qmp:
-            assert qmp.execute("query-version") == {"qemu": {"major": 7, "minor": 2, "micro": 0}, "package": "qom-py 9.9.9"}
+            assert qmp.execute("query-version") == {
+                "qemu": {"major": 7, "minor": 2, "micro": 0},
+                "package": "qom-py 9.9.9",
+            }
 
     def test_query_commands(self, client: InProcessQMP, dispatcher: Dispatcher) -> None:
         """Every command, newest registration first (QEMU prepends)."""
         assert client.execute("query-commands") == [
-            {"name": name} for name in ["sleep", "qom-get", "echo", "quit", "query-commands", "query-version", "qmp_capabilities"]
+            {"name": name}
+            for name in ["sleep", "qom-get", "echo", "quit", "query-commands", "query-version", "qmp_capabilities"]
         ]
 
     def test_quit(self, client: InProcessQMP, dispatcher: Dispatcher) -> None:
@@ -217,7 +219,9 @@ class TestReplies:
         session.feed(b'{"execute":"nosuch","id":' + raw_id + b"}")
         assert out == [
             b'{"return": 1, "id": ' + echoed + b"}\r\n",
-            b'{"id": ' + echoed + b', "error": {"class": "CommandNotFound", "desc": "The command nosuch has not been found"}}\r\n',
+            b'{"id": '
+            + echoed
+            + b', "error": {"class": "CommandNotFound", "desc": "The command nosuch has not been found"}}\r\n',
         ]
 
     def test_parse_errors_have_no_id(self, client: InProcessQMP) -> None:
@@ -335,28 +339,68 @@ def checked(dispatcher: Dispatcher) -> Iterator[InProcessQMP]:
         ("qom-get", {"b": 1, "path": "x", "property": "y"}, "Parameter 'b' is unexpected"),
         ("qom-get", {"b": 1, "c": 2, "path": "x", "property": "y"}, "Parameter 'b' is unexpected"),
         ("qom-get", {"path": "x", "property": "y", "a": {"b": 1}}, "Parameter 'a' is unexpected"),
-        ("qom-list-types", {"abstract": 1, "implements": 2}, "Invalid parameter type for 'implements', expected: string"),
+        (
+            "qom-list-types",
+            {"abstract": 1, "implements": 2},
+            "Invalid parameter type for 'implements', expected: string",
+        ),
         ("qom-list-types", {"abstract": None}, "Invalid parameter type for 'abstract', expected: boolean"),
-        ("block-set-write-threshold", {"node-name": "x", "write-threshold": "a"}, "Parameter 'write-threshold' expects uint64"),
-        ("block-set-write-threshold", {"node-name": "x", "write-threshold": 1.0}, "Parameter 'write-threshold' expects uint64"),
-        ("block-set-write-threshold", {"node-name": "x", "write-threshold": 1 << 64}, "Parameter 'write-threshold' expects uint64"),
+        (
+            "block-set-write-threshold",
+            {"node-name": "x", "write-threshold": "a"},
+            "Parameter 'write-threshold' expects uint64",
+        ),
+        (
+            "block-set-write-threshold",
+            {"node-name": "x", "write-threshold": 1.0},
+            "Parameter 'write-threshold' expects uint64",
+        ),
+        (
+            "block-set-write-threshold",
+            {"node-name": "x", "write-threshold": 1 << 64},
+            "Parameter 'write-threshold' expects uint64",
+        ),
         ("block_resize", {"node-name": "x", "size": "a"}, "Invalid parameter type for 'size', expected: integer"),
         ("block_resize", {"node-name": "x", "size": 1 << 63}, "Invalid parameter type for 'size', expected: integer"),
         ("block_resize", {"node-name": "x", "size": 1.0}, "Invalid parameter type for 'size', expected: integer"),
         ("block_resize", {"node-name": "x", "size": True}, "Invalid parameter type for 'size', expected: integer"),
-        ("nbd-server-start", {"addr": ADDR, "max-connections": 1 << 32}, "Parameter 'max-connections' expects uint32_t"),
+        (
+            "nbd-server-start",
+            {"addr": ADDR, "max-connections": 1 << 32},
+            "Parameter 'max-connections' expects uint32_t",
+        ),
         ("nbd-server-start", {"addr": ADDR, "max-connections": "x"}, "Parameter 'max-connections' expects uint64"),
         ("nbd-server-start", {"addr": ADDR, "max-connections": -1}, "Parameter 'max-connections' expects uint32_t"),
         ("nbd-server-start", {"addr": ADDR, "max-connections": 1.5}, "Parameter 'max-connections' expects uint64"),
-        ("nbd-server-start", {"addr": {"type": "unix", "data": {"path": 1}}}, "Invalid parameter type for 'addr.data.path', expected: string"),
+        (
+            "nbd-server-start",
+            {"addr": {"type": "unix", "data": {"path": 1}}},
+            "Invalid parameter type for 'addr.data.path', expected: string",
+        ),
         ("nbd-server-start", {"addr": {"type": "unix", "path": 1}}, "Parameter 'addr.data' is missing"),
         ("nbd-server-start", {"addr": []}, "Invalid parameter type for 'addr', expected: object"),
-        ("nbd-server-start", {"addr": {"type": "unix", "data": {"path": "x", "x": 1, "y": 2}}}, "Parameter 'addr.data.y' is unexpected"),
+        (
+            "nbd-server-start",
+            {"addr": {"type": "unix", "data": {"path": "x", "x": 1, "y": 2}}},
+            "Parameter 'addr.data.y' is unexpected",
+        ),
         ("nbd-server-start", {"addr": {"type": "unix", "data": {}}}, "Parameter 'addr.data.path' is missing"),
-        ("ringbuf-write", {"device": "x", "data": "y", "format": "bogus"}, "Parameter 'format' does not accept value 'bogus'"),
-        ("ringbuf-write", {"device": "x", "data": "y", "format": 1}, "Invalid parameter type for 'format', expected: string"),
+        (
+            "ringbuf-write",
+            {"device": "x", "data": "y", "format": "bogus"},
+            "Parameter 'format' does not accept value 'bogus'",
+        ),
+        (
+            "ringbuf-write",
+            {"device": "x", "data": "y", "format": 1},
+            "Invalid parameter type for 'format', expected: string",
+        ),
         ("transaction", {"actions": [1]}, "Invalid parameter type for 'actions[0]', expected: object"),
-        ("transaction", {"actions": [{"type": "abort", "data": {}}, {"type": "abort", "data": {"x": 1}}]}, "Parameter 'actions[1].data.x' is unexpected"),
+        (
+            "transaction",
+            {"actions": [{"type": "abort", "data": {}}, {"type": "abort", "data": {"x": 1}}]},
+            "Parameter 'actions[1].data.x' is unexpected",
+        ),
         ("query-version", {"a": 1}, "Parameter 'a' is unexpected"),
     ],
     ids=repr,

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qom_py.qapi import _json
 from qom_py.errors import JSONParseError, QMPProtocolError
+from qom_py.qapi import _json
 from qom_py.qmp import (
     JSONStreamParser,
     JSONValue,
@@ -91,7 +91,14 @@ class TestParserMessages:
             (b'"\xff"', [err("JSON parse error, stray '\"\ufffd'")]),
             (b'"abc\x00def"', [err("JSON parse error, stray '\"abc'")]),
             (b'{"a":tru\x00e}', [err("JSON parse error, stray ''"), err("JSON parse error, expecting value")]),
-            (b"tru\x00e}", [err("JSON parse error, invalid keyword 'tru'"), err("JSON parse error, stray ''"), err("JSON parse error, expecting value")]),
+            (
+                b"tru\x00e}",
+                [
+                    err("JSON parse error, invalid keyword 'tru'"),
+                    err("JSON parse error, stray ''"),
+                    err("JSON parse error, expecting value"),
+                ],
+            ),
             (b'{"a":\x01}', [err("JSON parse error, stray '\x01'"), err("JSON parse error, expecting value")]),
             (b'{"a":\xff}', [err("JSON parse error, stray '\ufffd'"), err("JSON parse error, expecting value")]),
             (b"\xfe\xff", [err("JSON parse error, stray '\ufffd'"), err("JSON parse error, stray '\ufffd'")]),
@@ -294,9 +301,7 @@ _FRAGMENTS = [
 
 
 # QEMU strings hold no surrogates or noncharacters (its writer turns them into U+FFFD).
-_CHARACTERS = st.characters(exclude_categories=["Cs"]).filter(
-    lambda c: _json._is_valid_codepoint(ord(c))
-)
+_CHARACTERS = st.characters(exclude_categories=["Cs"]).filter(lambda c: _json._is_valid_codepoint(ord(c)))
 
 
 def json_values() -> st.SearchStrategy[Any]:
@@ -309,8 +314,9 @@ def json_values() -> st.SearchStrategy[Any]:
     )
     return st.recursive(
         scalars,
-        lambda children: st.lists(children, max_size=4)
-        | st.dictionaries(st.text(_CHARACTERS, max_size=8), children, max_size=4),
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(st.text(_CHARACTERS, max_size=8), children, max_size=4)
+        ),
         max_leaves=20,
     )
 
@@ -318,9 +324,7 @@ def json_values() -> st.SearchStrategy[Any]:
 streams = st.one_of(
     st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map(b"".join),
     st.binary(max_size=200),
-    st.lists(json_values().map(lambda v: json.dumps(v, ensure_ascii=False).encode()), max_size=5).map(
-        b" ".join
-    ),
+    st.lists(json_values().map(lambda v: json.dumps(v, ensure_ascii=False).encode()), max_size=5).map(b" ".join),
 )
 
 
@@ -413,7 +417,10 @@ class TestWriter:
         ("value", "text"),
         [
             ({"id": 1, "return": {}}, '{"return": {}, "id": 1}'),
-            ({"error": {"desc": "x", "class": "GenericError"}, "id": 5}, '{"id": 5, "error": {"class": "GenericError", "desc": "x"}}'),
+            (
+                {"error": {"desc": "x", "class": "GenericError"}, "id": 5},
+                '{"id": 5, "error": {"class": "GenericError", "desc": "x"}}',
+            ),
             ({"major": 7, "minor": 2, "micro": 22}, '{"micro": 22, "minor": 2, "major": 7}'),
             ({"package": "p", "qemu": {}}, '{"qemu": {}, "package": "p"}'),
             ({"capabilities": [], "version": 1}, '{"version": 1, "capabilities": []}'),
@@ -441,7 +448,10 @@ class TestWriter:
 
     def test_pretty(self) -> None:
         """pretty=on: one member per line, four spaces per level, empty containers on two lines."""
-        value = {"return": {"qemu": {"major": 7, "minor": 2, "micro": 22}, "package": "P"}, "id": [1, [], {}, {"a": [2]}]}
+        value = {
+            "return": {"qemu": {"major": 7, "minor": 2, "micro": 22}, "package": "P"},
+            "id": [1, [], {}, {"a": [2]}],
+        }
         expected = (
             '{\n    "return": {\n        "qemu": {\n            "micro": 22,\n            "minor": 2,\n'
             '            "major": 7\n        },\n        "package": "P"\n    },\n    "id": [\n        1,\n'

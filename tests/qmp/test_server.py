@@ -48,7 +48,9 @@ class TestWire:
         """Greeting, then one CRLF-terminated object per reply; two requests on one line are two."""
         client = raw_client()
         greeting = json.loads(client.greeting)
-        assert client.greeting.startswith(b'{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "qom-py ')
+        assert client.greeting.startswith(
+            b'{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "qom-py '
+        )
         assert client.greeting.endswith(b'"}, "capabilities": ["oob"]}}\r\n')
         assert greeting["QMP"]["capabilities"] == ["oob"]
         negotiate(client)
@@ -78,7 +80,9 @@ class TestWire:
         slow, other = raw_client(), raw_client()
         negotiate(slow)
         negotiate(other)
-        slow.send(b'{"execute":"sleep","arguments":{"seconds":0.2,"value":1}}{"execute":"echo","arguments":{"value":2}}')
+        slow.send(
+            b'{"execute":"sleep","arguments":{"seconds":0.2,"value":1}}{"execute":"echo","arguments":{"value":2}}'
+        )
         assert other.command(QOM_GET) == b'{"return": "container"}\r\n'
         assert slow.read_messages(2) == [b'{"return": 1}\r\n', b'{"return": 2}\r\n']
 
@@ -90,7 +94,9 @@ class TestWire:
             fixture.thread.run(fixture.server.listen_unix(path, pretty=True))
             client = RawClient(path)
             try:
-                assert client.greeting.startswith(b'{\r\n    "QMP": {\r\n        "version": {\r\n            "qemu": {\r\n')
+                assert client.greeting.startswith(
+                    b'{\r\n    "QMP": {\r\n        "version": {\r\n            "qemu": {\r\n'
+                )
                 assert client.command(b'{"execute":"qmp_capabilities"}') == b'{\r\n    "return": {\r\n    }\r\n}\r\n'
             finally:
                 client.close()
@@ -243,7 +249,10 @@ class TestClients:
             assert greeting is not None and greeting["QMP"]["capabilities"] == ["oob"]
             assert qmp.cmd("qom-get", path="/objects", property="type") == "container"
             reply = qmp.cmd_obj({"execute": "qom-get", "arguments": {"path": 1}})
-            assert reply["error"] == {"class": "GenericError", "desc": "Invalid parameter type for 'path', expected: string"}
+            assert reply["error"] == {
+                "class": "GenericError",
+                "desc": "Invalid parameter type for 'path', expected: string",
+            }
             qmp.close()
         finally:
             asyncio.set_event_loop(None)
@@ -277,7 +286,26 @@ class TestRobustness:
     def test_fuzz(self, small_limits: ServerFixture) -> None:
         """Random garbage from several clients never kills the server or another session."""
         rng = random.Random(20240601)
-        fragments = [b"{", b"}", b"[", b"]", b",", b":", b'"execute"', b'"echo"', b"'x'", b"\\u", b'"\\ud800"', b"\x00", b"\xff", b"\n", b"1e", b"tru", b"@", b'"' + b"z" * 3000]
+        fragments = [
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b",",
+            b":",
+            b'"execute"',
+            b'"echo"',
+            b"'x'",
+            b"\\u",
+            b'"\\ud800"',
+            b"\x00",
+            b"\xff",
+            b"\n",
+            b"1e",
+            b"tru",
+            b"@",
+            b'"' + b"z" * 3000,
+        ]
         stop = threading.Event()
         errors: list[BaseException] = []
 
@@ -404,7 +432,10 @@ def _cases() -> list[bytes]:
             return rng.choice([b"1", b'"s"', b"null", b"[]", b"{}", b"-1.5", b'"\\u00e9"', b"'q'"])
         if roll < 0.7:
             return b"[" + b",".join(value(depth + 1) for _ in range(rng.randint(0, 3))) + b"]"
-        keys = [rng.choice([b'"execute"', b'"arguments"', b'"id"', b'"exec-oob"', b'"a"', b'"enable"']) for _ in range(rng.randint(0, 3))]
+        keys = [
+            rng.choice([b'"execute"', b'"arguments"', b'"id"', b'"exec-oob"', b'"a"', b'"enable"'])
+            for _ in range(rng.randint(0, 3))
+        ]
         return b"{" + b",".join(k + b":" + value(depth + 1) for k in keys) + b"}"
 
     cases = [
