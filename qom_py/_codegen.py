@@ -1,16 +1,16 @@
 """
-Generated fast paths for typed values: property setters and schema member hooks.
+Generated fast paths for typed values: property setters, and the compiler of generated code.
 
 Every typed kind knows a *shortcut*: a Python expression over ``raw`` that is
 true exactly when its visitor would hand ``raw`` back unchanged (an in-range
-``int`` for an int64 read through the JSON visitor, say).  Setters and schema
-hooks test the shortcut inline and call the visitor only otherwise, so the
+``int`` for an int64 read through the JSON visitor, say).  Setters (and the
+QAPI checker's member checks, `qom_py.qapi._checker`) test the shortcut inline and call the visitor only otherwise, so the
 common case costs one comparison instead of three calls, while every refusal
 still comes from the visitor, worded as QEMU words it.
 
 As attrs and cattrs do, the code is generated from source templates: one
 factory is compiled per (template, shortcut) pair -- a handful per process --
-and each property or schema member gets a closure from it.  `compile_function`
+and each property gets a closure from it.  `compile_function`
 also compiles the per-class constructors (`qom_py.qom._object.InstancePlan`) and
 user-creatable builders (`qom_py.qom._creation`).
 """
@@ -21,7 +21,7 @@ import linecache
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-__all__ = ["compile_function", "make_hook", "make_setter"]
+__all__ = ["compile_function", "make_setter"]
 
 #: ``set(obj, visitor, name, raw)`` handing the checked value to ``user_set(obj, value)``.
 _SETTER: Final = """\
@@ -39,14 +39,6 @@ def setter(obj, visitor, pname, raw):
         obj.__dict__[slot] = raw
     else:
         obj.__dict__[slot] = visit(visitor, pname, raw)
-"""
-
-#: A cattrs structure hook ``hook(raw, type)`` for one member read through one visitor.
-_HOOK: Final = """\
-def hook(raw, _type):
-    if {fast}:
-        return raw
-    return visit(visitor, name, raw)
 """
 
 # (template, shortcut, guarded, constant names) -> compiled factory
@@ -110,16 +102,3 @@ def make_setter(
         return factory(visit, slot, json_visitor, *(constants[n] for n in names))  # type: ignore[no-any-return]
     factory = _factory(_SETTER, fast, not any_visitor, names, ("visit", "user_set", "JSON_VISITOR"))
     return factory(visit, user_set, json_visitor, *(constants[n] for n in names))  # type: ignore[no-any-return]
-
-
-def make_hook(
-    visit: Callable[[Any, str, object], Any],
-    fast: str,
-    constants: Mapping[str, Any],
-    visitor: object,
-    name: str,
-) -> Callable[[object, object], Any]:
-    """Build a cattrs structure hook reading one member called *name* through *visitor*."""
-    names = tuple(sorted(constants))
-    factory = _factory(_HOOK, fast, False, names, ("visit", "visitor", "name"))
-    return factory(visit, visitor, name, *(constants[n] for n in names))  # type: ignore[no-any-return]

@@ -77,17 +77,15 @@ def _via_setter(prop: ObjectProperty, visitor: InputVisitor, raw: object, slot: 
 @pytest.mark.parametrize("visitor", VISITORS, ids=lambda v: v.mode)
 @settings(max_examples=150, derandomize=True, deadline=None)
 @given(raw=VALUES)
-def test_setters_and_hooks_agree_with_visit(kind: PropertyKind, visitor: InputVisitor, raw: Any) -> None:
-    """Both setter flavours and the schema hook end exactly as ``kind.visit`` does."""
+def test_setters_agree_with_visit(kind: PropertyKind, visitor: InputVisitor, raw: Any) -> None:
+    """Both setter flavours end exactly as ``kind.visit`` does."""
     expected = _outcome(lambda: kind.visit(visitor, "p", raw))
     stored: dict[str, Any] = {}
     with_callback = typed_property("p", kind, None, lambda obj, value: stored.__setitem__("v", value))
     with_slot = typed_property("p", kind, None, StoreIn("_slot"))
-    hook = kind.hook(visitor, "p")
     callback_outcome = _outcome(lambda: (with_callback.set(_Holder(), visitor, "p", raw), stored["v"])[1])  # type: ignore[arg-type, misc]
     assert callback_outcome == expected
     assert _outcome(lambda: _via_setter(with_slot, visitor, raw, "_slot")) == expected
-    assert _outcome(lambda: hook(raw, None)) == expected
     if expected[0] == "ok":  # the very value, not merely an equal one (True is not 1)
         assert type(callback_outcome[1]) is type(expected[1])
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
-from .._codegen import make_hook, make_setter
+from .._codegen import make_setter
 from .._unset import UNSET, UnsetType
 from ..qapi._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_int
 
@@ -155,13 +155,6 @@ class PropertyKind:
             user_set=user_set,
             slot=slot,
         )
-
-    def hook(self, visitor: InputVisitor, name: str) -> Callable[[object, object], Any]:
-        """A cattrs structure hook reading member *name* as this kind through *visitor*."""
-        if self.shortcut and (self.shortcut_any_visitor or visitor is JSON_VISITOR):
-            return make_hook(self.visit, self.shortcut, self.shortcut_constants(), visitor, name)
-        visit = self.visit
-        return lambda raw, _type: visit(visitor, name, raw)
 
 
 @attrs.frozen
