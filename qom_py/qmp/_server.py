@@ -42,6 +42,8 @@ CLOSE_GRACE: Final = 5.0
 #: Python's ``socket.listen()`` and asyncio's 100 aim at, so that a burst of
 #: clients connecting at once waits in the queue instead of being refused.
 #: (QEMU's socket chardev listens with 1 because it serves one client at a time.)
+#: ``sizeof(sockaddr_un.sun_path)`` on Linux: the longest unix socket path, with its NUL.
+_SUN_PATH_MAX: Final = 108
 _BACKLOG: Final = socket.SOMAXCONN
 #: Bytes of one client's input parsed per event-loop callback, and messages
 #: answered per callback: a few milliseconds of work, after which other clients
@@ -299,6 +301,43 @@ class _Connection(asyncio.Protocol):
             self._transport.abort()
 
 
+def _bind_private(sock: socket.socket, path: str) -> str:
+    """
+    Bind and listen *sock* at *path* so that *path* appears only with mode 0600, listening.
+
+    The socket is bound under a temporary name beside *path*, restricted,
+    set listening, then renamed into place: whoever sees *path* (a client, or
+    a test checking its mode) sees the final socket, whatever the umask.
+    Where the temporary name would be too long for ``AF_UNIX``, *path* is
+    bound directly (restricted before ``listen()``: until then nobody can
+    connect).  Returns the name this process created (to remove on failure).
+    """
+    directory, name = os.path.split(path)
+    temporary = os.path.join(directory, f".{name}.{os.getpid()}~")
+    if len(os.fsencode(temporary)) >= _SUN_PATH_MAX:
+        sock.bind(path)
+        try:
+            os.chmod(path, 0o600)
+            sock.listen(_BACKLOG)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise
+        return path
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)  # a leftover of a dead process with our pid
+    sock.bind(temporary)
+    try:
+        os.chmod(temporary, 0o600)
+        sock.listen(_BACKLOG)
+        os.rename(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return path
+
+
 def _probe_unix(path: str) -> bool:
     """True when a server answers on the unix socket *path* (a connect succeeds)."""
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -436,22 +475,17 @@ class QMPServer:
                 raise OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE), path)
             os.unlink(path)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        bound = False
+        created: str | None = None
         try:
-            sock.bind(path)
-            bound = True
-            # Restrict before listen(): until then nobody can connect, so the
-            # umask-dependent mode of bind() is never usable.
-            os.chmod(path, 0o600)
+            created = _bind_private(sock, path)
             info = os.stat(path)
-            sock.listen(_BACKLOG)
             sock.setblocking(False)
             self._add_listener(sock, pretty, max_clients)
         except BaseException:
             sock.close()
-            if bound:
+            if created is not None:
                 with contextlib.suppress(OSError):
-                    os.unlink(path)
+                    os.unlink(created)
             raise
         self._unix_paths.append((path, (info.st_dev, info.st_ino)))
         self._addresses.append(path)

@@ -129,6 +129,55 @@ class TestSockets:
         fixture.close()
         assert not os.path.exists(fixture.path)
 
+    @pytest.mark.parametrize("long_name", [False, True], ids=["renamed-into-place", "bound-in-place"])
+    def test_socket_appears_private_and_listening(self, dispatcher: Dispatcher, tmp_dir: str, long_name: bool) -> None:
+        """
+        Whenever the path exists it is the listening 0600 socket, whatever the umask; no temporary is left.
+
+        A name whose temporary (``.NAME.PID~``) would not fit ``sun_path`` is bound in
+        place and restricted before ``listen()`` (nobody can connect in between): its
+        first look may see the umask's mode, so only the end state is checked for it.
+        """
+        name = "s" * (100 - len(tmp_dir)) if long_name else "qmp.sock"
+        path = os.path.join(tmp_dir, name)
+        seen: list[tuple[int, bool]] = []
+        stop = threading.Event()
+
+        def watch() -> None:  # the first look at the path, as a client or a test would take it
+            while not stop.is_set():
+                try:
+                    mode = os.stat(path).st_mode
+                except FileNotFoundError:
+                    continue
+                probe = socket.socket(socket.AF_UNIX)
+                try:
+                    probe.settimeout(TIMEOUT)
+                    connected = probe.connect_ex(path) == 0
+                finally:
+                    probe.close()
+                seen.append((stat.S_IMODE(mode), connected))
+                return
+
+        thread = LoopThread()
+        server = QMPServer(dispatcher)
+        watcher = threading.Thread(target=watch)
+        old_umask = os.umask(0)
+        try:
+            watcher.start()
+            thread.run(server.listen_unix(path))
+            watcher.join(TIMEOUT)
+            if not long_name:
+                assert seen == [(0o600, True)]
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+            assert os.listdir(tmp_dir) == [name]
+        finally:
+            os.umask(old_umask)
+            stop.set()
+            watcher.join(TIMEOUT)
+            thread.run(server.close())
+            thread.stop()
+        assert not os.path.exists(path)
+
     def test_stale_socket_replaced(self, dispatcher: Dispatcher, tmp_dir: str) -> None:
         """A leftover socket file is replaced; any other file is refused."""
         path = os.path.join(tmp_dir, "qmp.sock")
