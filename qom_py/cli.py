@@ -38,6 +38,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import IO, Final
 
@@ -124,6 +125,16 @@ def _version() -> str:
         f"{PROGRAM} version {__version__} (QEMU 7.2 compatible)\n"
         "QEMU's object model and qemu-storage-daemon's command line, in Python\n"
     )
+
+
+#: ``QOM_PY_STARTUP_TRACE=1``: print a monotonic timestamp per start-up step to stderr
+#: (``qom-py: startup: STEP SECONDS``), for ``bench/startup.py``.  Off, it costs one test per step.
+_TRACE: Final = bool(os.environ.get("QOM_PY_STARTUP_TRACE"))
+
+
+def _mark(step: str) -> None:
+    if _TRACE:
+        print(f"{PROGRAM}: startup: {step} {time.monotonic():.6f}", file=sys.stderr, flush=True)
 
 
 class StartupError(Exception):
@@ -457,6 +468,7 @@ def _print_error(text: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qom-py`` with *argv* (default: ``sys.argv[1:]``); return the exit status."""
+    _mark("main")
     args = list(sys.argv[1:] if argv is None else argv)
     # qsd's first pass: in command-line order, --help / --version act at once and a
     # malformed option is fatal; whichever comes first wins (`--help --foo` helps).
@@ -495,16 +507,23 @@ def _run(options: list[Option]) -> int:
     adopt_main_loop(loop)
     daemon = Daemon(loop)
     daemon.install_signal_handlers()
+    _mark("loop")
     try:
         pidfiles = [o.value for o in options if o.name == "pidfile" and o.value is not None]
         daemon.pending_pidfile = pidfiles[-1] if pidfiles else None
         try:
             daemon.load_plugins(options)
+            _mark("plugins")
+            if _TRACE:
+                object_schema()  # built by the first --object anyway; traced apart
+                _mark("schema")
             for index, opt in enumerate(options):
                 daemon.apply(opt, index)
+                _mark("objects" if opt.name == "object" else "options")
             if daemon.pending_pidfile is not None and daemon.pidfile is None:
                 daemon.write_pidfile(daemon.pending_pidfile)
             daemon.log_summary()
+            _mark("ready")
         except _HelpPrinted:
             return 0
         except StartupError as err:
