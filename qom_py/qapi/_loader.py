@@ -3,20 +3,36 @@ The schema files qom_py ships (``schemas/``, installed as the ``qom_py.schemas``
 
 `load_schema` reads ``qom-py.json``, the root that includes the others, once
 per process and hands out copies (entities are shared: they are frozen).  The
-parse and checks take a few milliseconds (see `tests/qapi/test_loader.py`);
-a built `QAPISchema` pickles, so a later start-up cache can store it.
+parse and checks take 5-9 ms; the built `QAPISchema` is cached across runs as a
+pickle (loaded in ~1 ms), as Python caches bytecode:
+
+* where: ``$QOM_PY_CACHE_DIR`` if set (empty: no cache), else
+  ``$XDG_CACHE_HOME/qom-py`` or ``~/.cache/qom-py`` -- the user's own cache, not
+  the package folder, which is often read-only or shared between users;
+* valid while the key matches: qom_py's version, the Python version, and the
+  size and modification time of every schema file and of the modules whose
+  classes are pickled (a source checkout's edits count too);
+* written to a temporary file in the same folder, then renamed over the old one
+  (concurrent writers: the last rename wins, a reader sees a whole file);
+* best effort: an unwritable or missing folder, a corrupt, truncated or stale
+  file -- the schema is parsed as if there were no cache, and no error is raised.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import pickle
+import sys
+import tempfile
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from ._schema import QAPISchema
 
-__all__ = ["ROOT_SCHEMA", "load_schema", "schema_files"]
+__all__ = ["ROOT_SCHEMA", "cache_dir", "load_schema", "schema_files"]
 
 #: The root schema file: it includes every other file of ``schemas/``.
 ROOT_SCHEMA: Final = "qom-py.json"
@@ -40,9 +56,75 @@ def _read_shipped(name: str) -> str:
         raise FileNotFoundError(err.errno, "No such file or directory", name) from None
 
 
+#: Bumped when the cache file's layout changes.
+_CACHE_FORMAT: Final = 1
+
+
+def cache_dir() -> Path | None:
+    """The folder of the schema cache (see the module docstring); None when disabled."""
+    explicit = os.environ.get("QOM_PY_CACHE_DIR")
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "qom-py"
+
+
+def _cache_key(root: str) -> tuple[Any, ...] | None:
+    """What the cached schema depends on; None if the files are not plain files (no cache)."""
+    from .._version import __version__
+    from . import _entities, _schema
+
+    folder = schema_files()
+    if not isinstance(folder, Path):
+        return None  # inside a zip, say: not worth caching
+    try:
+        stats = [(p.name, (st := p.stat()).st_size, st.st_mtime_ns) for p in sorted(folder.glob("*.json"))]
+        modules = [(m.__name__, os.stat(m.__file__ or "").st_mtime_ns) for m in (_entities, _schema)]
+    except OSError:
+        return None
+    return (_CACHE_FORMAT, __version__, sys.version, root, stats, modules)
+
+
+def _load_cached(path: Path, key: tuple[Any, ...]) -> QAPISchema | None:
+    try:
+        with path.open("rb") as f:
+            if pickle.load(f) != key:  # the key first: a stale file is not unpickled further
+                return None
+            schema = pickle.load(f)
+    except Exception:  # noqa: BLE001 - missing, unreadable, corrupt, truncated: parse instead
+        return None
+    return schema if isinstance(schema, QAPISchema) else None
+
+
+def _store_cached(path: Path, key: tuple[Any, ...], schema: QAPISchema) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(key, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(schema, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)  # atomic: readers see the old file or the new one
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except Exception:  # noqa: BLE001, S110 - a cache: never an error (read-only home, full disk, ...)
+        pass
+
+
 @functools.cache
 def _shipped(root: str) -> QAPISchema:
-    return QAPISchema.from_file(root, _read_shipped)
+    folder = cache_dir()
+    key = _cache_key(root) if folder is not None else None
+    if folder is None or key is None:
+        return QAPISchema.from_file(root, _read_shipped)
+    path = folder / f"schema-{Path(root).stem}.pickle"
+    schema = _load_cached(path, key)
+    if schema is None:
+        schema = QAPISchema.from_file(root, _read_shipped)
+        _store_cached(path, key, schema)
+    return schema
 
 
 def load_schema(root: str = ROOT_SCHEMA) -> QAPISchema:
