@@ -8,6 +8,7 @@ No timings here: ``bench/startup.py`` measures; these tests pin the behaviour.
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -23,12 +24,18 @@ from tests.daemon import child_env
 
 #: Modules `import qom_py` leaves for first use: the event loops (asyncio), QMP, the
 #: object schema and the QAPI engine (reader, model, checker, cache), the creation path
-#: (logging), the chardevs.
+#: (logging), the chardevs; the rarely needed standard modules (exact decimals for
+#: subnormal floats, IP addresses, pathlib).
 DEFERRED = [
     "asyncio",
     "asyncio.base_events",
+    "decimal",
+    "fractions",
     "importlib.metadata",
+    "importlib.resources",
+    "ipaddress",
     "logging",
+    "pathlib",
     "qom_py._chardev",
     "qom_py.loop",
     "qom_py.loop._aio_context",
@@ -46,13 +53,27 @@ DEFERRED = [
 ]
 
 
-def imported_after(code: str) -> set[str]:
-    """The modules of a fresh interpreter after running *code* (stdout is left to *code*)."""
+def _modules_after(code: str) -> set[str]:
     script = f"import sys\n{code}\nprint('\\n' + repr(sorted(sys.modules)))"
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=child_env(), timeout=60, check=True
     )
     return set(ast.literal_eval(result.stdout.splitlines()[-1]))
+
+
+@functools.cache
+def _interpreter_modules() -> frozenset[str]:
+    return frozenset(_modules_after("pass"))
+
+
+def imported_after(code: str) -> set[str]:
+    """
+    The modules a fresh interpreter imports to run *code* (stdout is left to *code*).
+
+    The interpreter's own start-up modules are left out: ``site`` and its ``.pth``
+    hooks (an editable install's finder imports pathlib, say) are not qom_py's doing.
+    """
+    return _modules_after(code) - _interpreter_modules()
 
 
 def test_import_qom_py_defers() -> None:
@@ -72,6 +93,13 @@ def test_builtin_types_after_import() -> None:
     modules = imported_after(code)
     assert "qom_py.loop._iothread" in modules
     assert {"asyncio", "qom_py.loop._aio_context", "qom_py.qmp"} & modules == set()
+
+
+def test_daemon_modules_defer() -> None:
+    """The daemon's modules (CLI, QMP, the schema) leave pathlib and importlib.resources alone."""
+    code = "import qom_py.cli, qom_py.qmp\nfrom qom_py.qom._object_schema import object_schema\nobject_schema()"
+    modules = imported_after(code)
+    assert {"pathlib", "importlib.resources", "importlib.metadata", "decimal", "ipaddress"} & modules == set()
 
 
 def test_object_help_defers() -> None:

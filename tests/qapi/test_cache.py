@@ -21,6 +21,7 @@ def schemas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", folder, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     monkeypatch.setattr(_loader, "schema_files", lambda: folder)
+    monkeypatch.setattr(_loader, "_plain_folder", lambda: None)  # found through schema_files
     monkeypatch.setenv("QOM_PY_CACHE_DIR", str(tmp_path / "cache"))
     _loader._shipped.cache_clear()
     yield folder
@@ -152,3 +153,10 @@ def test_default_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert _loader.cache_dir() == tmp_path / "home" / ".cache" / "qom-py"
+
+
+def test_plain_folder_is_schema_files() -> None:
+    """The loader's quick look-up (no importlib.resources) finds the folder `schema_files` gives."""
+    plain = _loader._plain_folder()
+    assert plain is not None
+    assert Path(plain).resolve() == Path(str(_loader.schema_files())).resolve()
