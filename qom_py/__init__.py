@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
-from . import _chardev  # noqa: F401 - registers the chardev types, built-ins as in qsd
 from ._qapi_property import qapi_load
 from ._unset import UNSET
 from .errors import QOMError
-from .loop import TYPE_EVENT_LOOP_BASE, TYPE_IOTHREAD, TYPE_MAIN_LOOP, main_aio_context
 from .qapi._keyval import keyval_parse
 from .qapi._visitors import InputVisitor, JSONInputVisitor, KeyvalInputVisitor, StringInputVisitor
 from .qom import _declarative as prop
@@ -27,18 +25,26 @@ from .qom._api import (
 )
 from .qom._declarative import declare_type, qom_type
 from .qom._object import InterfaceClass, Object, ObjectClass
-from .qom._object_schema import object_schema
 from .qom._property import ObjectProperty
 from .qom._registry import TYPE_CONTAINER, TypeRegistry, default_registry
 from .qom._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
-from .qom._user_creatable import (
-    TYPE_USER_CREATABLE,
-    object_add,
-    object_del,
-    object_new_with_props,
-    object_option_parse,
-    object_set_props,
-)
+
+if TYPE_CHECKING:  # imported on first use (see __getattr__): they pull the schema, asyncio, ...
+    from .loop import main_aio_context
+    from .qom._object_schema import object_schema
+    from .qom._user_creatable import (
+        object_add,
+        object_del,
+        object_new_with_props,
+        object_option_parse,
+        object_set_props,
+    )
+
+# The same strings as qom_py.loop's and qom_py.qom._user_creatable's constants, without importing them.
+TYPE_EVENT_LOOP_BASE: Final = "event-loop-base"
+TYPE_IOTHREAD: Final = "iothread"
+TYPE_MAIN_LOOP: Final = "main-loop"
+TYPE_USER_CREATABLE: Final = "user-creatable"
 
 __all__ = [
     "TYPE_CONTAINER",
@@ -91,7 +97,26 @@ __all__ = [
 _LAZY_SUBMODULES = frozenset({"loop", "qmp", "testing", "errors", "cli"})
 
 
+#: Public names defined by modules imported on first access (PEP 562): name -> module.
+_LAZY_NAMES: Final = {
+    "main_aio_context": "qom_py.loop",
+    "object_add": "qom_py.qom._user_creatable",
+    "object_del": "qom_py.qom._user_creatable",
+    "object_new_with_props": "qom_py.qom._user_creatable",
+    "object_option_parse": "qom_py.qom._user_creatable",
+    "object_schema": "qom_py.qom._object_schema",
+    "object_set_props": "qom_py.qom._user_creatable",
+}
+
+
 def __getattr__(name: str) -> Any:
+    module = _LAZY_NAMES.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later accesses skip this hook
+        return value
     if name in _LAZY_SUBMODULES:
         import importlib
 
@@ -103,6 +128,13 @@ def __getattr__(name: str) -> Any:
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 
+
+# The built-in types register when first looked up (or listed), in this order: their
+# modules import the schema, json, logging and (the event loops) asyncio.
+default_registry.register_lazy("qom_py._chardev", ("chardev", "chardev-socket"))
+default_registry.register_lazy("qom_py.qom._user_creatable", (TYPE_USER_CREATABLE,))
+default_registry.register_lazy("qom_py.loop._event_loop_base", (TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP))
+default_registry.register_lazy("qom_py.loop._iothread", (TYPE_IOTHREAD,))
 
 from . import testing as _testing  # noqa: E402 - records the built-in types, last
 

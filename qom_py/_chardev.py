@@ -15,7 +15,6 @@ whether a client is connected.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -53,6 +52,8 @@ def socket_address(address: str | tuple[str, int]) -> dict[str, Any]:
     host, port = address
     result: dict[str, Any] = {"port": str(port)}
     try:
+        import ipaddress  # only for a TCP chardev's address
+
         result["ipv6" if ipaddress.ip_address(host).version == 6 else "ipv4"] = True
     except ValueError:
         pass  # a host name (not bound yet): no family to tell

@@ -15,7 +15,8 @@ A failure is a `PluginError`: ``qom-py`` prints its text as a one-line start-up 
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
+import os
+import sys
 import types
 from collections.abc import Callable
 from typing import Final
@@ -23,7 +24,14 @@ from typing import Final
 from ._log import logger
 from .errors import QOMError
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginError", "describe_failure", "load_entry_points", "load_module"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PluginError",
+    "describe_failure",
+    "group_may_be_declared",
+    "load_entry_points",
+    "load_module",
+]
 
 #: The entry-point group whose members ``qom-py`` loads at start.
 ENTRY_POINT_GROUP: Final = "qom_py.plugins"
@@ -59,6 +67,46 @@ def load_module(name: str) -> types.ModuleType:
     return module
 
 
+def _declares_group(entry_points_txt: str) -> bool:
+    try:
+        with open(entry_points_txt, encoding="utf-8", errors="replace") as f:
+            return ENTRY_POINT_GROUP in f.read()
+    except OSError:
+        return False
+
+
+def group_may_be_declared() -> bool:
+    """
+    Whether some distribution may declare `ENTRY_POINT_GROUP`: a quick scan of ``sys.path``.
+
+    False only when every ``sys.path`` entry is a directory (or missing) and no
+    ``*.dist-info``, ``*.egg-info`` or ``*.egg`` in them has an ``entry_points.txt``
+    mentioning the group, and no import hook but the standard path finder can list
+    distributions: then `importlib.metadata` (slow to import) would find nothing.
+    Anything else (a zip on the path, another finder) answers True, and
+    `importlib.metadata` decides.
+    """
+    from importlib.machinery import PathFinder
+
+    if any(hasattr(f, "find_distributions") and f is not PathFinder for f in sys.meta_path):
+        return True
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = os.listdir(folder)
+        except NotADirectoryError:
+            return True  # a zip file: let importlib.metadata look inside
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                if _declares_group(os.path.join(folder, name, "entry_points.txt")):
+                    return True
+            elif name.endswith(".egg") and _declares_group(os.path.join(folder, name, "EGG-INFO", "entry_points.txt")):
+                return True
+    return False
+
+
 def load_entry_points() -> list[str]:
     """
     Load every entry point of `ENTRY_POINT_GROUP`; return their descriptions, in load order.
@@ -66,6 +114,10 @@ def load_entry_points() -> list[str]:
     Raises:
         PluginError: ``entry point NAME = VALUE (group qom_py.plugins, DIST): WHY``.
     """
+    if not group_may_be_declared():
+        return []
+    import importlib.metadata  # ~15 ms of imports (email, zipfile, ...): only when needed
+
     found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
     ordered = sorted(found, key=lambda ep: ((ep.dist.name if ep.dist else ""), ep.name))
     loaded = []

@@ -5,7 +5,9 @@ Start-up, in qsd's order:
 
 1. the whole command line is split into options (``iter_options``), in order: an
    unknown option or a missing argument is reported before anything happens;
-   ``--help`` and ``--version`` print and exit 0 (the first of these wins);
+   ``--help`` and ``--version`` print and exit 0 (the first of these wins); an
+   ``--object`` help request that takes effect before any other object, chardev or
+   monitor is served after the plugins are loaded, without an event loop or QMP;
 2. with ``--daemonize`` the process forks; the parent exits once start-up is done;
 3. the main thread's asyncio loop becomes the main `AioContext`'s loop;
 4. the plugins are loaded: every entry point of the group ``qom_py.plugins``, then
@@ -30,7 +32,6 @@ removes the pid file.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import json
@@ -38,8 +39,9 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator, Sequence
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from ._chardev import chardev_socket_add, chardevs_remove
 from ._cmdline import (
@@ -57,11 +59,16 @@ from ._cmdline import (
 from ._log import blamed, logger
 from ._plugins import PluginError, load_entry_points, load_module
 from .errors import QOMError
-from .loop import adopt_main_loop, reset_main_aio_context
-from .qmp import Dispatcher, QMPServer, register_qom_commands
+from .qapi._keyval import keyval_parse_with_help
 from .qom._object_schema import object_schema
 from .qom._registry import default_registry
 from .qom._user_creatable import object_option_parse
+
+if TYPE_CHECKING:
+    import asyncio
+
+# asyncio, the event loops and QMP are imported by `_run` once it is clear the daemon
+# runs: ``--help``, ``--version`` and ``--object help`` need none of them.
 
 __all__ = ["HELP", "PROGRAM", "main"]
 
@@ -126,6 +133,16 @@ def _version() -> str:
     )
 
 
+#: ``QOM_PY_STARTUP_TRACE=1``: print a monotonic timestamp per start-up step to stderr
+#: (``qom-py: startup: STEP SECONDS``), for ``bench/startup.py``.  Off, it costs one test per step.
+_TRACE: Final = bool(os.environ.get("QOM_PY_STARTUP_TRACE"))
+
+
+def _mark(step: str) -> None:
+    if _TRACE:
+        print(f"{PROGRAM}: startup: {step} {time.monotonic():.6f}", file=sys.stderr, flush=True)
+
+
 class StartupError(Exception):
     """A start-up failure: *text* is printed after ``qom-py: ``, exit status 1."""
 
@@ -163,6 +180,61 @@ def _located(opt: Option, err: QOMError) -> StartupError:
     return StartupError(text)
 
 
+def _startup_error(opt: Option, exc: Exception) -> StartupError:
+    """The `StartupError` for *exc* raised by *opt*; *exc* itself if it is nobody's fault."""
+    if isinstance(exc, QOMError):
+        return _located(opt, exc)
+    where = blamed(exc)
+    if where is None:
+        raise exc
+    # A user type's hook failed: say whose, on one line; -v logs the traceback.
+    logger.debug("%s: %s raised", opt.location, where, exc_info=exc)
+    text = f"{opt.location}: {where} raised {type(exc).__name__}: {exc}"
+    return StartupError(text.splitlines()[0])
+
+
+#: Options that take effect in `Daemon.apply` (the others are read where they matter).
+_APPLIED: Final = frozenset(
+    {ARGUMENT, "object", "chardev", "monitor", "qmp", "trace", "blockdev", "export", "nbd-server"}
+)
+
+
+def _object_help_first(options: Sequence[Option]) -> Option | None:
+    """
+    The ``--object`` help request that takes effect first, if nothing before it needs the daemon.
+
+    Then the help is all the run does (after the plugins), as in qsd, and no event
+    loop, QMP server or asyncio is needed for it.
+    """
+    if any(o.name == "daemonize" for o in options):
+        return None
+    opt = next((o for o in options if o.name in _APPLIED), None)
+    if opt is None or opt.name != "object" or opt.value is None or opt.value.startswith("{"):
+        return None
+    try:
+        _, help_requested = keyval_parse_with_help(opt.value, "qom-type")
+    except Exception:  # noqa: BLE001 - malformed: the daemon's path reports it
+        return None
+    return opt if help_requested else None
+
+
+def _object_help(options: Sequence[Option], opt: Option) -> int:
+    """Load the plugins and print the help *opt* asks for; return the exit status."""
+    try:
+        try:
+            load_plugins(options)
+            assert opt.value is not None
+            object_option_parse(opt.value)
+        except StartupError:
+            raise
+        except Exception as exc:
+            raise _startup_error(opt, exc) from None
+    except StartupError as err:
+        _print_error(f"{PROGRAM}: {err.text}")
+        return 1
+    return 0
+
+
 #: Signals that end the daemon cleanly (exit status 0).
 _SHUTDOWN_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -171,6 +243,10 @@ class Daemon:
     """One run of ``qom-py``: its loop, chardevs, monitors, pid file; and their cleanup."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        import asyncio
+
+        from .qmp import Dispatcher, QMPServer, register_qom_commands
+
         self.loop = loop
         self.dispatcher = Dispatcher()
         self.server = QMPServer(self.dispatcher)
@@ -229,16 +305,8 @@ class Daemon:
             elif opt.name in ("blockdev", "export", "nbd-server"):
                 msg = f"{opt.spelled} is not supported by qom-py (it hosts QOM objects, not block devices)"
                 raise QOMError(msg)
-        except QOMError as err:
-            raise _located(opt, err) from None
         except Exception as exc:
-            where = blamed(exc)
-            if where is None:
-                raise
-            # A user type's hook failed: say whose, on one line; -v logs the traceback.
-            logger.debug("%s: %s raised", opt.location, where, exc_info=exc)
-            text = f"{opt.location}: {where} raised {type(exc).__name__}: {exc}"
-            raise StartupError(text.splitlines()[0]) from None
+            raise _startup_error(opt, exc) from None
 
     def load_plugins(self, options: Sequence[Option]) -> None:
         """Load the entry-point plugins, then each ``--plugin`` of *options* (see `load_plugins`)."""
@@ -339,6 +407,8 @@ class Daemon:
 
     def cleanup(self) -> None:
         """Stop serving, delete every object, stop the pools, remove files."""
+        from .loop import reset_main_aio_context
+
         with contextlib.suppress(Exception):
             self.loop.run_until_complete(self.server.close())
         with contextlib.suppress(Exception):
@@ -370,6 +440,8 @@ def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
     behind; closing the loop over them would print "Task was destroyed but it is
     pending!" after the start-up error, which must be the only message.
     """
+    import asyncio
+
     tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
     if not tasks:
         return
@@ -457,6 +529,7 @@ def _print_error(text: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qom-py`` with *argv* (default: ``sys.argv[1:]``); return the exit status."""
+    _mark("main")
     args = list(sys.argv[1:] if argv is None else argv)
     # qsd's first pass: in command-line order, --help / --version act at once and a
     # malformed option is fatal; whichever comes first wins (`--help --foo` helps).
@@ -489,22 +562,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(options: list[Option]) -> int:
     """Start-up from the parsed *options* (step 2 on), serve, clean up; return the exit status."""
+    help_opt = _object_help_first(options)
+    if help_opt is not None:
+        return _object_help(options, help_opt)
+    import asyncio
+
+    from .loop import adopt_main_loop
+
     daemon_pipe = _daemonize() if any(o.name == "daemonize" for o in options) else None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     adopt_main_loop(loop)
     daemon = Daemon(loop)
     daemon.install_signal_handlers()
+    _mark("loop")
     try:
         pidfiles = [o.value for o in options if o.name == "pidfile" and o.value is not None]
         daemon.pending_pidfile = pidfiles[-1] if pidfiles else None
         try:
             daemon.load_plugins(options)
+            _mark("plugins")
+            if _TRACE:
+                object_schema()  # built by the first --object anyway; traced apart
+                _mark("schema")
             for index, opt in enumerate(options):
                 daemon.apply(opt, index)
+                _mark("objects" if opt.name == "object" else "options")
             if daemon.pending_pidfile is not None and daemon.pidfile is None:
                 daemon.write_pidfile(daemon.pending_pidfile)
             daemon.log_summary()
+            _mark("ready")
         except _HelpPrinted:
             return 0
         except StartupError as err:

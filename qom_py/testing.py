@@ -34,7 +34,7 @@ def builtin_type_names() -> frozenset[str]:
     """The types registered by qom_py itself (recorded on first use, after import)."""
     global _builtin
     if _builtin is None:
-        _builtin = frozenset(default_registry.type_names())
+        _builtin = frozenset(default_registry.type_names(load=False))  # lazy ones too
     return _builtin
 
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: a clean default registry and a thread-leak check."""
+"""Fixtures shared by every test: a clean default registry, a thread-leak check, a private schema cache."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ import pytest
 import qom_py
 import qom_py.testing
 from qom_py import TypeRegistry
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_schema_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the schema cache (`qom_py.qapi._loader`) out of the user's home, daemons included."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QOM_PY_CACHE_DIR", str(tmp_path_factory.mktemp("qom-py-cache")))
+        yield
 
 
 @pytest.fixture

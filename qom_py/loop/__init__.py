@@ -10,33 +10,83 @@ threads go through `AioContext.bh_schedule`, `AioContext.run_coroutine` or
 
 from __future__ import annotations
 
-from ._aio_context import (
-    DEFAULT_POLL_MAX_NS,
-    INT_MAX,
-    MAIN_LOOP_THREAD_NAME,
-    AioContext,
-    BottomHalf,
-    PollingSelector,
-    PollState,
-    Timer,
-    adjust_poll_ns,
-    adopt_main_loop,
-    check_thread_pool_params,
-    main_aio_context,
-    peek_main_aio_context,
-    reset_main_aio_context,
-)
+from typing import TYPE_CHECKING, Any
+
 from ._event_loop_base import TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP, EventLoopBase, MainLoop, main_loop_object
 from ._iothread import TYPE_IOTHREAD, IOThread, query_iothreads
-from ._thread_pool import (
-    DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_BATCH,
-    DEFAULT_MAX_THREADS,
-    MAX_WARM_START,
-    JobHandle,
-    ThreadPool,
-    ThreadPoolStatistics,
-)
+from ._params import INT_MAX, check_thread_pool_params
+
+if TYPE_CHECKING:  # at run time imported on first access (__getattr__): they import asyncio
+    from ._aio_context import (
+        DEFAULT_POLL_MAX_NS,
+        MAIN_LOOP_THREAD_NAME,
+        AioContext,
+        BottomHalf,
+        PollingSelector,
+        PollState,
+        Timer,
+        adjust_poll_ns,
+        adopt_main_loop,
+        main_aio_context,
+        peek_main_aio_context,
+        reset_main_aio_context,
+    )
+    from ._thread_pool import (
+        DEFAULT_IDLE_TIMEOUT,
+        DEFAULT_MAX_BATCH,
+        DEFAULT_MAX_THREADS,
+        MAX_WARM_START,
+        JobHandle,
+        ThreadPool,
+        ThreadPoolStatistics,
+    )
+
+#: Names of the asyncio-based modules, imported on first access (PEP 562): the QOM
+#: types above (their help, their schema) need no event loop.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "DEFAULT_POLL_MAX_NS",
+            "MAIN_LOOP_THREAD_NAME",
+            "AioContext",
+            "BottomHalf",
+            "PollingSelector",
+            "PollState",
+            "Timer",
+            "adjust_poll_ns",
+            "adopt_main_loop",
+            "main_aio_context",
+            "peek_main_aio_context",
+            "reset_main_aio_context",
+        ),
+        "_aio_context",
+    ),
+    **dict.fromkeys(
+        (
+            "DEFAULT_IDLE_TIMEOUT",
+            "DEFAULT_MAX_BATCH",
+            "DEFAULT_MAX_THREADS",
+            "MAX_WARM_START",
+            "JobHandle",
+            "ThreadPool",
+            "ThreadPoolStatistics",
+        ),
+        "_thread_pool",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",

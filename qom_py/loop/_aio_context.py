@@ -33,8 +33,8 @@ import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Final, TypeVar, TypeVarTuple, final
 
-from ..errors import ParameterError, QOMError
-from ..qapi._scalars import INT64_MAX
+from ..errors import QOMError
+from ._params import INT_MAX, check_int64, check_thread_pool_params
 from ._thread_pool import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_THREADS, ThreadPool
 
 __all__ = [
@@ -57,8 +57,6 @@ __all__ = [
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
 
-#: C's INT_MAX: the upper bound of ``thread-pool-min`` / ``thread-pool-max``.
-INT_MAX: Final = 2147483647
 #: QEMU's default ``poll-max-ns`` of an iothread on POSIX hosts.  A plain context
 #: starts with 0 (polling off), as QEMU's ``aio_context_new`` does.
 DEFAULT_POLL_MAX_NS: Final = 32768
@@ -695,40 +693,9 @@ def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
     loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
-def check_thread_pool_params(min_threads: int, max_threads: int) -> None:
-    """
-    QEMU's ``aio_context_set_thread_pool_params`` check of a min/max pair.
-
-    Raises:
-        QOMError: ``bad thread-pool-min/thread-pool-max values`` if min > max,
-            max <= 0, min < 0, or either exceeds `INT_MAX`.
-    """
-    if (
-        min_threads > max_threads
-        or max_threads <= 0
-        or min_threads < 0
-        or min_threads > INT_MAX
-        or max_threads > INT_MAX
-    ):
-        msg = "bad thread-pool-min/thread-pool-max values"
-        raise QOMError(msg)
-
-
 def peek_main_aio_context() -> AioContext | None:
     """The main context if it exists (never creates it)."""
     return _main_context
-
-
-def check_int64(name: str, value: int) -> None:
-    """
-    The event-loop properties' range check: ``<name> value must be in range [0, 2^63-1]``.
-
-    Raises:
-        ParameterError: *value* is out of range.
-    """
-    if not 0 <= value <= INT64_MAX:
-        msg = f"{name} value must be in range [0, {INT64_MAX}]"
-        raise ParameterError(msg)
 
 
 # Contexts not yet stopped (any thread adds; the exit hook reads a copy).

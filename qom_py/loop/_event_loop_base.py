@@ -28,7 +28,7 @@ reach the context at ``complete``.  A second ``main-loop`` is refused in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import QOMError
 from ..qapi._scalars import INT64_MAX
@@ -36,7 +36,13 @@ from ..qom import _declarative as prop
 from ..qom._declarative import OnChange, Property, qom_type
 from ..qom._object import Object, ObjectClass
 from ..qom._user_creatable import TYPE_USER_CREATABLE
-from ._aio_context import AioContext, check_int64, check_thread_pool_params, main_aio_context, peek_main_aio_context
+from ._params import check_int64, check_thread_pool_params
+
+if TYPE_CHECKING:
+    from ._aio_context import AioContext
+
+# `AioContext` (and asyncio with it) is imported when a main-loop object is completed,
+# not with the types: help and the schema need the types only.
 
 __all__ = [
     "INT64_MAX",
@@ -158,11 +164,15 @@ def _main_loop_init(obj: EventLoopBase) -> None:
     if _main_loop:
         raise QOMError("only one main-loop instance allowed")
     assert isinstance(obj, MainLoop)
+    from ._aio_context import main_aio_context
+
     apply_base_params(obj, main_aio_context())
     _main_loop.append(obj)
 
 
 def _main_loop_update_params(obj: EventLoopBase) -> None:
+    from ._aio_context import main_aio_context
+
     apply_base_params(obj, main_aio_context())
 
 
@@ -184,6 +194,8 @@ class MainLoop(EventLoopBase):
         # its slot is cleared and the main context gets QEMU's defaults back.
         if _main_loop and _main_loop[0] is self:
             _main_loop.clear()
+            from ._aio_context import peek_main_aio_context
+
             ctx = peek_main_aio_context()
             if ctx is not None and not ctx.is_stopped():
                 ctx.set_thread_pool_params(0, THREAD_POOL_MAX_DEFAULT)

@@ -13,13 +13,15 @@ worker.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ..qom._declarative import qom_type
 from ..qom._object import ObjectClass
 from ..qom._registry import default_registry
-from ._aio_context import AioContext
 from ._event_loop_base import EventLoopBase, EventLoopBaseClass, apply_base_params, loop_int
+
+if TYPE_CHECKING:
+    from ._aio_context import AioContext
 
 __all__ = ["POLL_MAX_NS_DEFAULT", "TYPE_IOTHREAD", "IOThread", "query_iothreads"]
 
@@ -51,6 +53,8 @@ def _iothread_update_params(obj: EventLoopBase) -> None:
 def _iothread_init(obj: EventLoopBase) -> None:
     assert isinstance(obj, IOThread)
     name = obj.canonical_path_component or "iothread"
+    from ._aio_context import AioContext  # asyncio: when the first iothread starts
+
     ctx = AioContext(name)
     try:
         ctx.set_poll_params(obj.poll_max_ns, obj.poll_grow, obj.poll_shrink)

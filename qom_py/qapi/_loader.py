@@ -3,20 +3,37 @@ The schema files qom_py ships (``schemas/``, installed as the ``qom_py.schemas``
 
 `load_schema` reads ``qom-py.json``, the root that includes the others, once
 per process and hands out copies (entities are shared: they are frozen).  The
-parse and checks take a few milliseconds (see `tests/qapi/test_loader.py`);
-a built `QAPISchema` pickles, so a later start-up cache can store it.
+parse and checks take 5-9 ms; the built `QAPISchema` is cached across runs as a
+pickle (loaded in ~1 ms), as Python caches bytecode:
+
+* where: ``$QOM_PY_CACHE_DIR`` if set (empty: no cache), else
+  ``$XDG_CACHE_HOME/qom-py`` or ``~/.cache/qom-py`` -- the user's own cache, not
+  the package folder, which is often read-only or shared between users;
+* valid while the key matches: qom_py's version, the Python version, and the
+  size and modification time of every schema file and of the modules whose
+  classes are pickled (a source checkout's edits count too);
+* written to a temporary file in the same folder, then renamed over the old one
+  (concurrent writers: the last rename wins, a reader sees a whole file);
+* best effort: an unwritable or missing folder, a corrupt, truncated or stale
+  file -- the schema is parsed as if there were no cache, and no error is raised.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from importlib.resources.abc import Traversable
-from pathlib import Path
-from typing import Final
+import os
+import pickle
+import sys
+from typing import TYPE_CHECKING, Any, Final
 
 from ._schema import QAPISchema
 
-__all__ = ["ROOT_SCHEMA", "load_schema", "schema_files"]
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+    from pathlib import Path
+
+__all__ = ["ROOT_SCHEMA", "cache_dir", "load_schema", "schema_files"]
 
 #: The root schema file: it includes every other file of ``schemas/``.
 ROOT_SCHEMA: Final = "qom-py.json"
@@ -25,6 +42,7 @@ ROOT_SCHEMA: Final = "qom-py.json"
 def schema_files() -> Traversable:
     """The folder of the shipped schema files (``qom_py.schemas``, or ``schemas/`` of a source tree)."""
     import importlib.resources
+    from pathlib import Path
 
     try:
         return importlib.resources.files("qom_py.schemas")
@@ -32,17 +50,128 @@ def schema_files() -> Traversable:
         return Path(__file__).resolve().parent.parent.parent / "schemas"
 
 
+#: The ``qom_py`` package folder.
+_PACKAGE_DIR: Final = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _plain_folder() -> str | None:
+    """
+    `schema_files` as a plain directory, found with `os.path` alone; None if it is not one.
+
+    Installed: ``qom_py/schemas/``; a source checkout: ``schemas/`` beside ``qom_py/``.
+    importlib.resources, and pathlib which it imports, cost a few milliseconds of
+    every daemon start; they are left to `schema_files`, for a zipped install.
+    """
+    parent = os.path.dirname(_PACKAGE_DIR)
+    folders = [os.path.join(_PACKAGE_DIR, "schemas")]
+    if os.path.exists(os.path.join(parent, "pyproject.toml")):  # a source checkout
+        folders.append(os.path.join(parent, "schemas"))
+    return next((f for f in folders if os.path.isfile(os.path.join(f, ROOT_SCHEMA))), None)
+
+
+def _folder() -> str | Traversable:
+    """The shipped folder: a plain directory's path if it is one, else `schema_files`."""
+    plain = _plain_folder()
+    if plain is not None:
+        return plain
+    found = schema_files()
+    from pathlib import Path  # imported by importlib.resources anyway
+
+    return str(found) if isinstance(found, Path) else found
+
+
 def _read_shipped(name: str) -> str:
-    folder = schema_files()
+    folder = _folder()
     try:
+        if isinstance(folder, str):
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                return f.read()
         return folder.joinpath(name).read_text(encoding="utf-8")
     except FileNotFoundError as err:
         raise FileNotFoundError(err.errno, "No such file or directory", name) from None
 
 
+#: Bumped when the cache file's layout changes.
+_CACHE_FORMAT: Final = 1
+
+
+def cache_dir() -> Path | None:
+    """The folder of the schema cache (see the module docstring); None when disabled."""
+    from pathlib import Path
+
+    folder = _cache_folder()
+    return None if folder is None else Path(folder)
+
+
+def _cache_folder() -> str | None:
+    """`cache_dir` as a string (without pathlib)."""
+    explicit = os.environ.get("QOM_PY_CACHE_DIR")
+    if explicit is not None:
+        return explicit or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "qom-py")
+
+
+def _cache_key(root: str) -> tuple[Any, ...] | None:
+    """What the cached schema depends on; None if the files are not plain files (no cache)."""
+    from .._version import __version__
+    from . import _entities, _schema
+
+    folder = _folder()
+    if not isinstance(folder, str):
+        return None  # inside a zip, say: not worth caching
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
+        stats = [(n, (st := os.stat(os.path.join(folder, n))).st_size, st.st_mtime_ns) for n in names]
+        modules = [(m.__name__, os.stat(m.__file__ or "").st_mtime_ns) for m in (_entities, _schema)]
+    except OSError:
+        return None
+    return (_CACHE_FORMAT, __version__, sys.version, root, stats, modules)
+
+
+def _load_cached(path: str, key: tuple[Any, ...]) -> QAPISchema | None:
+    try:
+        with open(path, "rb") as f:
+            if pickle.load(f) != key:  # the key first: a stale file is not unpickled further
+                return None
+            schema = pickle.load(f)
+    except Exception:  # noqa: BLE001 - missing, unreadable, corrupt, truncated: parse instead
+        return None
+    return schema if isinstance(schema, QAPISchema) else None
+
+
+def _store_cached(path: str, key: tuple[Any, ...], schema: QAPISchema) -> None:
+    try:
+        import tempfile  # a few ms of imports (shutil, random): only when the cache is written
+
+        folder, name = os.path.split(path)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=name + ".", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(key, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(schema, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)  # atomic: readers see the old file or the new one
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except Exception:  # noqa: BLE001, S110 - a cache: never an error (read-only home, full disk, ...)
+        pass
+
+
 @functools.cache
 def _shipped(root: str) -> QAPISchema:
-    return QAPISchema.from_file(root, _read_shipped)
+    folder = _cache_folder()
+    key = _cache_key(root) if folder is not None else None
+    if folder is None or key is None:
+        return QAPISchema.from_file(root, _read_shipped)
+    path = os.path.join(folder, f"schema-{os.path.splitext(os.path.basename(root))[0]}.pickle")
+    schema = _load_cached(path, key)
+    if schema is None:
+        schema = QAPISchema.from_file(root, _read_shipped)
+        _store_cached(path, key, schema)
+    return schema
 
 
 def load_schema(root: str = ROOT_SCHEMA) -> QAPISchema:

@@ -30,11 +30,13 @@ import math
 import re
 import sys
 from collections.abc import Callable
-from decimal import Decimal
-from fractions import Fraction
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from qom_py.errors import ParameterError
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+    from fractions import Fraction
 
 __all__ = [
     "SIZE_HINT",
@@ -316,7 +318,7 @@ def _strtod(text: str) -> float | None:
         if not math.isfinite(value):
             return None  # overflow (ERANGE)
         nonzero = _NONZERO_DIGIT.search(literal.partition("e")[0].partition("E")[0]) is not None
-        return None if _underflows(value, nonzero, lambda: Decimal(literal)) else value
+        return None if _underflows(value, nonzero, lambda: _exact_decimal(literal)) else value
     mantissa = match["hex"]
     # Clamp absurd exponents: int() refuses very long digit strings, and
     # 2**(10**18) is far beyond both overflow and underflow anyway.
@@ -334,6 +336,8 @@ def _strtod(text: str) -> float | None:
 
     def exact() -> Fraction:
         # Only called for a subnormal result, so the power of two is small.
+        from fractions import Fraction  # subnormal results only: not imported at start-up
+
         scaled = significand * Fraction(2) ** (exponent - 4 * len(frac))
         return -scaled if sign == "-" else scaled
 
@@ -353,8 +357,17 @@ def _underflows(value: float, nonzero: bool, exact: Callable[[], Fraction | Deci
     if value == 0.0:
         return nonzero
     precise = exact()
+    from decimal import Decimal
+    from fractions import Fraction
+
     # Both sides are exact rationals, so the comparison is exact.
     return precise != (Decimal(value) if isinstance(precise, Decimal) else Fraction(value))
+
+
+def _exact_decimal(literal: str) -> Decimal:
+    from decimal import Decimal  # subnormal results only: not imported at start-up
+
+    return Decimal(literal)
 
 
 def _strtosz(text: str) -> int | Literal["invalid", "range"]:
@@ -404,7 +417,7 @@ def _strtosz(text: str) -> int | Literal["invalid", "range"]:
             fraction = float("0." + digits)
             end = fraction_match.end()
             nonzero = _NONZERO_DIGIT.search(digits) is not None
-            if _underflows(fraction, nonzero, lambda: Decimal("0." + digits)):
+            if _underflows(fraction, nonzero, lambda: _exact_decimal("0." + digits)):
                 # strtod's ERANGE: QEMU then skips one character more than
                 # strtod consumed, and ignores the fraction.
                 end += 1

@@ -22,9 +22,11 @@ the next use tries again (a parent registered meanwhile makes the type work).
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import AbstractTypeError, QOMError, TypeNotFoundError, TypeRegistrationError
@@ -74,6 +76,9 @@ class TypeRegistry:
         self.memo: dict[str, Any] = {}
         self._qapi: QAPISchema | None = None
         self._realizing = 0  # depth of class hooks running
+        #: Types registered on first lookup: name -> the module whose import registers it
+        #: (see `register_lazy`).
+        self._lazy: dict[str, str] = {}
         self.register(TypeInfo(TYPE_OBJECT, parent=None, abstract=True, class_init=lambda k, d: _type_property(k)))
         self.register(TypeInfo(TYPE_INTERFACE, parent=None, abstract=True))
         self.register(TypeInfo(TYPE_CONTAINER))
@@ -83,7 +88,7 @@ class TypeRegistry:
         # counted only if it exists (a repr must not create the tree).
         objects = "" if self._objects is None else f", objects={sum(1 for _ in self._objects.children())}"
         default = " (default)" if self is default_registry else ""
-        return f"<TypeRegistry{default} types={len(self._infos)}, realized={len(self._classes)}{objects}>"
+        return f"<TypeRegistry{default} types={len(self._infos) + len(self._lazy)}, realized={len(self._classes)}{objects}>"
 
     # -- QAPI definitions --------------------------------------------------
 
@@ -136,6 +141,11 @@ class TypeRegistry:
         if not _TYPE_NAME.match(info.name):
             msg = f"Registering '{info.name}' with illegal type name"
             raise TypeRegistrationError(msg)
+        if info.name in self._lazy:
+            if self._lazy[info.name] in sys.modules:  # that module, being imported, registers it
+                del self._lazy[info.name]
+            else:
+                self._load_lazy()  # then the name is taken, as if registered eagerly
         if info.name in self._infos:
             msg = f"Registering `{info.name}' which already exists"
             raise TypeRegistrationError(msg)
@@ -143,6 +153,26 @@ class TypeRegistry:
         self.generation += 1
         self.revision += 1
         return info
+
+    def register_lazy(self, module: str, names: Iterable[str]) -> None:
+        """
+        Promise that importing *module* registers the types *names*; it is imported on first need.
+
+        Any lookup of a promised name, a listing of the types, or a registration
+        of a promised name imports every promised module, in the order promised
+        (so the registration order is the one eager imports would give).  This
+        keeps ``import qom_py`` from importing the built-in types' modules (and
+        asyncio) before a program uses them.
+        """
+        for name in names:
+            self._lazy[name] = module
+
+    def _load_lazy(self) -> None:
+        """Import every promised module (`register_lazy`), in the order promised."""
+        modules = list(dict.fromkeys(self._lazy.values()))
+        self._lazy.clear()
+        for module in modules:
+            importlib.import_module(module)
 
     def class_properties_changed(self) -> None:
         """Drop every class's property map, instance plan and memo (a class property was added)."""
@@ -157,17 +187,30 @@ class TypeRegistry:
 
     def unregister(self, name: str) -> None:
         """Forget type *name* and its realized class (for test isolation)."""
+        if name in self._lazy:
+            self._load_lazy()
         self._infos.pop(name, None)
         self._classes.pop(name, None)
         self.generation += 1
         self.revision += 1
 
-    def type_names(self) -> list[str]:
-        """Every registered type name, in registration order."""
+    def type_names(self, *, load: bool = True) -> list[str]:
+        """
+        Every registered type name, in registration order.
+
+        With ``load=False`` the types promised by `register_lazy` are listed
+        (last) without importing their modules.
+        """
+        if not load:
+            return [*self._infos, *self._lazy]
+        if self._lazy:
+            self._load_lazy()
         return list(self._infos)
 
     def type_info(self, name: str) -> TypeInfo | None:
         """The declaration of *name*, or None."""
+        if name in self._lazy:
+            self._load_lazy()
         return self._infos.get(name)
 
     # -- classes -----------------------------------------------------------
@@ -185,7 +228,12 @@ class TypeRegistry:
             return klass
         info = self._infos.get(name)
         if info is None:
-            return None
+            if name not in self._lazy:
+                return None
+            self._load_lazy()
+            info = self._infos.get(name)
+            if info is None:
+                return None
         return self._realize(info)
 
     def get_class(self, name: str) -> ObjectClass:
@@ -279,6 +327,8 @@ class TypeRegistry:
         Classes are realized as needed; abstract ones only with *include_abstract*;
         broken ones never.
         """
+        if self._lazy:
+            self._load_lazy()
         result = []
         for name in list(self._infos):
             try:
