@@ -86,6 +86,10 @@ class _Listener:
     def __init__(self, server: QMPServer, sock: socket.socket, pretty: bool, max_clients: int) -> None:
         self._server = server
         self._sock = sock
+        name: Any = sock.getsockname()
+        #: Where it listens, as `QMPServer.addresses` lists it (a unix socket renamed
+        #: into place keeps its temporary name as ``getsockname()``: `listen_unix` sets it).
+        self.address: str | tuple[str, int] = name if isinstance(name, str) else (str(name[0]), int(name[1]))
         self.pretty = pretty
         self.max_clients = max_clients
         #: The connections of this monitor.
@@ -136,13 +140,8 @@ class _Listener:
             self._accept()
 
     def _name(self) -> str:
-        name = self._sock.getsockname()
+        name = self.address
         return name if isinstance(name, str) else f"{name[0]}:{name[1]}"
-
-    @property
-    def address(self) -> str | tuple[str, int]:
-        name: Any = self._sock.getsockname()
-        return name if isinstance(name, str) else (str(name[0]), int(name[1]))
 
     def close(self) -> None:
         if self._closed:
@@ -480,7 +479,7 @@ class QMPServer:
             created = _bind_private(sock, path)
             info = os.stat(path)
             sock.setblocking(False)
-            self._add_listener(sock, pretty, max_clients)
+            self._add_listener(sock, pretty, max_clients).address = path
         except BaseException:
             sock.close()
             if created is not None:
@@ -629,12 +628,9 @@ class QMPServer:
 
     def clients_on(self, address: str | tuple[str, int]) -> int:
         """Clients connected now through the listener bound to *address* (as `addresses` lists it)."""
-        count = 0
-        for conn in self._connections:
-            name = conn._transport.get_extra_info("sockname") if conn._transport is not None else None
-            if name is not None and (name if isinstance(name, str) else (str(name[0]), int(name[1]))) == address:
-                count += 1
-        return count
+        # The TCP listeners of one monitor share one set of connections: count each set once.
+        sets = {id(each.connections): each.connections for each in self._listeners if each.address == address}
+        return sum(len(connections) for connections in sets.values())
 
     def emit_event_threadsafe(self, event: str, data: Mapping[str, Any] | None = None) -> None:
         """
