@@ -11,7 +11,10 @@ off while a contender runs.
 from __future__ import annotations
 
 import gc
+import os
+import select
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 
@@ -59,3 +62,36 @@ def interleaved(contenders: Sequence[tuple[str, Runner]], loops: int, runs: int)
             if round_number:  # round 0 warms up
                 samples[index].append(seconds / loops)
     return [(label, statistics.median(times)) for (label, _), times in zip(contenders, samples, strict=True)]
+
+
+def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> int:
+    """
+    Wait for *proc* to exit, at most *timeout* seconds (then kill it and raise); return its status.
+
+    Not ``Popen.wait(timeout)``: that polls with sleeps growing to 50 ms, which puts
+    every exit it times on a 50 ms step.  A pidfd is readable the moment the child exits.
+    """
+    fd = os.pidfd_open(proc.pid)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(timeout * 1e3):
+            proc.kill()
+            proc.wait()
+            msg = f"{proc.args!r} did not exit in {timeout} s"
+            raise RuntimeError(msg)
+    finally:
+        os.close(fd)
+    return proc.wait()
+
+
+def run_to_exit(argv: list[str], env: dict[str, str] | None, *, cwd: str | None = None, timeout: float = 15.0) -> float:
+    """Seconds from spawning *argv* to its exit (status 0 required; stdout discarded)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env, cwd=cwd)
+    status = wait_exit(proc, timeout)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        msg = f"{argv!r} exited with status {status}"
+        raise RuntimeError(msg)
+    return elapsed

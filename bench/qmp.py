@@ -60,6 +60,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from _timing import run_to_exit
+
 REPO = Path(__file__).resolve().parent.parent
 
 QOM_GET_ARGS = {"path": "/objects/io0", "property": "poll-max-ns"}
@@ -227,15 +229,7 @@ def time_startup(name: str, argv0: list[str], sock: str, env: dict[str, str] | N
 
 
 def time_yardstick(env: dict[str, str] | None) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", "import asyncio"],
-        stdin=subprocess.DEVNULL,
-        env=env,
-        timeout=START_TIMEOUT,
-        check=True,
-    )
-    return time.perf_counter() - start
+    return run_to_exit([sys.executable, "-c", "import asyncio"], env, timeout=START_TIMEOUT)
 
 
 STARTUP_MODES = {
@@ -411,13 +405,31 @@ def report(
         ours = rates[metric]["qom-py"]
         theirs = rates[metric].get("qsd")
         ratio = None if theirs is None else ours / theirs
-        rows.append((f"{label} ({unit})", ours, theirs, f">= {target:g}x qsd", ratio, None if ratio is None else ratio >= target, ".0f"))
+        rows.append(
+            (
+                f"{label} ({unit})",
+                ours,
+                theirs,
+                f">= {target:g}x qsd",
+                ratio,
+                None if ratio is None else ratio >= target,
+                ".0f",
+            )
+        )
     qsd_ms = startup["qsd"] * 1e3 if have_qsd else None
     for mode, mode_label in STARTUP_MODES.items():
         ours_ms = startup[f"qom-py/{mode}"] * 1e3
         to_yard = ours_ms / (startup[f"yardstick/{mode}"] * 1e3)
         rows.append(
-            (f"start-up to greeting, {mode_label} (ms)", ours_ms, qsd_ms, "<= 2x yardstick", to_yard, to_yard <= 2.0, ".1f")
+            (
+                f"start-up to greeting, {mode_label} (ms)",
+                ours_ms,
+                qsd_ms,
+                "<= 2x yardstick",
+                to_yard,
+                to_yard <= 2.0,
+                ".1f",
+            )
         )
 
     print()
@@ -426,9 +438,7 @@ def report(
         f"of {options.calls} qom-get calls / {options.cycles} add+del cycles; start-up: median of "
         f"{options.startup_runs} runs"
     )
-    header = (
-        f"{'metric':44} | {'qom-py':>9} | {'qsd':>9} | {'qom-py/qsd':>10} | {'target':16} | met (measured)"
-    )
+    header = f"{'metric':44} | {'qom-py':>9} | {'qsd':>9} | {'qom-py/qsd':>10} | {'target':16} | met (measured)"
     print(header)
     print("-" * len(header))
     for label, ours, theirs, target_text, measured, met, spec in rows:

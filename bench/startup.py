@@ -48,6 +48,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _timing import run_to_exit, wait_exit
+
 REPO = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
@@ -77,14 +79,6 @@ def qom_py_argv0() -> list[str]:
 #: The children's working directory: not the repository, whose ``qom_py/`` would shadow
 #: an installed one for ``python -c``.
 CWD = tempfile.gettempdir()
-
-
-def run_to_exit(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env, timeout=START_TIMEOUT, check=True, cwd=CWD
-    )
-    return time.perf_counter() - start
 
 
 def daemon_argv(argv0: list[str], sock: str) -> list[str]:
@@ -132,11 +126,7 @@ def read_greeting(proc: subprocess.Popen[bytes], sock: str, deadline: float) -> 
 def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        wait_exit(proc, STOP_TIMEOUT)  # kills it if it does not stop in time
 
 
 def run_daemon(argv0: list[str], sock: str, env: dict[str, str], trace: dict[str, float] | None) -> float:
@@ -200,10 +190,10 @@ def main() -> int:
     sockdir = tempfile.mkdtemp(prefix="qom-startup-")
     traces: list[dict[str, float]] = []
     contenders: list[tuple[str, Callable[[int], float]]] = [
-        ("python -c pass", lambda _r: run_to_exit([py, "-c", "pass"], env)),
-        ("python -c 'import asyncio'", lambda _r: run_to_exit([py, "-c", "import asyncio"], env)),
-        ("python -c 'import qom_py'", lambda _r: run_to_exit([py, "-c", "import qom_py"], env)),
-        ("qom-py --object help", lambda _r: run_to_exit([*argv0, "--object", "help"], env)),
+        ("python -c pass", lambda _r: run_to_exit([py, "-c", "pass"], env, cwd=CWD)),
+        ("python -c 'import asyncio'", lambda _r: run_to_exit([py, "-c", "import asyncio"], env, cwd=CWD)),
+        ("python -c 'import qom_py'", lambda _r: run_to_exit([py, "-c", "import qom_py"], env, cwd=CWD)),
+        ("qom-py --object help", lambda _r: run_to_exit([*argv0, "--object", "help"], env, cwd=CWD)),
         ("qom-py daemon, spawn to greeting", lambda r: run_daemon(argv0, os.path.join(sockdir, f"d{r}.s"), env, None)),
     ]
 
