@@ -1,10 +1,10 @@
-"""The one mapping between Python names (``poll_max_ns``) and wire names (``poll-max-ns``), and QAPI type names."""
+"""The one mapping between Python names (``poll_max_ns``) and wire names (``poll-max-ns``), QAPI type names and C names."""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["camel_name", "python_name", "wire_name"]
+__all__ = ["c_name", "camel_name", "python_name", "wire_name"]
 
 
 def wire_name(name: str) -> str:
@@ -20,3 +20,8 @@ def python_name(name: str) -> str:
 def camel_name(name: str) -> str:
     """``test-widget`` -> ``TestWidget``: a QAPI type name made from a QOM or QMP name."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+def c_name(name: str) -> str:
+    """QEMU's ``c_name(name, protect=False)``: every character not valid in C becomes ``_``."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)

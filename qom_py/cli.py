@@ -60,7 +60,6 @@ from ._log import blamed, logger
 from ._plugins import PluginError, load_entry_points, load_module
 from .errors import QOMError
 from .qapi._keyval import keyval_parse_with_help
-from .qom._object_schema import object_schema
 from .qom._registry import default_registry
 from .qom._user_creatable import object_option_parse
 
@@ -550,6 +549,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 except StartupError as err:
                     print(f"{PROGRAM}: {err.text}", file=sys.stderr)
                     return 1
+                from .qom._object_schema import object_schema
+
                 print(json.dumps(object_schema().json_schema(), indent=2))
                 return 0
             options.append(opt)
@@ -583,6 +584,8 @@ def _run(options: list[Option]) -> int:
             daemon.load_plugins(options)
             _mark("plugins")
             if _TRACE:
+                from .qom._object_schema import object_schema
+
                 object_schema()  # built by the first --object anyway; traced apart
                 _mark("schema")
             for index, opt in enumerate(options):

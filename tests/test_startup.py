@@ -98,8 +98,11 @@ def test_builtin_types_after_import() -> None:
 def test_daemon_modules_defer() -> None:
     """The daemon's modules (CLI, QMP, the schema) leave pathlib and importlib.resources alone."""
     code = "import qom_py.cli, qom_py.qmp\nfrom qom_py.qom._object_schema import object_schema\nobject_schema()"
+    imported_after(code)  # the first run may fill the schema cache
     modules = imported_after(code)
     assert {"pathlib", "importlib.resources", "importlib.metadata", "decimal", "ipaddress"} & modules == set()
+    # A schema from the cache needs neither the schema reader nor the definition checks.
+    assert {"qom_py.qapi._parser", "qom_py.qapi._expr"} & modules == set()
 
 
 def test_object_help_defers() -> None:
@@ -108,6 +111,14 @@ def test_object_help_defers() -> None:
         code = f"from qom_py.cli import main\nassert main(['--object', {request!r}]) == 0"
         modules = imported_after(code)
         assert {"asyncio", "qom_py.qmp", "qom_py.loop._aio_context", "importlib.metadata"} & modules == set()
+    # The list of types needs no schema engine: it is the registry's.
+    modules = imported_after("from qom_py.cli import main\nassert main(['--object', 'help']) == 0")
+    assert {
+        "qom_py.qapi._entities",
+        "qom_py.qapi._schema",
+        "qom_py.qom._object_schema",
+        "qom_py.qapi._json",
+    } & modules == set()
 
 
 def test_lazy_public_names() -> None:

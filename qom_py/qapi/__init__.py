@@ -46,7 +46,8 @@ if TYPE_CHECKING:
         array_name,
     )
     from ._loader import ROOT_SCHEMA, load_schema, schema_files
-    from ._parser import ParsedExpr, Pragma, SchemaReader
+    from ._parser import ParsedExpr, SchemaReader
+    from ._pragma import Pragma
     from ._schema import QAPISchema, TypeExpr
     from ._source import SourceInfo
 
@@ -99,7 +100,7 @@ _LAZY: Final[dict[str, str]] = {
     "Mode": "._checker",
     "ObjectType": "._entities",
     "ParsedExpr": "._parser",
-    "Pragma": "._parser",
+    "Pragma": "._pragma",
     "QAPISchema": "._schema",
     "ROOT_SCHEMA": "._loader",
     "SchemaEntity": "._entities",

@@ -17,7 +17,8 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
-from ._parser import Pragma
+from .._names import c_name
+from ._pragma import Pragma
 from ._source import SourceInfo
 
 __all__ = ["META_KINDS", "c_name", "check_expr", "meta_of"]
@@ -30,7 +31,6 @@ META_KINDS: Final = ("enum", "union", "alternate", "struct", "command", "event")
 _VALID_NAME: Final = re.compile(r"(__[a-z0-9.-]+_)?(x-)?([a-z][a-z0-9_-]*)$", re.IGNORECASE)
 _CAMEL: Final = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 _IF_NAME: Final = re.compile(r"[A-Z][A-Z0-9_]*")
-_NOT_C: Final = re.compile(r"[^A-Za-z0-9_]")
 _LOWER_OR_DASH: Final = re.compile(r"[a-z-]")
 _UPPER: Final = re.compile(r"[A-Z]")
 
@@ -48,11 +48,6 @@ _KEYS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     ),
     "event": (("event",), ("data", "boxed", "if", "features")),
 }  # fmt: skip
-
-
-def c_name(name: str) -> str:
-    """QEMU's ``c_name(name, protect=False)``: every character not valid in C becomes ``_``."""
-    return _NOT_C.sub("_", name)
 
 
 def meta_of(expr: dict[str, Any]) -> str | None:

@@ -92,7 +92,7 @@ def _read_shipped(name: str) -> str:
 
 
 #: Bumped when the cache file's layout changes.
-_CACHE_FORMAT: Final = 1
+_CACHE_FORMAT: Final = 2
 
 
 def cache_dir() -> Path | None:
@@ -115,7 +115,7 @@ def _cache_folder() -> str | None:
 def _cache_key(root: str) -> tuple[Any, ...] | None:
     """What the cached schema depends on; None if the files are not plain files (no cache)."""
     from .._version import __version__
-    from . import _entities, _schema
+    from . import _entities, _pragma, _schema, _source
 
     folder = _folder()
     if not isinstance(folder, str):
@@ -123,7 +123,7 @@ def _cache_key(root: str) -> tuple[Any, ...] | None:
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
         stats = [(n, (st := os.stat(os.path.join(folder, n))).st_size, st.st_mtime_ns) for n in names]
-        modules = [(m.__name__, os.stat(m.__file__ or "").st_mtime_ns) for m in (_entities, _schema)]
+        modules = [(m.__name__, os.stat(m.__file__ or "").st_mtime_ns) for m in (_entities, _pragma, _schema, _source)]
     except OSError:
         return None
     return (_CACHE_FORMAT, __version__, sys.version, root, stats, modules)

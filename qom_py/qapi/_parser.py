@@ -31,6 +31,7 @@ from typing import Any, Final, NoReturn, final
 import attrs
 
 from ..errors import QAPISchemaError
+from ._pragma import Pragma
 from ._source import SourceInfo
 
 __all__ = ["ParsedExpr", "Pragma", "SchemaReader", "parse_text"]
@@ -65,21 +66,6 @@ class ParsedExpr:
     expr: dict[str, Any]
     #: Its source: the line of its opening brace.
     info: SourceInfo
-
-
-@final
-@attrs.define
-class Pragma:
-    """The ``pragma`` settings of a schema (QEMU's ``QAPISchemaPragma``); recorded, not enforced."""
-
-    #: ``doc-required``: definitions need documentation comments.
-    doc_required: bool = False
-    #: ``command-name-exceptions``: commands allowed to use ``_`` in their names.
-    command_name_exceptions: list[str] = attrs.Factory(list)
-    #: ``command-returns-exceptions``: commands allowed to return a non-object.
-    command_returns_exceptions: list[str] = attrs.Factory(list)
-    #: ``member-name-exceptions``: types allowed to use upper case in member names.
-    member_name_exceptions: list[str] = attrs.Factory(list)
 
 
 class _Tokens:

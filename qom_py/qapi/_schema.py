@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from .._names import c_name
 from ..errors import QAPISchemaError, QAPITypeNotFoundError
 from ._entities import (
     BUILTIN_JSON_TYPES,
@@ -48,9 +49,11 @@ from ._entities import (
     Variants,
     array_name,
 )
-from ._expr import c_name, check_expr
-from ._parser import ParsedExpr, Pragma, Reader, SchemaReader, _read_file
+from ._pragma import Pragma
 from ._source import SourceInfo
+
+if TYPE_CHECKING:
+    from ._parser import ParsedExpr, Reader
 
 __all__ = ["QAPISchema", "TypeExpr"]
 
@@ -438,7 +441,7 @@ class QAPISchema:
         self._entities["QType"] = EnumType(name="QType", values=values, prefix="QTYPE")
 
     @classmethod
-    def from_file(cls, file: str, read: Reader = _read_file) -> QAPISchema:
+    def from_file(cls, file: str, read: Reader | None = None) -> QAPISchema:
         """
         Read the schema file *file* and everything it includes.
 
@@ -450,8 +453,10 @@ class QAPISchema:
             OSError: *file* cannot be read.
             QAPISchemaError: the schema is malformed.
         """
+        from ._parser import SchemaReader, _read_file  # the parser: not needed by a cached schema
+
         schema = cls()
-        reader = SchemaReader(read)
+        reader = SchemaReader(read or _read_file)
         reader.pragma = copy.deepcopy(schema.pragma)
         reader.read_root(file)
         schema._add_parsed(reader.exprs, reader.pragma, reader.files)
@@ -460,7 +465,7 @@ class QAPISchema:
     # -- growing ----------------------------------------------------------------------
 
     def add(
-        self, source: str | Iterable[Mapping[str, Any]], source_name: str = "<runtime>", read: Reader = _read_file
+        self, source: str | Iterable[Mapping[str, Any]], source_name: str = "<runtime>", read: Reader | None = None
     ) -> list[SchemaEntity]:
         """
         Add definitions and return the new entities (implicit ones included).
@@ -476,9 +481,11 @@ class QAPISchema:
             QAPISchemaError: a definition is malformed, clashes with or
                 refers to something undefined; the schema is then unchanged.
         """
+        from ._parser import ParsedExpr, SchemaReader, _read_file
+
         pragma = copy.deepcopy(self.pragma)
         if isinstance(source, str):
-            reader = SchemaReader(read)
+            reader = SchemaReader(read or _read_file)
             reader.pragma = pragma
             reader.read_text(source, source_name)
             parsed, files = reader.exprs, reader.files
@@ -489,6 +496,8 @@ class QAPISchema:
         return self._add_parsed(parsed, pragma, files)
 
     def _add_parsed(self, parsed: Iterable[ParsedExpr], pragma: Pragma, files: list[str]) -> list[SchemaEntity]:
+        from ._expr import check_expr
+
         saved_pragma, self.pragma = self.pragma, pragma  # the checks read it
         try:
             build = _Build(self)

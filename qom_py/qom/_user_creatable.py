@@ -24,20 +24,21 @@ import json
 import re
 import sys
 from collections.abc import Mapping
-from typing import IO, Any, Final, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from .._names import wire_name
 from .._unset import UNSET
 from ..errors import ID_HINT, ObjectInUseError, ObjectNotFoundError, ParameterError, QOMError, TypeNotFoundError
-from ..qapi._json import parse_json_object
 from ..qapi._keyval import keyval_parse_with_help
 from ..qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
 from ._creation import PLAIN_BUILDER, Builder, builder, hooks
 from ._declarative import declared_type_name
 from ._object import Object, ObjectClass
-from ._object_schema import ObjectSchema, StructCodec
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
+
+if TYPE_CHECKING:
+    from ._object_schema import ObjectSchema, StructCodec
 
 __all__ = [
     "TYPE_USER_CREATABLE",
@@ -167,7 +168,13 @@ def user_creatable_add_qapi(
     This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
     """
     schema: ObjectSchema | None = registry.memo.get("object-schema")
-    typename, id_, codec = (schema or ObjectSchema.of(registry)).dispatch(options, visitor)
+    if schema is None:
+        # The schema engine is loaded by the first creation, not by import
+        # (``--object help`` needs none of it).
+        from ._object_schema import ObjectSchema
+
+        schema = ObjectSchema.of(registry)
+    typename, id_, codec = schema.dispatch(options, visitor)
     typed = codec.check(options)
     if _id_match(id_) is None:  # _check_id, its common case inlined (hot path)
         _check_id(id_)
@@ -284,6 +291,8 @@ def object_option_parse(
         QOMError: QEMU's message (``err.hint`` holds a second line where QEMU prints one).
     """
     if text.startswith("{"):
+        from ..qapi._json import parse_json_object
+
         return user_creatable_add_qapi(parse_json_object(text), JSON_VISITOR, registry=registry)
     args, help_requested = keyval_parse_with_help(text, "qom-type")
     if help_requested:
