@@ -386,7 +386,9 @@ class Dispatcher:
         # throwaway instances) is left out: object-add checks its own.
         if self._checker is None:
             self._checker = Checker(self._with_commands(self.registry.qapi_schema))
-        definition = self._checker.schema.command(command.name)
+        schema = self._checker.schema
+        assert schema is not None
+        definition = schema.command(command.name)
         arg_type = None if definition is None else definition.arg_type
         members = None if arg_type is None else self._checker.members(arg_type, "json")
 
