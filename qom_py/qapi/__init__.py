@@ -7,8 +7,8 @@ QAPI: QEMU's schema language, read as QEMU's ``scripts/qapi`` reads it.
 (`QAPISchema.from_file`, `load_schema` for the files qom_py ships) and grown at
 run time (`QAPISchema.add`, `QAPISchema.add_union_branches`); `Checker`
 checks values against it as QEMU's QObject input visitor does, from the
-schema's `CheckTable` (`check_table`), plain data a checker can work from
-without the schema model.  Malformed
+schema's `CheckTable` (`check_table`; `load_table` for the shipped schema's,
+cached as plain data so that a daemon's checks need no schema model).  Malformed
 schemas raise `qom_py.errors.QAPISchemaError` (``FILE:LINE: problem``).
 
 Layering: this package imports only `qom_py.errors`, the scalar visitors of
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
         Variants,
         array_name,
     )
-    from ._loader import ROOT_SCHEMA, load_schema, schema_files
+    from ._loader import ROOT_SCHEMA, load_schema, load_table, schema_files
     from ._parser import ParsedExpr, SchemaReader
     from ._pragma import Pragma
     from ._schema import QAPISchema, TypeExpr
@@ -85,6 +85,7 @@ __all__ = [
     "array_name",
     "check_table",
     "load_schema",
+    "load_table",
     "schema_files",
 ]
 
@@ -120,6 +121,7 @@ _LAZY: Final[dict[str, str]] = {
     "array_name": "._entities",
     "check_table": "._table",
     "load_schema": "._loader",
+    "load_table": "._loader",
     "schema_files": "._loader",
 }
 
