@@ -19,7 +19,8 @@ what a daemon's checks need, loaded without pickle or the entity model (whose
 * written to a temporary file in the same folder, then renamed over the old one
   (concurrent writers: the last rename wins, a reader sees a whole file);
 * best effort: an unwritable or missing folder, a corrupt, truncated or stale
-  file -- the schema is parsed as if there were no cache, and no error is raised.
+  file -- the schema is parsed (the table derived) as if there were no cache,
+  and no error is raised.
 """
 
 from __future__ import annotations
