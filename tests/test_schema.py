@@ -23,7 +23,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -31,11 +31,11 @@ import qom_py
 import qom_py.loop._event_loop_base  # registers event-loop-base and main-loop
 import qom_py.loop._iothread  # registers iothread
 import qom_py.testing
-from qom_py import Object, TypeInfo, default_registry, prop, qom_type
+from qom_py import Object, TypeInfo, TypeRegistry, default_registry, prop, qom_type
 from qom_py.errors import QOMError
 from qom_py.qapi import load_schema
 from qom_py.qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
-from qom_py.qom._object_schema import object_schema
+from qom_py.qom._object_schema import ObjectSchema, object_schema
 from qom_py.qom._user_creatable import TYPE_USER_CREATABLE, user_creatable_add_qapi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -538,3 +538,82 @@ def test_wheel_ships_schema(tmp_path: Path) -> None:
         assert expected in classifiers
     assert metadata["Author"] == "qom_py developers"
     assert "qom-py = qom_py.cli:main" in entry_points
+
+
+class TestTableOrModel:
+    """`ObjectSchema` checks from the shipped table until the model is needed, then from the model."""
+
+    REQUEST: ClassVar[dict[str, Any]] = {"qom-type": "iothread", "id": "io0", "poll-max-ns": 5, "aio-max-batch": 2}
+    CHECKED: ClassVar[tuple[str, str, dict[str, Any]]] = ("iothread", "io0", {"aio-max-batch": 2, "poll-max-ns": 5})
+
+    def test_table_then_qapi_load(self) -> None:
+        """A fresh registry's checks need no model; its qapi_load (a revision) moves them to the model."""
+        registry = TypeRegistry()
+        schema = ObjectSchema.of(registry)
+        assert schema.validate(self.REQUEST, JSON_VISITOR) == self.CHECKED
+        assert list(schema.validate(self.REQUEST, JSON_VISITOR)[2]) == ["aio-max-batch", "poll-max-ns"]
+        assert schema.checker.schema is None and registry.qapi_table() is not None
+        assert schema.object_types() == ("iothread", "main-loop")
+        registry.qapi_load("{ 'enum': 'Colour', 'data': ['red'] }")
+        assert schema.checker.schema is not None
+        assert schema.validate(self.REQUEST, JSON_VISITOR) == self.CHECKED
+        with pytest.raises(QOMError, match=r"^Parameter 'qom-type' does not accept value 'nope'$"):
+            schema.validate({"qom-type": "nope", "id": "x"}, KEYVAL_VISITOR)
+
+    def test_current_loads_the_model(self) -> None:
+        """`ObjectSchema.current` needs the model: loaded then, and the checks use it from then on."""
+        registry = TypeRegistry()
+        schema = ObjectSchema.of(registry)
+        assert schema.validate(self.REQUEST, JSON_VISITOR) == self.CHECKED
+        assert "IothreadProperties" in schema.current()
+        assert registry.qapi_table() is None and schema.checker.schema is not None
+        assert schema.validate(self.REQUEST, JSON_VISITOR) == self.CHECKED
+        assert "thread-pool-min" in [m.name for m in schema.struct_for("main-loop").members]
+
+    def test_run_time_type_needs_the_model(self) -> None:
+        """A user-creatable type not in the static enum gets a derived branch: the model is loaded for it."""
+        qom_py.type_register(
+            TypeInfo("test-table-widget", interfaces=(TYPE_USER_CREATABLE,), class_init=_flag_property)
+        )
+        assert "test-table-widget" in object_schema().object_types()
+        assert object_schema().checker.schema is not None
+        checked = object_schema().validate({"qom-type": "test-table-widget", "id": "t", "flag": "on"}, KEYVAL_VISITOR)
+        assert checked == ("test-table-widget", "t", {"flag": True})
+
+    @pytest.mark.parametrize("visitor", [JSON_VISITOR, KEYVAL_VISITOR], ids=["json", "keyval"])
+    def test_validate_agrees_with_model(self, visitor: InputVisitor) -> None:
+        """Every shipped object type, each member with good and bad values: the table answers as the model."""
+        from_table, from_model = TypeRegistry(), TypeRegistry()
+        from_model.qapi_schema  # noqa: B018 - loaded: this one checks from the model
+        table, model = ObjectSchema.of(from_table), ObjectSchema.of(from_model)
+        assert table.checker.schema is None and model.checker.schema is not None
+        assert table.object_types() == model.object_types()
+        values: list[Any] = (
+            ["1", "-1", "x", "on", "", "1G", "99999999999999999999"]
+            if visitor.mode == "keyval"
+            else [1, -1, 2**70, "x", True, None, 1.5, [], {}]
+        )
+        compared = 0
+        for typename in [*model.object_types(), "nope", 5]:
+            base: dict[str, Any] = {"qom-type": typename, "id": "x"}
+            requests: list[Any] = [base, {"qom-type": typename}, {**base, "zz": "1"}, [base]]
+            if typename in model.object_types():
+                for member in model.struct_for(typename).members:
+                    requests += [{**base, member.name: value} for value in values]
+            for request in requests:
+                assert _validated(table, request, visitor) == _validated(model, request, visitor), request
+                compared += 1
+        assert compared > 50
+
+
+def _validated(schema: ObjectSchema, request: Any, visitor: InputVisitor) -> tuple[Any, ...]:
+    """`ObjectSchema.validate`'s answer (properties as an item list: order counts), or its message."""
+    try:
+        typename, id_, props = schema.validate(request, visitor)
+    except QOMError as exc:
+        return (type(exc).__name__, str(exc))
+    return (typename, id_, list(props.items()))
+
+
+def _flag_property(klass: Any, data: object) -> None:
+    klass.property_add_bool("flag", lambda obj: False, lambda obj, value: None)

@@ -45,6 +45,7 @@ DEFERRED = [
     "qom_py.qapi._loader",
     "qom_py.qapi._parser",
     "qom_py.qapi._schema",
+    "qom_py.qapi._table",
     "qom_py.qmp",
     "qom_py.qom._creation",
     "qom_py.qom._object_schema",
@@ -103,6 +104,34 @@ def test_daemon_modules_defer() -> None:
     assert {"pathlib", "importlib.resources", "importlib.metadata", "decimal", "ipaddress"} & modules == set()
     # A schema from the cache needs neither the schema reader nor the definition checks.
     assert {"qom_py.qapi._parser", "qom_py.qapi._expr"} & modules == set()
+
+
+#: The schema model and what only it needs: a daemon's checks work from the cached check table.
+MODEL = ["pickle", "qom_py.qapi._entities", "qom_py.qapi._expr", "qom_py.qapi._parser", "qom_py.qapi._schema"]
+
+#: The daemon's start-up work in-process: two objects (as ``--object``), then a QMP argument check.
+DAEMON_CHECKS = """\
+import qom_py, qom_py.cli, qom_py.qmp
+from qom_py.qom._user_creatable import object_option_parse
+object_option_parse("main-loop,id=ml,thread-pool-min=1")
+qom_py.object_add("iothread", id="io0", poll_max_ns=5)
+dispatcher = qom_py.qmp.Dispatcher()
+qom_py.qmp.register_qom_commands(dispatcher)
+command = dispatcher.get_command("qom-get")
+assert dispatcher.check_arguments(command, {"path": "/objects/io0", "property": "poll-max-ns"})
+try:
+    dispatcher.check_arguments(command, {"path": "/objects/io0"})
+except qom_py.QOMError as exc:
+    assert str(exc) == "Parameter 'property' is missing", exc
+else:
+    raise AssertionError("no error")
+"""
+
+
+def test_daemon_checks_need_no_model() -> None:
+    """With a warm cache, ``--object`` options and QMP arguments are checked without the schema model."""
+    imported_after(DAEMON_CHECKS)  # the first run may fill the cache
+    assert sorted(set(MODEL) & imported_after(DAEMON_CHECKS)) == []
 
 
 def test_object_help_defers() -> None:

@@ -6,7 +6,9 @@ QAPI: QEMU's schema language, read as QEMU's ``scripts/qapi`` reads it.
 `AlternateType`, `Command`, `Event`), built from schema files
 (`QAPISchema.from_file`, `load_schema` for the files qom_py ships) and grown at
 run time (`QAPISchema.add`, `QAPISchema.add_union_branches`); `Checker`
-checks values against it as QEMU's QObject input visitor does.  Malformed
+checks values against it as QEMU's QObject input visitor does, from the
+schema's `CheckTable` (`check_table`; `load_table` for the shipped schema's,
+cached as plain data so that a daemon's checks need no schema model).  Malformed
 schemas raise `qom_py.errors.QAPISchemaError` (``FILE:LINE: problem``).
 
 Layering: this package imports only `qom_py.errors`, the scalar visitors of
@@ -45,11 +47,12 @@ if TYPE_CHECKING:
         Variants,
         array_name,
     )
-    from ._loader import ROOT_SCHEMA, load_schema, schema_files
+    from ._loader import ROOT_SCHEMA, load_schema, load_table, schema_files
     from ._parser import ParsedExpr, SchemaReader
     from ._pragma import Pragma
     from ._schema import QAPISchema, TypeExpr
     from ._source import SourceInfo
+    from ._table import CheckTable, check_table
 
 __all__ = [
     "EMPTY_OBJECT",
@@ -57,6 +60,7 @@ __all__ = [
     "AlternateType",
     "ArrayType",
     "BuiltinType",
+    "CheckTable",
     "Checker",
     "Command",
     "EnumType",
@@ -79,7 +83,9 @@ __all__ = [
     "Variant",
     "Variants",
     "array_name",
+    "check_table",
     "load_schema",
+    "load_table",
     "schema_files",
 ]
 
@@ -88,6 +94,7 @@ _LAZY: Final[dict[str, str]] = {
     "AlternateType": "._entities",
     "ArrayType": "._entities",
     "BuiltinType": "._entities",
+    "CheckTable": "._table",
     "Checker": "._checker",
     "Command": "._entities",
     "EMPTY_OBJECT": "._entities",
@@ -112,7 +119,9 @@ _LAZY: Final[dict[str, str]] = {
     "Variant": "._entities",
     "Variants": "._entities",
     "array_name": "._entities",
+    "check_table": "._table",
     "load_schema": "._loader",
+    "load_table": "._loader",
     "schema_files": "._loader",
 }
 

@@ -22,19 +22,21 @@ The result is the value in its JSON shape: structs as new dicts holding the
 members present, in schema order; keyval strings converted.
 
 Each (type, mode) is compiled once into a closure; a checker is cheap to
-drop when its schema changes.
+drop when its schema changes.  A checker works from the schema's check table
+(`qom_py.qapi._table`): made from a schema, it derives each type's entry on
+first use; made from a table (`Checker.from_table`), it needs no schema
+model at all, as QEMU's generated visitors need none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from .._codegen import compile_function
-from ..errors import ParameterError
-from ._entities import AlternateType, ArrayType, BuiltinType, EnumType, Member, ObjectType, SchemaType
+from ..errors import ParameterError, QAPITypeNotFoundError
 from ._qdict_order import first_unexpected
-from ._schema import QAPISchema, TypeExpr
+from ._table import AlternateEntry, ArrayEntry, CheckTable, EnumEntry, ObjectEntry, TypeEntry, type_entry
 from ._visitors import (
     INT_RANGES,
     JSON_VISITOR,
@@ -45,6 +47,10 @@ from ._visitors import (
     invalid_type,
     rejects_value,
 )
+
+if TYPE_CHECKING:
+    from ._entities import Member
+    from ._schema import QAPISchema, TypeExpr
 
 __all__ = ["Check", "Checker", "MemberCheck", "Mode", "missing", "unexpected"]
 
@@ -103,15 +109,6 @@ def _qtype(raw: object) -> str:
     return "none"
 
 
-_BUILTIN_QTYPES: Final[dict[str, str]] = {
-    "string": "qstring",
-    "int": "qnum",
-    "number": "qnum",
-    "boolean": "qbool",
-    "null": "qnull",
-}
-
-
 class Checker:
     """
     Checks values against the types of *schema* (see the module's description).
@@ -120,13 +117,24 @@ class Checker:
     first use); a changed definition needs a new checker.
     """
 
-    __slots__ = ("_checks", "_members", "schema")
+    __slots__ = ("_checks", "_entries", "_members", "schema")
 
     def __init__(self, schema: QAPISchema) -> None:
-        #: The schema the types come from.
-        self.schema = schema
+        #: The schema the types come from (None for a checker made `from_table`).
+        self.schema: QAPISchema | None = schema
+        self._entries: dict[str, TypeEntry] = {}  # derived from the schema on first use
         self._checks: dict[tuple[str, str], Check] = {}
         self._members: dict[tuple[str, str], MemberCheck] = {}
+
+    @classmethod
+    def from_table(cls, table: CheckTable) -> Checker:
+        """A checker of the types of *table* (`qom_py.qapi._table.check_table`), with no schema model."""
+        checker = cls.__new__(cls)
+        checker.schema = None
+        checker._entries = dict(table["types"])  # array types of a `check` are added
+        checker._checks = {}
+        checker._members = {}
+        return checker
 
     # -- entry points -------------------------------------------------------------
 
@@ -141,8 +149,40 @@ class Checker:
             ParameterError: QEMU's message for the first problem met.
             QAPITypeNotFoundError: *type_expr* names no type.
         """
-        check = self.compile(self.schema.resolve_type(type_expr).name, mode)
+        check = self.compile(self._resolve(type_expr), mode)
         return check(raw, "" if name is None else name, name)
+
+    def _resolve(self, type_expr: TypeExpr) -> str:
+        """The name of the type *type_expr* names (an array type is made on first use, as the schema makes it)."""
+        if self.schema is not None:
+            return self.schema.resolve_type(type_expr).name
+        if isinstance(type_expr, str):
+            self.entry(type_expr)
+            return type_expr
+        element = type_expr[0] if len(type_expr) == 1 else None
+        if not isinstance(element, str) or self.entry(element)[0] == "array":
+            raise QAPITypeNotFoundError(repr(list(type_expr)))
+        from ._entities import array_name  # rare without a schema: not worth a module of its own
+
+        name = array_name(element)
+        self._entries.setdefault(name, ("array", element))
+        return name
+
+    def entry(self, type_name: str) -> TypeEntry:
+        """
+        The check-table entry of the type *type_name* (`qom_py.qapi._table`).
+
+        Raises:
+            QAPITypeNotFoundError: no type has that name.
+        """
+        found = self._entries.get(type_name)
+        if found is None:
+            typ = None if self.schema is None else self.schema.lookup_type(type_name)
+            if typ is None:
+                raise QAPITypeNotFoundError(type_name)
+            assert self.schema is not None
+            found = self._entries[type_name] = type_entry(self.schema, typ)
+        return found
 
     def compile(self, type_name: str, mode: Mode) -> Check:
         """The compiled check of *type_name* in *mode* (made on first use)."""
@@ -150,7 +190,7 @@ class Checker:
         if check is None:
             # A placeholder first: a recursive type refers to itself.
             self._checks[type_name, mode] = lambda raw, full, plain: self._checks[type_name, mode](raw, full, plain)
-            check = self._build(self.schema.resolve_type(type_name), mode)
+            check = self._build(type_name, self.entry(type_name), mode)
             self._checks[type_name, mode] = check
         return check
 
@@ -162,10 +202,16 @@ class Checker:
         base) and returns the members present, checked, in visit order;
         leftovers are the caller's to check (`check_leftovers`), as QEMU's
         ``visit_check_struct`` comes after the members' visit.
+
+        Raises:
+            QAPITypeNotFoundError: *type_name* is not an object type.
         """
         found = self._members.get((type_name, mode))
         if found is None:
-            found = self._build_members(self.schema.object_type(type_name), mode)
+            entry = self.entry(type_name)
+            if entry[0] != "object":
+                raise QAPITypeNotFoundError(type_name)
+            found = self._build_members(type_name, entry, mode)
             self._members[type_name, mode] = found
         return found
 
@@ -175,22 +221,19 @@ class Checker:
 
     # -- building -----------------------------------------------------------------
 
-    def _build(self, typ: SchemaType, mode: Mode) -> Check:
+    def _build(self, name: str, entry: TypeEntry, mode: Mode) -> Check:
         visitor = _VISITORS[mode]
-        if isinstance(typ, BuiltinType):
-            return self._builtin(typ.name, visitor)
-        if isinstance(typ, EnumType):
-            return self._enum(typ, visitor)
+        if entry[0] == "builtin":
+            return self._builtin(name, visitor)
+        if entry[0] == "enum":
+            return self._enum(entry, visitor)
         if mode == "string":
-            return _not_a_string(typ)
-        if isinstance(typ, ArrayType):
-            return self._array(typ, mode)
-        if isinstance(typ, ObjectType):
-            return self._object(typ, mode)
-        if isinstance(typ, AlternateType):
-            return self._alternate(typ, mode)
-        msg = f"cannot check values of {typ.describe()}"
-        raise TypeError(msg)
+            return _not_a_string(name, entry)
+        if entry[0] == "array":
+            return self._array(entry, mode)
+        if entry[0] == "object":
+            return self._object(name, mode)
+        return self._alternate(name, entry, mode)
 
     @staticmethod
     def _builtin(name: str, visitor: InputVisitor) -> Check:
@@ -231,8 +274,8 @@ class Checker:
         return check_sized
 
     @staticmethod
-    def _enum(typ: EnumType, visitor: InputVisitor) -> Check:
-        values = typ.value_set
+    def _enum(entry: EnumEntry, visitor: InputVisitor) -> Check:
+        values = frozenset(entry[1])
         read = visitor.type_str
 
         def check_enum(raw: object, full: str, plain: str | None) -> str:
@@ -245,8 +288,8 @@ class Checker:
 
         return check_enum
 
-    def _array(self, typ: ArrayType, mode: Mode) -> Check:
-        element = self.compile(typ.element_type, mode)
+    def _array(self, entry: ArrayEntry, mode: Mode) -> Check:
+        element = self.compile(entry[1], mode)
         if mode == "keyval":
 
             def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
@@ -263,8 +306,7 @@ class Checker:
 
         return check_array
 
-    def _object(self, typ: ObjectType, mode: Mode) -> Check:
-        name = typ.name
+    def _object(self, name: str, mode: Mode) -> Check:
         bound: list[MemberCheck] = []  # the members' check, looked up on first use (types may recurse)
 
         def check_object(raw: object, full: str, plain: str | None) -> dict[str, Any]:
@@ -280,14 +322,16 @@ class Checker:
 
         return check_object
 
-    def _build_members(self, typ: ObjectType, mode: Mode) -> MemberCheck:
-        own = tuple((m.name, m.optional, self.member_check(m, mode), self.schema.member_type(m)) for m in typ.members)
-        variants = typ.variants
+    def _build_members(self, name: str, entry: ObjectEntry, mode: Mode) -> MemberCheck:
+        _, members, variants, _ = entry
+        own = tuple(
+            (member, optional, self.compile(typ, mode), typ, self.entry(typ)) for member, optional, typ in members
+        )
+        base = _members_check(own, mode, name)
         if variants is None:
-            return _members_check(own, mode, typ.name)
-        tag = variants.tag
-        branches = {v.case: v.type for v in variants.variants}
-        base = _members_check(own, mode, typ.name)
+            return base
+        tag, cases = variants
+        branches = dict(cases)
 
         def check_union(value: Mapping[str, Any], prefix: str) -> dict[str, Any]:
             result = base(value, prefix)
@@ -298,36 +342,27 @@ class Checker:
 
         return check_union
 
-    def _alternate(self, typ: AlternateType, mode: Mode) -> Check:
+    def _alternate(self, name: str, entry: AlternateEntry, mode: Mode) -> Check:
         by_qtype: dict[str, Check] = {}
-        for variant in typ.variants.variants:
-            branch = self.schema.variant_type(variant)
-            qtype = _BUILTIN_QTYPES.get(branch.json_type) if isinstance(branch, BuiltinType) else None
-            if isinstance(branch, EnumType):
-                qtype = "qstring"
-            elif isinstance(branch, ObjectType):
-                qtype = "qdict"
-            elif isinstance(branch, ArrayType):
-                qtype = "qlist"
+        for qtype, branch in entry[1]:
             if qtype is not None:
-                by_qtype.setdefault(qtype, self.compile(branch.name, mode))
-        alternate = typ.name
+                by_qtype.setdefault(qtype, self.compile(branch, mode))
 
         def check_alternate(raw: object, full: str, plain: str | None) -> Any:
             # The generated visit_type_ALT() switches on the QObject's type;
             # no branch for it: the error names the alternate, by plain name.
             check = by_qtype.get(_qtype(raw))
             if check is None:
-                raise invalid_type("null" if plain is None else plain, alternate)
+                raise invalid_type("null" if plain is None else plain, name)
             return check(raw, full, plain)
 
         return check_alternate
 
 
-def _not_a_string(typ: SchemaType) -> Check:
+def _not_a_string(name: str, entry: ArrayEntry | ObjectEntry | AlternateEntry) -> Check:
     # The string input visitor has no struct or alternate visits (QEMU would
     # abort); its integer-list syntax is not supported here either.
-    expected = typ.json_type if typ.json_type != "value" else typ.name
+    expected = name if entry[0] == "alternate" else entry[0]  # the JSON type; an alternate's is "value"
 
     def check(raw: object, full: str, plain: str | None) -> Any:
         raise invalid_type(full or ANONYMOUS, expected)
@@ -335,18 +370,17 @@ def _not_a_string(typ: SchemaType) -> Check:
     return check
 
 
-def _shortcut(typ: SchemaType, mode: Mode) -> tuple[str, dict[str, Any]]:
+def _shortcut(name: str, entry: TypeEntry, mode: Mode) -> tuple[str, dict[str, Any]]:
     """
-    An expression over ``raw`` true exactly when the check of *typ* returns ``raw`` unchanged.
+    An expression over ``raw`` true exactly when the check of the type *name* returns ``raw`` unchanged.
 
     ("" when there is none.)  Creation is the hot path: generated member
     checks test it inline and call the check only when it fails.
     """
-    if isinstance(typ, EnumType):
-        return "type(raw) is str and raw in {values}", {"values": typ.value_set}
-    if not isinstance(typ, BuiltinType):
+    if entry[0] == "enum":
+        return "type(raw) is str and raw in {values}", {"values": frozenset(entry[1])}
+    if entry[0] != "builtin":
         return "", {}
-    name = typ.name
     if name == "str" and mode != "string":
         return "type(raw) is str", {}
     if name == "any":
@@ -366,12 +400,12 @@ def _shortcut(typ: SchemaType, mode: Mode) -> tuple[str, dict[str, Any]]:
     return "", {}
 
 
-def _members_check(members: tuple[tuple[str, bool, Check, SchemaType], ...], mode: Mode, owner: str) -> MemberCheck:
+def _members_check(members: tuple[tuple[str, bool, Check, str, TypeEntry], ...], mode: Mode, owner: str) -> MemberCheck:
     """Generate the member check: one straight-line block per member, in schema order."""
     namespace: dict[str, Any] = {"missing": missing}
     lines = ["def check_members(value, prefix):", "    result = {}"]
-    for index, (name, optional, check, typ) in enumerate(members):
-        shortcut, constants = _shortcut(typ, mode)
+    for index, (name, optional, check, type_name, entry) in enumerate(members):
+        shortcut, constants = _shortcut(type_name, entry, mode)
         for key, constant in constants.items():
             namespace[f"{key}_{index}"] = constant
         shortcut = shortcut.format(**{key: f"{key}_{index}" for key in constants})

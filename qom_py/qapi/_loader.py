@@ -4,36 +4,43 @@ The schema files qom_py ships (``schemas/``, installed as the ``qom_py.schemas``
 `load_schema` reads ``qom-py.json``, the root that includes the others, once
 per process and hands out copies (entities are shared: they are frozen).  The
 parse and checks take 5-9 ms; the built `QAPISchema` is cached across runs as a
-pickle (loaded in ~1 ms), as Python caches bytecode:
+pickle (loaded in ~1 ms), as Python caches bytecode.  `load_table` gives the
+schema's check table (`qom_py.qapi._table`), cached beside it with `marshal`:
+what a daemon's checks need, loaded without pickle or the entity model (whose
+15 attrs classes alone take ~20 ms to import).  Both files follow one set of rules:
 
 * where: ``$QOM_PY_CACHE_DIR`` if set (empty: no cache), else
   ``$XDG_CACHE_HOME/qom-py`` or ``~/.cache/qom-py`` -- the user's own cache, not
   the package folder, which is often read-only or shared between users;
-* valid while the key matches: qom_py's version, the Python version, and the
-  size and modification time of every schema file and of the modules whose
-  classes are pickled (a source checkout's edits count too);
+* valid while the key matches (one key for both files): qom_py's version, the
+  Python version, and the size and modification time of every schema file and
+  of the modules whose classes are pickled or that derive the table (a source
+  checkout's edits count too);
 * written to a temporary file in the same folder, then renamed over the old one
   (concurrent writers: the last rename wins, a reader sees a whole file);
 * best effort: an unwritable or missing folder, a corrupt, truncated or stale
-  file -- the schema is parsed as if there were no cache, and no error is raised.
+  file -- the schema is parsed (the table derived) as if there were no cache,
+  and no error is raised.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import marshal
 import os
-import pickle
 import sys
-from typing import TYPE_CHECKING, Any, Final
-
-from ._schema import QAPISchema
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
     from pathlib import Path
 
-__all__ = ["ROOT_SCHEMA", "cache_dir", "load_schema", "schema_files"]
+    from ._schema import QAPISchema
+    from ._table import CheckTable
+
+__all__ = ["ROOT_SCHEMA", "cache_dir", "load_schema", "load_table", "schema_files"]
 
 #: The root schema file: it includes every other file of ``schemas/``.
 ROOT_SCHEMA: Final = "qom-py.json"
@@ -112,35 +119,49 @@ def _cache_folder() -> str | None:
     return os.path.join(base, "qom-py")
 
 
+#: The modules the cached files depend on: the pickled classes' and the table's.
+_KEY_MODULES: Final = ("_entities", "_pragma", "_schema", "_source", "_table")
+
+
 def _cache_key(root: str) -> tuple[Any, ...] | None:
-    """What the cached schema depends on; None if the files are not plain files (no cache)."""
+    """What the cached files depend on; None if the files are not plain files (no cache)."""
     from .._version import __version__
-    from . import _entities, _pragma, _schema, _source
 
     folder = _folder()
     if not isinstance(folder, str):
         return None  # inside a zip, say: not worth caching
+    here = os.path.dirname(os.path.abspath(__file__))
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
         stats = [(n, (st := os.stat(os.path.join(folder, n))).st_size, st.st_mtime_ns) for n in names]
-        modules = [(m.__name__, os.stat(m.__file__ or "").st_mtime_ns) for m in (_entities, _pragma, _schema, _source)]
+        # Stat the modules' files: importing them would cost what the table saves.
+        modules = [(f"{__package__}.{m}", os.stat(os.path.join(here, m + ".py")).st_mtime_ns) for m in _KEY_MODULES]
     except OSError:
         return None
     return (_CACHE_FORMAT, __version__, sys.version, root, stats, modules)
 
 
-def _load_cached(path: str, key: tuple[Any, ...]) -> QAPISchema | None:
+def _cache_path(root: str, suffix: str) -> str | None:
+    """The cache file of *root*'s schema (``.pickle``) or table (``.table``); None when disabled."""
+    folder = _cache_folder()
+    if folder is None:
+        return None
+    return os.path.join(folder, f"schema-{os.path.splitext(os.path.basename(root))[0]}{suffix}")
+
+
+def _load_cached(path: str, key: tuple[Any, ...], load: Callable[[IO[bytes]], Any]) -> Any:
+    """The value stored in *path* under *key* by `_store_cached`, or None."""
     try:
         with open(path, "rb") as f:
-            if pickle.load(f) != key:  # the key first: a stale file is not unpickled further
+            if load(f) != key:  # the key first: a stale file is not read further
                 return None
-            schema = pickle.load(f)
-    except Exception:  # noqa: BLE001 - missing, unreadable, corrupt, truncated: parse instead
+            return load(f)
+    except Exception:  # noqa: BLE001 - missing, unreadable, corrupt, truncated: rebuild instead
         return None
-    return schema if isinstance(schema, QAPISchema) else None
 
 
-def _store_cached(path: str, key: tuple[Any, ...], schema: QAPISchema) -> None:
+def _store_cached(path: str, key: tuple[Any, ...], value: object, dump: Callable[[object, IO[bytes]], None]) -> None:
+    """Write *key*, then *value*, to *path* atomically; never raise."""
     try:
         import tempfile  # a few ms of imports (shutil, random): only when the cache is written
 
@@ -149,8 +170,8 @@ def _store_cached(path: str, key: tuple[Any, ...], schema: QAPISchema) -> None:
         fd, tmp = tempfile.mkstemp(prefix=name + ".", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(key, f, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(schema, f, protocol=pickle.HIGHEST_PROTOCOL)
+                dump(key, f)
+                dump(value, f)
             os.replace(tmp, path)  # atomic: readers see the old file or the new one
         except BaseException:
             with contextlib.suppress(OSError):
@@ -160,18 +181,71 @@ def _store_cached(path: str, key: tuple[Any, ...], schema: QAPISchema) -> None:
         pass
 
 
+def _pickle_load(f: IO[bytes]) -> Any:
+    import pickle  # the schema model's cache only: a daemon's checks need the table alone
+
+    return pickle.load(f)
+
+
+def _pickle_dump(value: object, f: IO[bytes]) -> None:
+    import pickle
+
+    pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _marshal_dump(value: Any, f: IO[bytes]) -> None:
+    marshal.dump(value, f)
+
+
 @functools.cache
 def _shipped(root: str) -> QAPISchema:
-    folder = _cache_folder()
-    key = _cache_key(root) if folder is not None else None
-    if folder is None or key is None:
+    from ._schema import QAPISchema
+
+    path = _cache_path(root, ".pickle")
+    key = _cache_key(root) if path is not None else None
+    if path is None or key is None:
         return QAPISchema.from_file(root, _read_shipped)
-    path = os.path.join(folder, f"schema-{os.path.splitext(os.path.basename(root))[0]}.pickle")
-    schema = _load_cached(path, key)
-    if schema is None:
+    schema = _load_cached(path, key, _pickle_load)
+    if not isinstance(schema, QAPISchema):
         schema = QAPISchema.from_file(root, _read_shipped)
-        _store_cached(path, key, schema)
+        _store_cached(path, key, schema, _pickle_dump)
     return schema
+
+
+def _is_table(value: object) -> bool:
+    """Whether *value* has a check table's shape (a file of another layout does not)."""
+    return (
+        type(value) is dict
+        and value.keys() == {"types", "commands"}
+        and type(value["types"]) is dict
+        and type(value["commands"]) is dict
+    )
+
+
+@functools.cache
+def load_table(root: str = ROOT_SCHEMA) -> CheckTable:
+    """
+    Return the check table of the shipped file *root*'s schema (`qom_py.qapi._table.check_table`).
+
+    Loaded from the cache when it is valid, without the schema model; else
+    derived from `load_schema`'s schema and stored.  Shared: do not modify it.
+
+    Raises:
+        OSError: *root* is not a shipped file.
+        QAPISchemaError: a shipped file is malformed (a packaging bug).
+    """
+    path = _cache_path(root, ".table")
+    key = _cache_key(root) if path is not None else None
+    if path is not None and key is not None:
+        table = _load_cached(path, key, marshal.load)
+        if _is_table(table):
+            return table  # type: ignore[no-any-return]  # shape checked
+    from ._table import check_table
+
+    table = check_table(_shipped(root))
+    if path is not None and key is not None:
+        _store_cached(path, key, table, _marshal_dump)
+    return table
 
 
 def load_schema(root: str = ROOT_SCHEMA) -> QAPISchema:

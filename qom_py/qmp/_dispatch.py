@@ -12,6 +12,9 @@ QMP commands, sessions and dispatch, independent of any socket.
 Arguments are checked by the QAPI engine against the dispatcher's schema
 (`Dispatcher.schema`): the registry's view plus the commands registered;
 users' Python argument specs become QAPI definitions (`qom_py.qmp._specs`).
+A command without a spec is checked from the shipped schema's check table
+while the registry's schema is the shipped one (`TypeRegistry.qapi_table`),
+so a daemon answers without loading the schema model.
 The socket-less client `InProcessQMP` lives in `qom_py.qmp._inprocess`.
 """
 
@@ -25,7 +28,7 @@ import logging
 import time
 import types
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, Final, TypeAlias, final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, final
 
 import attrs
 
@@ -39,9 +42,7 @@ from ..errors import (
     QOMError,
     QOMInternalError,
 )
-from ..qapi import Checker, QAPISchema
-from ..qapi._checker import check_leftovers
-from ..qom._object_schema import ObjectSchema
+from ..qapi._checker import Checker, check_leftovers
 from ..qom._registry import TypeRegistry, default_registry
 from ._protocol import (
     MAX_NESTING,
@@ -54,6 +55,9 @@ from ._protocol import (
     to_json,
 )
 from ._specs import QMPEnum, TypeSpec, spec_definitions
+
+if TYPE_CHECKING:
+    from ..qapi import QAPISchema
 
 __all__ = [
     "NO_ARGUMENTS",
@@ -252,6 +256,7 @@ class Dispatcher:
         self._schema: QAPISchema | None = None
         self._schema_revision = -1
         self._checker: Checker | None = None
+        self._table_checker: Checker | None = None  # of the shipped table: it never changes
         self._checks_revision = -1
         self._argument_checks: dict[str, _ArgumentCheck] = {}
         self._sessions: set[QMPSession] = set()
@@ -366,6 +371,8 @@ class Dispatcher:
         """
         if self._schema is None or self._schema_revision != self.registry.revision:
             self._schema_revision = self.registry.revision
+            from ..qom._object_schema import ObjectSchema  # the model: not needed by the checks
+
             self._schema = self._with_commands(ObjectSchema.of(self.registry).current())
         return self._schema
 
@@ -381,14 +388,8 @@ class Dispatcher:
         return schema
 
     def _argument_check(self, command: QMPCommand) -> _ArgumentCheck:
-        # Arguments are checked against the registry's definitions with the
-        # commands; the object view (derived object types, which need
-        # throwaway instances) is left out: object-add checks its own.
-        if self._checker is None:
-            self._checker = Checker(self._with_commands(self.registry.qapi_schema))
-        definition = self._checker.schema.command(command.name)
-        arg_type = None if definition is None else definition.arg_type
-        members = None if arg_type is None else self._checker.members(arg_type, "json")
+        arg_type, checker = self._arguments_of(command.name)
+        members = None if arg_type is None else checker.members(arg_type, "json")
 
         def check(arguments: dict[str, JSONValue]) -> dict[str, JSONValue]:
             # QEMU's marshaller: the members in schema order, then visit_check_struct.
@@ -399,6 +400,25 @@ class Dispatcher:
 
         self._argument_checks[command.name] = check
         return check
+
+    def _arguments_of(self, name: str) -> tuple[str | None, Checker]:
+        """The argument type of the command *name* (None: no arguments) and the checker that knows it."""
+        # A command without a spec, while the registry's schema is the shipped
+        # one: the shipped table knows its arguments, no schema model needed.
+        table = None if name in self._definitions else self.registry.qapi_table()
+        if table is not None:
+            if self._table_checker is None:
+                self._table_checker = Checker.from_table(table)
+            return table["commands"].get(name), self._table_checker
+        # Else the registry's definitions with the commands; the object view
+        # (derived object types, which need throwaway instances) is left out:
+        # object-add checks its own.
+        if self._checker is None:
+            self._checker = Checker(self._with_commands(self.registry.qapi_schema))
+        schema = self._checker.schema
+        assert schema is not None
+        definition = schema.command(name)
+        return (None if definition is None else definition.arg_type), self._checker
 
     def check_arguments(self, command: QMPCommand, arguments: dict[str, JSONValue]) -> dict[str, JSONValue]:
         """

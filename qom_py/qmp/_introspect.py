@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..qapi import QAPISchema
-from ..qapi.introspect import SchemaInfo, schema_info
-
 if TYPE_CHECKING:
+    from ..qapi import QAPISchema
+    from ..qapi.introspect import SchemaInfo
     from ._dispatch import Dispatcher
 
 __all__ = ["QueryQMPSchema"]
@@ -46,6 +45,8 @@ class QueryQMPSchema:
         served = frozenset(c.name for c in self._dispatcher.commands)
         key = self._key
         if key is None or key[0] is not schema or key[1] != served:
+            from ..qapi.introspect import schema_info  # the schema model's: loaded by the first query
+
             self._answer = schema_info(schema, commands=served)
             self._key = (schema, served)
         return self._answer

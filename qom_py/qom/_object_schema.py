@@ -9,22 +9,31 @@ struct derived from its writable properties as an ``ObjectOptions`` branch.
 The view follows ``registry.revision``.  Every check is the engine's
 (`qom_py.qapi.Checker`): the union's base members (``qom-type``, ``id``), then
 the branch's members in schema order (base struct first), then leftovers.
+
+While the registry's schema is the shipped one, not loaded (`TypeRegistry.qapi_table`),
+and no run-time type needs a derived branch, the checks work from the shipped
+schema's check table, as QEMU's generated visitors do: a daemon's ``--object``
+options need no schema model.  What needs the model (`ObjectSchema.current`,
+`ObjectSchema.branch`, `ObjectSchema.json_schema`, a derived branch) loads it,
+and the view works from the model from then on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .._names import camel_name
 from .._qapi_property import QAPIKind
 from ..errors import QOMError
-from ..qapi import Checker, Member, Mode, ObjectType, QAPISchema
-from ..qapi._checker import MemberCheck, check_leftovers
+from ..qapi._checker import Checker, MemberCheck, Mode, check_leftovers
 from ..qapi._visitors import INT_RANGES, InputVisitor
 from ._object import Object, ObjectClass
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, ObjectProperty, PropertyKind, int_kind
 from ._registry import TypeRegistry, default_registry
+
+if TYPE_CHECKING:
+    from ..qapi import Member, ObjectType, QAPISchema
 
 __all__ = ["ObjectSchema", "StructCodec", "add_derived_struct", "derive_members", "json_type", "object_schema"]
 
@@ -69,7 +78,7 @@ class StructCodec:
 
     def __init__(
         self,
-        members: tuple[Member, ...],
+        wire_names: tuple[str, ...],
         check: MemberCheck,
         base_names: tuple[str, ...],
         kinds: tuple[PropertyKind | None, ...],
@@ -79,7 +88,7 @@ class StructCodec:
         #: The union's base members (consumed before the branch's).
         self.base_names = base_names
         #: The members' wire names, in schema order.
-        self.wire_names = tuple(m.name for m in members)
+        self.wire_names = wire_names
         #: The property kind each member's checked value is good for as is (None: none).
         self.kinds = kinds
 
@@ -109,8 +118,8 @@ class ObjectSchema:
     def __init__(self, registry: TypeRegistry) -> None:
         self.registry = registry
         self._revision = -1
-        self._view = registry.qapi_schema
-        self._checker = Checker(self._view)
+        # The view with derived branches; None while the checks work from the shipped table.
+        self._view: QAPISchema | None = None
         # Types derived from the registry: type name -> its struct, None until first needed.
         self._derived: dict[str, str | None] = {}
         self._types: tuple[str, ...] = ()
@@ -118,7 +127,8 @@ class ObjectSchema:
         # (qom-type, mode) -> the branch's codec; mode -> the union's base check
         self._codecs: dict[tuple[str, str], StructCodec] = {}
         self._base: dict[str, MemberCheck] = {}
-        self._base_names: tuple[str, ...] = self._view.object_type(_OPTIONS).member_names
+        self._base_names: tuple[str, ...] = ()
+        self._checker = self._refresh()
 
     @staticmethod
     def of(registry: TypeRegistry) -> ObjectSchema:
@@ -131,13 +141,16 @@ class ObjectSchema:
 
     # -- the view -----------------------------------------------------------
 
-    def _refresh(self) -> None:
-        # Derived structs follow the registry's types and their class properties.
+    def _refresh(self) -> Checker:
+        """Follow the registry (its revision; a model loaded meanwhile); return the checker."""
         revision = self.registry.revision
-        if revision == self._revision:
-            return
-        view = self.registry.qapi_schema.copy()
-        static = view.enum_type("ObjectType").value_names
+        if revision == self._revision and (self._view is not None or self.registry.qapi_table() is not None):
+            return self._checker
+        table = self.registry.qapi_table()
+        checker = Checker(self.registry.qapi_schema) if table is None else Checker.from_table(table)
+        entry = checker.entry("ObjectType")
+        assert entry[0] == "enum", entry
+        static = entry[1]
         derived: dict[str, str | None] = {}
         for klass in self.registry.class_get_list(_USER_CREATABLE, include_abstract=False):
             if klass.type_name not in static:
@@ -146,28 +159,45 @@ class ObjectSchema:
                 # throwaway instance of each, so one type whose instance_init fails
                 # made every creation (``iothread,id=x`` too) fail with its error.
                 derived[klass.type_name] = None
-        if derived:
-            view.add_union_branches(_OPTIONS, dict.fromkeys(derived))
-        self._set_view(view)
+        if table is not None and not derived:
+            self._set_view(None, checker)
+        else:
+            view = self.registry.qapi_schema.copy()
+            if derived:
+                view.add_union_branches(_OPTIONS, dict.fromkeys(derived))
+            self._set_view(view, Checker(view))
         self._derived = derived
         self._types = static + tuple(derived)
         self._type_set = frozenset(self._types)
         self._revision = revision
+        return self._checker
 
-    def _set_view(self, view: QAPISchema) -> None:
+    def _set_view(self, view: QAPISchema | None, checker: Checker) -> None:
         self._view = view
-        self._checker = Checker(view)
+        self._checker = checker
         self._codecs.clear()
         self._base.clear()
+        entry = checker.entry(_OPTIONS)
+        assert entry[0] == "object", entry
+        self._base_names = tuple(name for name, _, _ in entry[1])
+
+    def _model_view(self) -> QAPISchema:
+        """The view, from the model (loaded now if the checks worked from the table)."""
+        self._refresh()
+        if self._view is None:
+            self.registry.qapi_schema  # noqa: B018 - loads the model: the next refresh builds the view from it
+            self._refresh()
+        assert self._view is not None
+        return self._view
 
     def _derive(self, typename: str) -> str:
         """Add the derived struct of *typename* to the view; return its name."""
         struct = self._derived.get(typename)
         if struct is None:
-            view = self._view.copy()
+            view = self._model_view().copy()
             struct = add_derived_struct(view, self.registry.get_class(typename))
             view.add_union_branches(_OPTIONS, {typename: struct})
-            self._set_view(view)
+            self._set_view(view, Checker(view))
             self._derived[typename] = struct
         return struct
 
@@ -178,20 +208,19 @@ class ObjectSchema:
         A type whose throwaway instance cannot be made (its ``instance_init``
         fails) keeps an empty branch.  Do not modify the result.
         """
-        self._refresh()
+        self._model_view()
         for typename, struct in list(self._derived.items()):
             if struct is None:
                 try:
                     self._derive(typename)
                 except QOMError:
                     pass
-        return self._view
+        return self._model_view()
 
     @property
     def checker(self) -> Checker:
-        """The engine's checker over `current`'s view (as far as derived so far)."""
-        self._refresh()
-        return self._checker
+        """The engine's checker of the view (as far as derived so far; from the table while it serves)."""
+        return self._refresh()
 
     def object_types(self) -> tuple[str, ...]:
         """The accepted ``qom-type`` values: the schema's ``ObjectType``, then derived ones."""
@@ -200,16 +229,20 @@ class ObjectSchema:
 
     def branch(self, typename: str) -> ObjectType:
         """The branch struct of the creatable *typename* (derived on first use)."""
-        self._refresh()
+        view = self._model_view()
         if typename in self._derived:
             struct = self._derive(typename)  # may replace the view
-            return self._view.object_type(struct)
-        variants = self._view.object_type(_OPTIONS).variants
-        assert variants is not None
-        variant = variants.case(typename)
-        if variant is None:
-            raise KeyError(typename)
-        return self._view.object_type(variant.type)
+            return self._model_view().object_type(struct)
+        return view.object_type(self._branch_name(typename))
+
+    def _branch_name(self, typename: str) -> str:
+        """The name of *typename*'s ``ObjectOptions`` branch struct, by the checker's entries."""
+        entry = self._checker.entry(_OPTIONS)
+        assert entry[0] == "object" and entry[2] is not None, entry
+        for case, struct in entry[2][1]:
+            if case == typename:
+                return struct
+        raise KeyError(typename)
 
     def struct_for(self, typename: str) -> ObjectType:
         """The properties struct of the creatable *typename*: `branch` (its `members` flattened, base first)."""
@@ -255,16 +288,22 @@ class ObjectSchema:
         return qom_type, head["id"], codec
 
     def _base_check(self, mode: str) -> MemberCheck:
-        union = self._view.object_type(_OPTIONS)
-        assert union.base is not None
-        base = self._checker.members(union.base, _mode(mode))
+        entry = self._checker.entry(_OPTIONS)
+        assert entry[0] == "object" and entry[3] is not None, entry
+        base = self._checker.members(entry[3], _mode(mode))
         self._base[mode] = base
         return base
 
     def _codec(self, qom_type: str, mode: Mode) -> StructCodec:
-        branch = self.branch(qom_type)  # may derive: the view (and checker) change
-        kinds = tuple(self._kind_of(m.type) for m in branch.members)
-        codec = StructCodec(branch.members, self._checker.members(branch.name, mode), self._base_names, kinds)
+        if qom_type in self._derived:
+            self._derive(qom_type)  # the view (and checker) change
+        struct = self._branch_name(qom_type)
+        entry = self._checker.entry(struct)
+        assert entry[0] == "object", entry
+        members = entry[1]
+        kinds = tuple(self._kind_of(typ) for _, _, typ in members)
+        wire_names = tuple(name for name, _, _ in members)
+        codec = StructCodec(wire_names, self._checker.members(struct, mode), self._base_names, kinds)
         self._codecs[qom_type, mode] = codec
         return codec
 
@@ -272,9 +311,9 @@ class ObjectSchema:
         """The property kind a value checked as QAPI type *typ* is good for (a built-in or an enum)."""
         kind = _BUILTINS.get(typ)
         if kind is None:
-            enum = self._view.lookup_type(typ)
-            if enum is not None and enum.meta == "enum":
-                kind = EnumKind(typ, self._view.enum_type(typ).value_names)
+            entry = self._checker.entry(typ)
+            if entry[0] == "enum":
+                kind = EnumKind(typ, entry[1])
         return kind
 
     # -- export ---------------------------------------------------------------
@@ -320,7 +359,7 @@ class ObjectSchema:
         }
 
     def _json_type(self, member: Member) -> dict[str, Any]:
-        return json_type(self._view, member.type)
+        return json_type(self._model_view(), member.type)
 
 
 def json_type(schema: QAPISchema, type_name: str) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from ._object import InterfaceClass, Object, ObjectClass, instantiate
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:
-    from ..qapi import QAPISchema
+    from ..qapi import CheckTable, QAPISchema
 
 __all__ = ["TYPE_CONTAINER", "TypeRegistry", "default_registry"]
 
@@ -105,6 +105,21 @@ class TypeRegistry:
 
             self._qapi = load_schema()
         return self._qapi
+
+    def qapi_table(self) -> CheckTable | None:
+        """
+        The check table of `qapi_schema` while it is the shipped schema, not loaded yet; else None.
+
+        Checks work from it (`qom_py.qapi.Checker.from_table`) without loading
+        the schema model.  Once something loads the model (`qapi_schema`,
+        `qapi_load`, a structured property), this is None and checks work from
+        the model.  Shared: do not modify it.
+        """
+        if self._qapi is not None:
+            return None
+        from ..qapi import load_table  # the table alone: no schema model
+
+        return load_table()
 
     def qapi_load(self, source: str | os.PathLike[str]) -> list[str]:
         """

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from qom_py.errors import DeviceNotFoundError, QOMError, QOMInternalError
+from qom_py import TypeRegistry
+from qom_py.errors import DeviceNotFoundError, ParameterError, QOMError, QOMInternalError
 from qom_py.qmp import (
     CommandRegistrationError,
     Dispatcher,
@@ -26,6 +27,7 @@ from qom_py.qmp import (
     _dispatch,
     call_after_reply,
     current_session,
+    register_qom_commands,
 )
 
 from .conftest import LoopThread
@@ -629,3 +631,36 @@ def test_module_constant_not_shared(dispatcher: Dispatcher) -> None:
         answer: Any = qmp.execute("query-version")
         assert answer["qemu"]["major"] == 7
     assert _dispatch.QEMU_VERSION["major"] == 7
+
+
+def test_arguments_from_the_table_then_the_model() -> None:
+    """The shipped commands' arguments are checked from the table until a spec loads the model; then from it."""
+    registry = TypeRegistry()
+    dispatcher = Dispatcher(registry=registry)
+    register_qom_commands(dispatcher)
+    qom_get = dispatcher.get_command("qom-get")
+    assert qom_get is not None
+    missing = re.escape("Parameter 'property' is missing")
+    with pytest.raises(ParameterError, match=missing):
+        dispatcher.check_arguments(qom_get, {"path": "/"})
+    assert registry.qapi_table() is not None  # no model loaded
+    echo = dispatcher.register("echo", lambda args: args, {"text": "str"})  # a spec needs the model
+    assert registry.qapi_table() is None
+    with pytest.raises(ParameterError, match=missing):
+        dispatcher.check_arguments(qom_get, {"path": "/"})
+    assert dispatcher.check_arguments(qom_get, {"property": "type", "path": "/"}) == {"path": "/", "property": "type"}
+    with pytest.raises(ParameterError, match=re.escape("Invalid parameter type for 'text', expected: string")):
+        dispatcher.check_arguments(echo, {"text": 1})
+
+
+def test_qapi_load_reaches_the_argument_checks() -> None:
+    """A registry's qapi_load (a revision) is seen by a dispatcher that checked from the table."""
+    registry = TypeRegistry()
+    dispatcher = Dispatcher(registry=registry)
+    quit_command = dispatcher.get_command("quit")
+    assert quit_command is not None
+    assert dispatcher.check_arguments(quit_command, {}) == {}
+    registry.qapi_load("{ 'enum': 'Colour', 'data': ['red'] }")
+    assert registry.qapi_table() is None
+    with pytest.raises(ParameterError, match=re.escape("Parameter 'x' is unexpected")):
+        dispatcher.check_arguments(quit_command, {"x": 1})
