@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from ._qapi_property import qapi_load
 from ._unset import UNSET
 from .errors import QOMError
 from .qapi._keyval import keyval_parse
@@ -30,6 +29,7 @@ from .qom._registry import TYPE_CONTAINER, TypeRegistry, default_registry
 from .qom._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they pull the schema, asyncio, ...
+    from ._qapi_property import qapi_load
     from .loop import main_aio_context
     from .qom._object_schema import object_schema
     from .qom._user_creatable import (
@@ -106,6 +106,7 @@ _LAZY_NAMES: Final = {
     "object_option_parse": "qom_py.qom._user_creatable",
     "object_schema": "qom_py.qom._object_schema",
     "object_set_props": "qom_py.qom._user_creatable",
+    "qapi_load": "qom_py._qapi_property",
 }
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # at run time imported on first access (__getattr__): they im
         peek_main_aio_context,
         reset_main_aio_context,
     )
+    from ._pool_statistics import ThreadPoolStatistics
     from ._thread_pool import (
         DEFAULT_IDLE_TIMEOUT,
         DEFAULT_MAX_BATCH,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:  # at run time imported on first access (__getattr__): they im
         MAX_WARM_START,
         JobHandle,
         ThreadPool,
-        ThreadPoolStatistics,
     )
 
 #: Names of the asyncio-based modules, imported on first access (PEP 562): the QOM
@@ -69,10 +69,10 @@ _LAZY = {
             "MAX_WARM_START",
             "JobHandle",
             "ThreadPool",
-            "ThreadPoolStatistics",
         ),
         "_thread_pool",
     ),
+    "ThreadPoolStatistics": "_pool_statistics",
 }
 
 

@@ -18,11 +18,12 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any, Final, Generic, TypeVar, TypeVarTuple, final
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, TypeVarTuple, final
 
 from ..errors import QOMError
+
+if TYPE_CHECKING:
+    from ._pool_statistics import ThreadPoolStatistics
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
@@ -31,7 +32,6 @@ __all__ = [
     "MAX_WARM_START",
     "JobHandle",
     "ThreadPool",
-    "ThreadPoolStatistics",
 ]
 
 _T = TypeVar("_T")
@@ -95,41 +95,6 @@ _CANCELLED: Final = 3
 # skipped by workers; past this many, and once they are half the deque, the deque is
 # compacted.  Arbitrary.
 _COMPACT_MIN_TOMBSTONES: Final = 64
-
-
-@final
-@attrs.frozen
-class ThreadPoolStatistics:
-    """A snapshot of a `ThreadPool`, taken under its lock (never a live view)."""
-
-    #: Workers kept even when idle (``thread-pool-min``).
-    min_threads: int
-    #: Upper bound of workers (``thread-pool-max``).
-    max_threads: int
-    #: Workers alive and not committed to exit.
-    threads: int
-    #: Workers waiting for a job.
-    idle_threads: int
-    #: Jobs submitted and not yet started (cancelled ones excluded).
-    queued: int
-    #: Jobs running on a worker now.
-    running: int
-    #: Workers started since the pool was created.
-    spawned: int
-    #: Workers that have exited (idle time-out, lowered limits, shutdown).
-    exited: int
-    #: Jobs that ran to completion (returned or raised).
-    completed: int
-    #: Jobs cancelled while queued (by the caller or by shutdown).
-    cancelled: int
-    #: Completions waiting for the loop to deliver them.
-    pending_completions: int
-    #: Loop wake-ups requested by workers (``call_soon_threadsafe`` calls).
-    wakeups: int
-    #: Loop callbacks that delivered completions.
-    drains: int
-    #: Completions delivered per loop callback at most (``aio-max-batch``; 0 = default).
-    max_batch: int
 
 
 class _Worker:
@@ -500,6 +465,8 @@ class ThreadPool:
 
     def statistics(self) -> ThreadPoolStatistics:
         """Return a frozen snapshot of the pool's counters."""
+        from ._pool_statistics import ThreadPoolStatistics
+
         with self._lock:
             return ThreadPoolStatistics(
                 min_threads=self._min,

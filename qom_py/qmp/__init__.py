@@ -8,6 +8,8 @@ Everything on the wire follows ``qemu-storage-daemon`` 7.2, byte for byte.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..errors import CommandRegistrationError
 from ._commands import register_qom_commands
 from ._dispatch import (
@@ -19,7 +21,6 @@ from ._dispatch import (
     call_after_reply,
     current_session,
 )
-from ._inprocess import InProcessQMP
 from ._protocol import (
     MAX_NESTING,
     MAX_TOKEN_COUNT,
@@ -33,7 +34,25 @@ from ._protocol import (
     to_json,
 )
 from ._server import QMPServer
-from ._specs import QMPEnum
+
+if TYPE_CHECKING:  # imported on first access (__getattr__): a daemon needs neither
+    from ._inprocess import InProcessQMP
+    from ._specs import QMPEnum
+
+_LAZY = {"InProcessQMP": "_inprocess", "QMPEnum": "_specs"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MAX_NESTING",

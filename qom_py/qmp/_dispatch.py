@@ -54,17 +54,16 @@ from ._protocol import (
     check_request,
     to_json,
 )
-from ._specs import QMPEnum, TypeSpec, spec_definitions
 
 if TYPE_CHECKING:
     from ..qapi import QAPISchema
+    from ._specs import TypeSpec
 
 __all__ = [
     "NO_ARGUMENTS",
     "CommandRegistrationError",
     "Dispatcher",
     "QMPCommand",
-    "QMPEnum",
     "QMPError",
     "QMPSession",
     "call_after_reply",
@@ -310,6 +309,8 @@ class Dispatcher:
             # Checked now, so that a bad spec fails here and not at the first call.
             shipped = self.registry.qapi_schema
             enums = {t.name: shipped.enum_type(t.name).value_names for t in shipped.types() if t.meta == "enum"}
+            from ._specs import spec_definitions  # users' specs only: not on the daemon's start-up path
+
             definitions = spec_definitions(name, args, enums)
             try:
                 _add_definitions(shipped.copy(exclude=[name]), name, definitions)

@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from .._names import camel_name
-from .._qapi_property import QAPIKind
 from ..errors import QOMError
 from ..qapi._checker import Checker, MemberCheck, Mode, check_leftovers
 from ..qapi._visitors import INT_RANGES, InputVisitor
@@ -487,6 +486,8 @@ def add_derived_struct(schema: QAPISchema, klass: ObjectClass) -> str:
 
 
 def _member_type(schema: QAPISchema, prop: ObjectProperty, exprs: list[dict[str, Any]]) -> Any:
+    from .._qapi_property import QAPIKind  # structured properties: the schema model is loaded by now
+
     kind = prop.kind
     if isinstance(kind, QAPIKind):
         return list(kind.type_expr) if isinstance(kind.type_expr, tuple) else kind.type_expr
