@@ -56,6 +56,7 @@ from ._cmdline import (
     parse_monitor,
     parse_qmp_shorthand,
 )
+from ._gc_pause import GCPause
 from ._log import blamed, logger
 from ._plugins import PluginError, load_entry_points, load_module
 from .errors import QOMError
@@ -529,7 +530,12 @@ def _print_error(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qom-py`` with *argv* (default: ``sys.argv[1:]``); return the exit status."""
     _mark("main")
-    args = list(sys.argv[1:] if argv is None else argv)
+    with GCPause() as pause:  # until the daemon is ready (see qom_py._gc_pause)
+        return _main(list(sys.argv[1:] if argv is None else argv), pause)
+
+
+def _main(args: list[str], pause: GCPause) -> int:
+    """`main` with the collector paused; *pause* is resumed once the daemon is ready."""
     # qsd's first pass: in command-line order, --help / --version act at once and a
     # malformed option is fatal; whichever comes first wins (`--help --foo` helps).
     options: list[Option] = []
@@ -558,10 +564,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_error(f"{PROGRAM}: {err}")
         return 1
     with _logging_to_stderr(any(o.name == "verbose" for o in options)):
-        return _run(options)
+        return _run(options, pause)
 
 
-def _run(options: list[Option]) -> int:
+def _run(options: list[Option], pause: GCPause) -> int:
     """Start-up from the parsed *options* (step 2 on), serve, clean up; return the exit status."""
     help_opt = _object_help_first(options)
     if help_opt is not None:
@@ -595,6 +601,7 @@ def _run(options: list[Option]) -> int:
                 daemon.write_pidfile(daemon.pending_pidfile)
             daemon.log_summary()
             _mark("ready")
+            pause.resume()  # start-up is over: what the daemon allocates now may become garbage
         except _HelpPrinted:
             return 0
         except StartupError as err:

@@ -295,3 +295,86 @@ def test_scan_defers_to_importlib_metadata(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(sys, "path", [])
     monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Finder()])
     assert group_may_be_declared() is True
+
+
+# -- the collector paused during start-up (qom_py._gc_pause) ------------------------------
+
+
+def test_gc_pause_restores_the_collector() -> None:
+    """The pause disables the collector for the block only, also when the block raises."""
+    import gc
+
+    from qom_py._gc_pause import GCPause
+
+    assert gc.isenabled()
+    with GCPause():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(KeyError), GCPause():
+        raise KeyError("x")
+    assert gc.isenabled()
+    with GCPause() as pause:
+        pause.resume()
+        assert gc.isenabled()
+        pause.resume()  # a second resume changes nothing
+    assert gc.isenabled()
+
+
+def test_gc_pause_leaves_a_disabled_collector_alone() -> None:
+    """An application that disabled the collector finds it still disabled afterwards."""
+    import gc
+
+    from qom_py._gc_pause import GCPause
+
+    gc.disable()
+    try:
+        with GCPause() as pause:
+            pause.resume()
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_import_and_cli_leave_the_collector_enabled() -> None:
+    """``import qom_py`` and a CLI run (help, an error) end with the collector as they found it."""
+    code = (
+        "import gc, qom_py\n"
+        "assert gc.isenabled()\n"
+        "from qom_py.cli import main\n"
+        "assert main(['--object', 'help']) == 0 and gc.isenabled()\n"
+        "assert main(['--object', 'iothread,id=1bad']) == 1 and gc.isenabled()\n"
+        "assert main(['--version']) == 0 and gc.isenabled()\n"
+    )
+    imported_after(code)  # raises if an assertion failed (check=True)
+
+
+def test_daemon_resumes_the_collector_once_ready(tmp_path: Path) -> None:
+    """The collector is paused during the daemon's start-up only: serving, it runs."""
+    sock = tmp_path / "m.sock"
+    code = f"""\
+import gc, json, os, socket, threading, time
+from qom_py.cli import main
+seen = []
+def client():
+    deadline = time.monotonic() + 10
+    while not os.path.exists({str(sock)!r}):
+        assert time.monotonic() < deadline, "no socket"
+        time.sleep(0.005)
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect({str(sock)!r})
+        f = s.makefile("rw")
+        f.readline()  # the greeting: start-up is over
+        seen.append(gc.isenabled())
+        for cmd in ("qmp_capabilities", "quit"):
+            f.write(json.dumps({{"execute": cmd}}) + "\\n")
+            f.flush()
+            f.readline()
+thread = threading.Thread(target=client)
+thread.start()
+assert main(["--object", "iothread,id=io0", "--qmp", "unix:{sock}"]) == 0
+thread.join(10)
+assert seen == [True], seen
+"""
+    imported_after(code)
