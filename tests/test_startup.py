@@ -320,6 +320,22 @@ def test_gc_pause_restores_the_collector() -> None:
     assert gc.isenabled()
 
 
+def test_gc_pause_resume_can_freeze() -> None:
+    """``resume(freeze=True)`` moves what exists to the permanent generation, then enables the collector."""
+    import gc
+
+    from qom_py._gc_pause import GCPause
+
+    assert gc.get_freeze_count() == 0
+    try:
+        with GCPause() as pause:
+            pause.resume(freeze=True)
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_gc_pause_leaves_a_disabled_collector_alone() -> None:
     """An application that disabled the collector finds it still disabled afterwards."""
     import gc
@@ -366,7 +382,7 @@ def client():
         s.connect({str(sock)!r})
         f = s.makefile("rw")
         f.readline()  # the greeting: start-up is over
-        seen.append(gc.isenabled())
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
         for cmd in ("qmp_capabilities", "quit"):
             f.write(json.dumps({{"execute": cmd}}) + "\\n")
             f.flush()
@@ -375,6 +391,6 @@ thread = threading.Thread(target=client)
 thread.start()
 assert main(["--object", "iothread,id=io0", "--qmp", "unix:{sock}"]) == 0
 thread.join(10)
-assert seen == [True], seen
+assert seen == [(True, True)], seen
 """
     imported_after(code)
