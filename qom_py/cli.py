@@ -530,7 +530,7 @@ def _print_error(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qom-py`` with *argv* (default: ``sys.argv[1:]``); return the exit status."""
     _mark("main")
-    with GCPause() as pause:  # until the daemon is ready (see qom_py._gc_pause)
+    with GCPause() as pause:  # until the daemon is ready, then frozen (see qom_py._gc_pause)
         return _main(list(sys.argv[1:] if argv is None else argv), pause)
 
 
