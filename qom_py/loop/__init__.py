@@ -10,8 +10,9 @@ threads go through `AioContext.bh_schedule`, `AioContext.run_coroutine` or
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_getattr
 from ._event_loop_base import TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP, EventLoopBase, MainLoop, main_loop_object
 from ._iothread import TYPE_IOTHREAD, IOThread, query_iothreads
 from ._params import INT_MAX, check_thread_pool_params
@@ -59,7 +60,7 @@ _LAZY = {
             "peek_main_aio_context",
             "reset_main_aio_context",
         ),
-        "_aio_context",
+        "._aio_context",
     ),
     **dict.fromkeys(
         (
@@ -70,22 +71,13 @@ _LAZY = {
             "JobHandle",
             "ThreadPool",
         ),
-        "_thread_pool",
+        "._thread_pool",
     ),
-    "ThreadPoolStatistics": "_pool_statistics",
+    "ThreadPoolStatistics": "._pool_statistics",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 __all__ = [

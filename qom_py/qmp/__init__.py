@@ -8,8 +8,9 @@ Everything on the wire follows ``qemu-storage-daemon`` 7.2, byte for byte.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_getattr
 from ..errors import CommandRegistrationError
 from ._commands import register_qom_commands
 from ._dispatch import (
@@ -39,20 +40,10 @@ if TYPE_CHECKING:  # imported on first access (__getattr__): a daemon needs neit
     from ._inprocess import InProcessQMP
     from ._specs import QMPEnum
 
-_LAZY = {"InProcessQMP": "_inprocess", "QMPEnum": "_specs"}
+_LAZY = {"InProcessQMP": "._inprocess", "QMPEnum": "._specs"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 __all__ = [
     "MAX_NESTING",
