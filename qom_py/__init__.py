@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from ._gc_pause import GCPause
 
-from ._unset import UNSET
-from .errors import QOMError
-from .qapi._keyval import keyval_parse
-from .qapi._visitors import InputVisitor, JSONInputVisitor, KeyvalInputVisitor, StringInputVisitor
-from .qom import _declarative as prop
-from .qom._api import (
-    object_cast,
-    object_class_by_name,
-    object_class_dynamic_cast,
-    object_class_get_list,
-    object_dynamic_cast,
-    object_get_objects_root,
-    object_get_root,
-    object_new,
-    object_resolve_path,
-    object_resolve_path_ambiguous,
-    type_register,
-)
-from .qom._declarative import declare_type, qom_type
-from .qom._object import InterfaceClass, Object, ObjectClass
-from .qom._property import ObjectProperty
-from .qom._registry import TYPE_CONTAINER, TypeRegistry, default_registry
-from .qom._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
+with GCPause():  # the import's objects all stay: young collections would free nothing
+    from typing import TYPE_CHECKING, Any, Final
+
+    from ._unset import UNSET
+    from .errors import QOMError
+    from .qapi._keyval import keyval_parse
+    from .qapi._visitors import InputVisitor, JSONInputVisitor, KeyvalInputVisitor, StringInputVisitor
+    from .qom import _declarative as prop
+    from .qom._api import (
+        object_cast,
+        object_class_by_name,
+        object_class_dynamic_cast,
+        object_class_get_list,
+        object_dynamic_cast,
+        object_get_objects_root,
+        object_get_root,
+        object_new,
+        object_resolve_path,
+        object_resolve_path_ambiguous,
+        type_register,
+    )
+    from .qom._declarative import declare_type, qom_type
+    from .qom._object import InterfaceClass, Object, ObjectClass
+    from .qom._property import ObjectProperty
+    from .qom._registry import TYPE_CONTAINER, TypeRegistry, default_registry
+    from .qom._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they pull the schema, asyncio, ...
     from ._qapi_property import qapi_load

@@ -1,17 +1,21 @@
 """
-The daemon's start-up without the cyclic garbage collector: what start-up builds, it keeps.
+Start-up without the cyclic garbage collector: what start-up builds, it keeps.
 
-Starting the daemon (asyncio, the QMP server, the first objects) allocates many objects
-and frees almost none, so the collections the allocations trigger find next to nothing
-to free.  `GCPause` pauses the collector for such a stretch and restores it after, also
-when the stretch fails; `GCPause.resume` with ``freeze`` then moves what exists to the
-permanent generation, so that no collection scans it again.
+Importing qom_py and starting the daemon (asyncio, the QMP server, the first objects)
+allocate many objects and free almost none, so the collections the allocations trigger
+find next to nothing to free.  `GCPause` pauses the collector for such a stretch and
+restores it after, also when the stretch fails.
 
-Only a pause that ends in a freeze saves time: one that ends in a plain enable gathers
-the skipped collections into one over everything made meanwhile, which measured slower
-than the collections it replaced (``import qom_py``: one 11-24 ms collection instead of
-21 taking 7-12 ms in all).  So the library's import is left alone; the CLI pauses from
-`qom_py.cli.main` until the daemon is ready.
+A pause must not end in a plain enable: the next young collection would then scan
+everything made during the pause at once, which measured slower than the collections it
+replaced (``import qom_py``: one 11-24 ms collection instead of 21 taking 7-12 ms in all).
+So `GCPause.resume` moves what exists to the oldest generation first (`gc.freeze`, then
+`gc.unfreeze`), as if it had survived the young collections: a full collection still
+examines it and frees its garbage.  The daemon, whose start-up objects live as long as it
+does, resumes with ``freeze=True`` instead: they stay in the permanent generation, never
+scanned again (the pattern Python's documentation gives for servers), at the price of
+start-up's own garbage (attrs' discarded class bodies and field definitions: about a
+thousand objects, some 230 KiB, measured) being kept.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import gc
 
 __all__ = ["GCPause"]
 
-# No typing import here: this module is imported before the pause starts.
+# No typing import here: qom_py imports this module before its pause starts.
 
 
 class GCPause:
@@ -45,19 +49,19 @@ class GCPause:
         """
         Enable the collector again now (if this pause disabled it).
 
-        With *freeze*, first move every object tracked so far to the permanent
-        generation (`gc.freeze`, the pattern Python's documentation gives for
-        servers): the collector never scans them again.  The first collection after
-        the pause would otherwise scan everything made during it (the daemon's: 5 ms
-        before its first greeting, measured); the price is that the start-up's own
-        garbage (attrs' discarded class bodies and field definitions: about a
-        thousand objects, some 230 KiB, measured) is kept.
+        What exists joins the oldest generation first, or, with *freeze*, the
+        permanent one.  Objects the application froze itself stay frozen: then
+        nothing is moved.
         """
-        if self._paused:
-            self._paused = False
-            if freeze:
-                gc.freeze()
-            gc.enable()
+        if not self._paused:
+            return
+        self._paused = False
+        if freeze:
+            gc.freeze()
+        elif gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()  # everything frozen a moment ago now sits in the oldest generation
+        gc.enable()
 
     def __exit__(self, *exc_info: object) -> None:
         self.resume()

@@ -336,6 +336,39 @@ def test_gc_pause_resume_can_freeze() -> None:
         gc.unfreeze()
 
 
+def test_gc_pause_ages_what_it_made() -> None:
+    """Resumed, the pause's objects sit in the oldest generation: no young collection scans them all."""
+    import gc
+
+    from qom_py._gc_pause import GCPause
+
+    with GCPause():
+        made = [[] for _ in range(20_000)]
+        assert gc.get_count()[0] >= 20_000
+    young, _, _ = gc.get_count()
+    assert young < 1000, gc.get_count()
+    assert gc.get_freeze_count() == 0
+    assert any(made is obj for obj in gc.get_objects(generation=2))
+    del made
+
+
+def test_gc_pause_keeps_the_applications_freeze() -> None:
+    """Objects the application froze stay frozen through a pause."""
+    import gc
+
+    from qom_py._gc_pause import GCPause
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with GCPause():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_gc_pause_leaves_a_disabled_collector_alone() -> None:
     """An application that disabled the collector finds it still disabled afterwards."""
     import gc
