@@ -270,26 +270,14 @@ def scenario_burst(name: str, path: str) -> None:
     print(f"  {name:7} burst of 200 connects: refused {refused}, greeted within 10 s {greeted}")
 
 
-FD_CHILD = """
-import asyncio, logging, resource, signal, sys
-from qom_py.qmp import Dispatcher, QMPServer
-resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(message)s")
-async def main():
-    server = QMPServer(Dispatcher())
-    await server.listen_unix(sys.argv[1])
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(server.close()))
-    print("ready", flush=True)
-    await server.wait_closed()
-asyncio.run(main())
-"""
+#: The child of the descriptor-exhaustion scenario (shared with tests/qmp/test_reliability.py).
+FD_CHILD = str(ROOT / "tests" / "fd_limited_qmp.py")
 
 
 def scenario_fds(directory: str) -> None:
     path = os.path.join(directory, "fd.sock")
     child = subprocess.Popen(
-        [sys.executable, "-c", FD_CHILD, path], env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, FD_CHILD, path], env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     socks: list[socket.socket] = []
     served = False

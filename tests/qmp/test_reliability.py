@@ -16,13 +16,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Final
 
 import pytest
 
 from qom_py.qapi._json import PARSE_STEP, JSONStreamParser
 from qom_py.qmp import Dispatcher
 from qom_py.qmp._server import _BACKLOG
-from tests.daemon import running
+from tests.daemon import child_env, running
 
 from .conftest import TIMEOUT, RawClient, ServerFixture
 
@@ -253,7 +255,8 @@ class TestAccept:
         """With 64 fds and 80 clients: one log line, existing clients served, the rest greeted once fds are free."""
         path = os.path.join(tmp_dir, "fd.sock")
         child = subprocess.Popen(
-            [sys.executable, "-c", _FD_CHILD, path],
+            [sys.executable, _FD_CHILD, path],
+            env=child_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -316,20 +319,5 @@ def _wait(predicate: Callable[[], bool]) -> bool:
     return True
 
 
-# The child of test_fd_exhaustion: a QMPServer limited to 64 file descriptors.
-_FD_CHILD = """
-import asyncio, logging, resource, signal, sys
-from qom_py.qmp import Dispatcher, QMPServer
-resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(message)s")
-
-async def main():
-    server = QMPServer(Dispatcher())
-    await server.listen_unix(sys.argv[1])
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(server.close()))
-    print("ready", flush=True)
-    await server.wait_closed()
-
-asyncio.run(main())
-"""
+#: The child of test_fd_exhaustion: a QMPServer limited to 64 file descriptors.
+_FD_CHILD: Final = str(Path(__file__).resolve().parent.parent / "fd_limited_qmp.py")
