@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["c_name", "camel_name", "python_name", "wire_name"]
+__all__ = ["array_name", "c_name", "camel_name", "python_name", "wire_name"]
 
 
 def wire_name(name: str) -> str:
@@ -25,3 +25,8 @@ def camel_name(name: str) -> str:
 def c_name(name: str) -> str:
     """QEMU's ``c_name(name, protect=False)``: every character not valid in C becomes ``_``."""
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def array_name(element_type: str) -> str:
+    """The name QEMU gives the array type of *element_type* (``strList``)."""
+    return element_type + "List"

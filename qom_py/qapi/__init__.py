@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Final
 from .._lazy import lazy_getattr
 
 if TYPE_CHECKING:
+    from .._names import array_name
     from ._checker import Checker, Mode
     from ._entities import (
         EMPTY_OBJECT,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
         SchemaType,
         Variant,
         Variants,
-        array_name,
     )
     from ._loader import ROOT_SCHEMA, load_schema, load_table, schema_files
     from ._parser import ParsedExpr, SchemaReader
@@ -119,7 +119,7 @@ _LAZY: Final[dict[str, str]] = {
     "TypeExpr": "._schema",
     "Variant": "._entities",
     "Variants": "._entities",
-    "array_name": "._entities",
+    "array_name": ".._names",
     "check_table": "._table",
     "load_schema": "._loader",
     "load_table": "._loader",

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from .._codegen import compile_function
+from .._names import array_name
 from ..errors import ParameterError, QAPITypeNotFoundError
 from ._qdict_order import first_unexpected
 from ._table import AlternateEntry, ArrayEntry, CheckTable, EnumEntry, ObjectEntry, TypeEntry, type_entry
@@ -119,9 +120,9 @@ class Checker:
 
     __slots__ = ("_checks", "_entries", "_members", "schema")
 
-    def __init__(self, schema: QAPISchema) -> None:
+    def __init__(self, schema: QAPISchema | None) -> None:
         #: The schema the types come from (None for a checker made `from_table`).
-        self.schema: QAPISchema | None = schema
+        self.schema = schema
         self._entries: dict[str, TypeEntry] = {}  # derived from the schema on first use
         self._checks: dict[tuple[str, str], Check] = {}
         self._members: dict[tuple[str, str], MemberCheck] = {}
@@ -129,11 +130,8 @@ class Checker:
     @classmethod
     def from_table(cls, table: CheckTable) -> Checker:
         """A checker of the types of *table* (`qom_py.qapi._table.check_table`), with no schema model."""
-        checker = cls.__new__(cls)
-        checker.schema = None
-        checker._entries = dict(table["types"])  # array types of a `check` are added
-        checker._checks = {}
-        checker._members = {}
+        checker = cls(None)
+        checker._entries.update(table["types"])  # a copy: array types of a `check` are added
         return checker
 
     # -- entry points -------------------------------------------------------------
@@ -162,8 +160,6 @@ class Checker:
         element = type_expr[0] if len(type_expr) == 1 else None
         if not isinstance(element, str) or self.entry(element)[0] == "array":
             raise QAPITypeNotFoundError(repr(list(type_expr)))
-        from ._entities import array_name  # rare without a schema: not worth a module of its own
-
         name = array_name(element)
         self._entries.setdefault(name, ("array", element))
         return name

@@ -23,6 +23,7 @@ from typing import ClassVar, Final, Literal, TypeAlias, final
 
 import attrs
 
+from .._names import array_name
 from ._source import SourceInfo
 
 __all__ = [
@@ -54,11 +55,6 @@ SchemaMetaType: TypeAlias = Literal["builtin", "enum", "array", "object", "alter
 
 #: The implicit empty object type (arguments of a command without ``data``).
 EMPTY_OBJECT: Final = "q_empty"
-
-
-def array_name(element_type: str) -> str:
-    """The name QEMU gives the array type of *element_type* (``strList``)."""
-    return element_type + "List"
 
 
 def _features(features: Iterable[Feature]) -> tuple[Feature, ...]:
