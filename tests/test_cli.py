@@ -129,6 +129,22 @@ STARTUP_ERRORS: list[tuple[list[str], str, bool]] = [
     (["extra", "--object", "iothread,id=1bad"], "extra: Unexpected argument", True),
     (["--monitor", "nosuch"], '--monitor nosuch: chardev "nosuch" not found', True),
     (["--monitor", "m,foo=1"], "--monitor m,foo=1: Parameter 'foo' is unexpected", True),
+    # Checked by the schema engine as qsd's visitor checks MonitorOptions: leftovers in QEMU's hash order.
+    (["--monitor", "chardev=m,foo=1,bar=2"], "--monitor chardev=m,foo=1,bar=2: Parameter 'bar' is unexpected", True),
+    (["--monitor", "m,mode=bogus"], "--monitor m,mode=bogus: Parameter 'mode' does not accept value 'bogus'", True),
+    (["--monitor", "id=x"], "--monitor id=x: Parameter 'chardev' is missing", True),
+    (["--monitor", "m,chardev.x=1"], "--monitor m,chardev.x=1: Parameters 'chardev.*' used inconsistently", True),
+    (
+        ["--monitor", "m,pretty=maybe,foo=1"],
+        "--monitor m,pretty=maybe,foo=1: Parameter 'pretty' expects 'on' or 'off'",
+        True,
+    ),
+    (
+        ["--monitor", "m,max-clients=0"],
+        "--monitor m,max-clients=0: Parameter 'max-clients' expects a positive integer",
+        False,
+    ),
+    (["--monitor", "m,max-clients=x"], "--monitor m,max-clients=x: Parameter 'max-clients' expects integer", False),
     (
         ["--chardev", _SOCKET, "--monitor", "m,pretty=maybe"],
         "--monitor m,pretty=maybe: Parameter 'pretty' expects 'on' or 'off'",
