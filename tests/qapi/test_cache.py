@@ -195,12 +195,11 @@ def test_unwritable_dir(schemas: Path, parses: list[str], tmp_path: Path, monkey
 
 def test_failing_write(schemas: Path, parses: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failing write (read-only folder, full disk) is no error and leaves no temporary file."""
-    from qom_py import _private_files
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(_private_files.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)  # the module's os: the one os
     assert load_fresh() == parsed_table()
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["secret"]  # linked into place, not replaced
 

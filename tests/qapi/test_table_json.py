@@ -44,7 +44,7 @@ def _data(schema: QAPISchema) -> Any:
 
 
 def _first(data: Any, kind: str, pred: Callable[[list[Any]], bool] = lambda entry: True) -> str:
-    return next(n for n, e in data["types"].items() if e[0] == kind and pred(e))
+    return str(next(n for n, e in data["types"].items() if e[0] == kind and pred(e)))
 
 
 def _union(data: Any) -> str:
