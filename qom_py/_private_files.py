@@ -63,7 +63,7 @@ def open_folder(path: str, *, create: bool) -> int | None:
                 return None
             _make_folders(path)
             fd = os.open(path, _FOLDER_FLAGS)
-    except OSError as err:  # a symlink (ELOOP), not a folder, no permission, ...
+    except (OSError, ValueError) as err:  # a symlink (ELOOP), not a folder, no permission, a NUL in the path
         if create or not isinstance(err, FileNotFoundError):
             _debug("cache folder %s not used: %s", path, err)
         return None
