@@ -141,7 +141,7 @@ print("ok", "pickle" in sys.modules)
 
 
 @pytest.mark.parametrize("kind", ["pickle", "pickle-after-a-mac-line", "marshal-code", "marshal-truncated"])
-def test_planted_payload_never_runs(cache: Path, tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_planted_payload_never_runs(cache: Path, tmp_path: Path, kind: str) -> None:
     """A payload at every name the cache uses or used: not run, not crashing; the table is right, and rebuilt."""
     marker = tmp_path / "marker"
     payload = payloads(marker)[kind]
@@ -149,7 +149,6 @@ def test_planted_payload_never_runs(cache: Path, tmp_path: Path, kind: str, monk
     names = ["schema-qom-py.pickle", "schema-qom-py.table", table_path(cache).name, "secret"]
     for name in names:
         (cache / name).write_bytes(payload)
-    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     env = child_env()
     for argv in ([sys.executable, "-c", LIBRARY_RUN], [sys.executable, "-m", "qom_py", "--print-schema"]):
         result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
