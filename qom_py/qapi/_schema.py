@@ -22,6 +22,7 @@ ever removed from a schema.
 from __future__ import annotations
 
 import copy
+import os.path
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -49,6 +50,7 @@ from ._entities import (
     Variants,
     array_name,
 )
+from ._ifcond import ifcond_text
 from ._pragma import Pragma
 from ._source import SourceInfo
 
@@ -63,21 +65,8 @@ _E = TypeVar("_E", bound=SchemaEntity)
 TypeExpr = str | Sequence[str]
 
 
-def _ifcond_text(cond: object) -> str | None:
-    """Render an ``if`` condition as text: ``A``, ``(A and B)``, ``(A or B)``, ``not A``."""
-    if cond is None:
-        return None
-    if isinstance(cond, str):
-        return cond
-    assert isinstance(cond, dict) and len(cond) == 1  # _expr checked the shape
-    ((operator, operand),) = cond.items()
-    if operator == "not":
-        return f"not {_ifcond_text(operand)}"
-    return "(" + f" {'and' if operator == 'all' else 'or'} ".join(str(_ifcond_text(c)) for c in operand) + ")"
-
-
 def _make_features(raw: Iterable[Mapping[str, Any]] | None) -> tuple[Feature, ...]:
-    return tuple(Feature(f["name"], _ifcond_text(f.get("if"))) for f in raw or ())
+    return tuple(Feature(f["name"], ifcond_text(f.get("if"))) for f in raw or ())
 
 
 def _member_role(member: Member, defn_name: str, role: str = "member") -> str:
@@ -149,23 +138,24 @@ class _Build:
                     type=self.type_name(arg["type"], info, meta, defn_name),
                     optional=optional,
                     features=_make_features(arg.get("features")),
-                    ifcond=_ifcond_text(arg.get("if")),
+                    ifcond=ifcond_text(arg.get("if")),
                     defined_in=owner,
                 )
             )
         return result
 
     def implicit_object(
-        self, data: Mapping[str, Any], info: SourceInfo, meta: str, defn_name: str, role: str
+        self, data: Mapping[str, Any], info: SourceInfo, meta: str, defn_name: str, role: str, ifcond: str | None
     ) -> str | None:
         # QEMU's _make_implicit_object_type(): none for no members; a second user
         # of the same name can only be a duplicate definition, flagged later.
+        # It has its user's condition.
         if not data:
             return None
         name = f"q_obj_{defn_name}-{role}"
         members = self.members(data, info, meta, defn_name, name)
         if self.lookup(name) is None:
-            self.define(ObjectType(name=name, info=info, local_members=members), meta, defn_name)
+            self.define(ObjectType(name=name, info=info, local_members=members, ifcond=ifcond), meta, defn_name)
         return name
 
     def define_expr(self, parsed: ParsedExpr, meta: str) -> None:
@@ -175,12 +165,12 @@ class _Build:
             "name": name,
             "info": info,
             "features": _make_features(expr.get("features")),
-            "ifcond": _ifcond_text(expr.get("if")),
+            "ifcond": ifcond_text(expr.get("if")),
         }
         entity: SchemaEntity
         if meta == "enum":
             values = [
-                EnumValue(name=v["name"], features=_make_features(v.get("features")), ifcond=_ifcond_text(v.get("if")))
+                EnumValue(name=v["name"], features=_make_features(v.get("features")), ifcond=ifcond_text(v.get("if")))
                 for v in expr["data"]
             ]
             entity = EnumType(values=values, prefix=expr.get("prefix"), **common)
@@ -190,21 +180,25 @@ class _Build:
         elif meta == "union":
             base = expr["base"]
             if isinstance(base, dict):
-                base = self.implicit_object(base, info, meta, name, "base")
+                base = self.implicit_object(base, info, meta, name, "base", common["ifcond"])
             variants = [
-                Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=_ifcond_text(v.get("if")))
+                Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=ifcond_text(v.get("if")))
                 for case, v in expr["data"].items()
             ]
             entity = ObjectType(base=base, variants=Variants(expr["discriminator"], variants), **common)
         elif meta == "alternate":
             variants = [
-                Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=_ifcond_text(v.get("if")))
+                Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=ifcond_text(v.get("if")))
                 for case, v in expr["data"].items()
             ]
             entity = AlternateType(variants=Variants("type", variants), **common)
         else:
             data = expr.get("data")
-            arg_type = self.implicit_object(data, info, meta, name, "arg") if isinstance(data, dict) else data
+            arg_type = (
+                self.implicit_object(data, info, meta, name, "arg", common["ifcond"])
+                if isinstance(data, dict)
+                else data
+            )
             if meta == "command":
                 rets = expr.get("returns")
                 entity = Command(
@@ -641,6 +635,31 @@ class QAPISchema:
     def events(self) -> list[Event]:
         """Every event, in definition order."""
         return [e for e in self._entities.values() if isinstance(e, Event)]
+
+    def in_visit_order(self) -> list[SchemaEntity]:
+        """
+        Every entity in the order QEMU's ``QAPISchema.visit()`` visits them: module by module.
+
+        A module is one schema file; the modules come in the order each file
+        was first included (the root first, after the built-ins), each one's
+        entities in definition order.  Definitions added from text of no file
+        read (``<runtime>``) follow, file by file.  So a file's commands come
+        before those of the files it includes, wherever the includes stand.
+        """
+        rank = {name: i for i, name in enumerate(self.files)}
+        modules: dict[int, list[SchemaEntity]] = {-1: []}  # -1: the built-ins
+        file_rank: dict[str, int] = {}
+        for entity in self._entities.values():
+            if entity.info is None:
+                modules[-1].append(entity)
+                continue
+            file = entity.info.file
+            index = file_rank.get(file)
+            if index is None:
+                index = rank.get(os.path.normpath(file), len(rank) + len(file_rank))
+                file_rank[file] = index
+            modules.setdefault(index, []).append(entity)
+        return [entity for index in sorted(modules) for entity in modules[index]]
 
     def types(self) -> list[SchemaType]:
         """Every type (built-ins and implicit ones included), in definition order."""
