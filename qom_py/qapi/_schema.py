@@ -341,7 +341,7 @@ class _Build:
             self.check_clash(info, seen, c_name(v.case), role)
             typ = self.resolve(v.type, info, role)
             qtype = _ALTERNATE_QTYPES.get(typ.json_type)
-            if qtype is None or isinstance(typ, ArrayType):
+            if qtype is None:
                 raise info.error(f"{role} cannot use {typ.describe()}")
             conflicting = {qtype}
             if qtype == "QTYPE_QSTRING":
@@ -393,6 +393,7 @@ _ALTERNATE_QTYPES = {
     "int": "QTYPE_QNUM",
     "boolean": "QTYPE_QBOOL",
     "object": "QTYPE_QDICT",
+    "array": "QTYPE_QLIST",
 }
 
 
