@@ -1,17 +1,18 @@
 """
-``if`` conditions: QEMU's ``QAPISchemaIfCond`` (scripts/qapi/common.py) as text, and evaluated.
+``if`` conditions evaluated: QEMU's ``QAPISchemaIfCond`` (scripts/qapi/common.py) as the C preprocessor sees it.
 
 A condition is written as a symbol (``'CONFIG_LINUX'``) or a tree of
 ``{'all': [...]}``, ``{'any': [...]}`` and ``{'not': ...}``.  Entities keep it
-as text (`ifcond_text`): ``CONFIG_LINUX``, ``(A and B)``, ``(A or B)``,
-``not A``.  The schema itself never evaluates one (a conditional definition
-is always present); introspection does when given the symbols a build
-defines (`ifcond_holds`), as the C preprocessor evaluates QEMU's generated
-``#if defined(A) && defined(B)``.
+as text (`qom_py.qapi._entities.ifcond_text`): ``CONFIG_LINUX``, ``(A and B)``,
+``(A or B)``, ``not A``.  The schema itself never evaluates one (a conditional
+definition is always present); introspection does when given the symbols a
+build defines (`ifcond_holds`), as the C preprocessor evaluates QEMU's
+generated ``#if defined(A) && defined(B)``.
 
 The text form is unambiguous (symbols are upper-case identifiers, the
 operators lower-case words), so evaluation parses it back; each distinct text
-is parsed once.
+is parsed once.  A module of its own, loaded by introspection only: reading
+a schema does not pay for it.
 """
 
 from __future__ import annotations
@@ -21,30 +22,17 @@ import re
 from collections.abc import Collection
 from typing import Final, TypeAlias
 
-__all__ = ["ifcond_holds", "ifcond_text"]
+__all__ = ["ifcond_holds"]
 
 #: A parsed condition: a symbol, or an operator (``not``, ``all``, ``any``) and its operands.
 _Tree: TypeAlias = "str | tuple[str, tuple[_Tree, ...]]"
 
-_TOKEN: Final = re.compile(r"\(|\)|[^\s()]+")
-
-
-def ifcond_text(cond: object) -> str | None:
-    """Render an ``if`` condition as text: ``A``, ``(A and B)``, ``(A or B)``, ``not A`` (None: none)."""
-    if cond is None:
-        return None
-    if isinstance(cond, str):
-        return cond
-    assert isinstance(cond, dict) and len(cond) == 1  # _expr checked the shape
-    ((operator, operand),) = cond.items()
-    if operator == "not":
-        return f"not {ifcond_text(operand)}"
-    return "(" + f" {'and' if operator == 'all' else 'or'} ".join(str(ifcond_text(c)) for c in operand) + ")"
+_TOKEN: Final = r"\(|\)|[^\s()]+"  # compiled on first use (re caches it)
 
 
 @functools.lru_cache(maxsize=1024)
 def _parse(text: str) -> _Tree:
-    tokens: list[str] = _TOKEN.findall(text)
+    tokens: list[str] = re.findall(_TOKEN, text)
     pos = 0
 
     def expr() -> _Tree:

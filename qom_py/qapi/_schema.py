@@ -49,8 +49,8 @@ from ._entities import (
     Variant,
     Variants,
     array_name,
+    ifcond_text,
 )
-from ._ifcond import ifcond_text
 from ._pragma import Pragma
 from ._source import SourceInfo
 
