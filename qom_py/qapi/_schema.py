@@ -637,9 +637,11 @@ class QAPISchema:
         """Every event, in definition order."""
         return [e for e in self._entities.values() if isinstance(e, Event)]
 
-    def in_visit_order(self) -> list[SchemaEntity]:
+    def in_visit_order(self, entities: Iterable[SchemaEntity] | None = None) -> list[SchemaEntity]:
         """
-        Every entity in the order QEMU's ``QAPISchema.visit()`` visits them: module by module.
+        The entities in the order QEMU's ``QAPISchema.visit()`` visits them: module by module.
+
+        *entities*: some of this schema's, in definition order (default: all).
 
         A module is one schema file; the modules come in the order each file
         was first included (the root first, after the built-ins), each one's
@@ -650,7 +652,7 @@ class QAPISchema:
         rank = {name: i for i, name in enumerate(self.files)}
         modules: dict[int, list[SchemaEntity]] = {-1: []}  # -1: the built-ins
         file_rank: dict[str, int] = {}
-        for entity in self._entities.values():
+        for entity in self._entities.values() if entities is None else entities:
             if entity.info is None:
                 modules[-1].append(entity)
                 continue

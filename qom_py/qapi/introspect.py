@@ -36,7 +36,7 @@ Pure functions of the schema: nothing here knows about objects or QMP.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, Final, TypeAlias, TypeVar, cast
+from typing import Any, Final, Protocol, TypeAlias, TypeVar, cast
 
 from ..errors import SchemaPathError
 from ._entities import (
@@ -69,6 +69,13 @@ SchemaInfo: TypeAlias = dict[str, Any]
 _T = TypeVar("_T")
 
 
+class _Conditional(Protocol):
+    """A part of the schema that may have an ``if`` condition."""
+
+    @property
+    def ifcond(self) -> str | None: ...
+
+
 class _Introspector:
     """
     One run of QEMU's ``QAPISchemaGenIntrospectVisitor``, then of the C preprocessor.
@@ -90,15 +97,15 @@ class _Introspector:
         self._names: dict[str, str] = {}
         self.infos: list[SchemaInfo] = []
 
-    def _kept(self, entries: Iterable[tuple[_T, str | None]]) -> list[_T]:
-        """The entries whose condition holds (all of them when conditions are not evaluated)."""
+    def _kept(self, entries: list[_T], parts: Sequence[_Conditional]) -> list[_T]:
+        """The *entries* generated for *parts* whose condition holds (all when conditions are not evaluated)."""
         defines = self._defines
         if defines is None:
-            return [entry for entry, _ in entries]
-        return [entry for entry, cond in entries if cond is None or ifcond_holds(cond, defines)]
+            return entries
+        return [entry for entry, part in zip(entries, parts, strict=True) if ifcond_holds(part.ifcond, defines)]
 
-    def _features(self, features: Iterable[Feature]) -> list[str]:
-        return self._kept((f.name, f.ifcond) for f in features)
+    def _features(self, features: Sequence[Feature]) -> list[str]:
+        return self._kept([f.name for f in features], features)
 
     def _name(self, name: str) -> str:
         if self._unmask:
@@ -132,7 +139,8 @@ class _Introspector:
         info: SchemaInfo = {"name": name, "meta-type": meta_type, **body}
         if features:  # QEMU tests the list, the preprocessor may still empty it
             info["features"] = self._features(features)
-        self.infos.extend(self._kept(((info, ifcond),)))
+        if ifcond is None or self._defines is None or ifcond_holds(ifcond, self._defines):
+            self.infos.append(info)
 
     def _member(self, member: Member) -> SchemaInfo:
         info: SchemaInfo = {"name": member.name, "type": self._use(member.type)}
@@ -175,24 +183,26 @@ class _Introspector:
             # An array has its element type's condition (QEMU's QAPISchemaArrayType.ifcond).
             self._emit("[" + element + "]", "array", {"element-type": element}, (), element_type.ifcond)
         elif isinstance(typ, EnumType):
-            members: list[tuple[SchemaInfo, str | None]] = []
+            members: list[SchemaInfo] = []
             for value in typ.values:
                 entry: SchemaInfo = {"name": value.name}
                 if value.features:
                     entry["features"] = self._features(value.features)
-                members.append((entry, value.ifcond))
-            body = {"members": self._kept(members), "values": self._kept((v.name, v.ifcond) for v in typ.values)}
+                members.append(entry)
+            values = typ.values
+            body = {"members": self._kept(members, values), "values": self._kept(list(typ.value_names), values)}
             self._emit(self._name(typ.name), "enum", body, typ.features, typ.ifcond)
         elif isinstance(typ, AlternateType):
-            branches = [({"type": self._use(v.type)}, v.ifcond) for v in typ.variants.variants]
-            self._emit(self._name(typ.name), "alternate", {"members": self._kept(branches)}, typ.features, typ.ifcond)
+            branches = typ.variants.variants
+            body = {"members": self._kept([{"type": self._use(v.type)} for v in branches], branches)}
+            self._emit(self._name(typ.name), "alternate", body, typ.features, typ.ifcond)
         else:
             assert isinstance(typ, ObjectType), typ
-            body = {"members": self._kept((self._member(m), m.ifcond) for m in typ.members)}
+            body = {"members": self._kept([self._member(m) for m in typ.members], typ.members)}
             if typ.variants is not None:
                 body["tag"] = typ.variants.tag
-                variants = [({"case": v.case, "type": self._use(v.type)}, v.ifcond) for v in typ.variants.variants]
-                body["variants"] = self._kept(variants)
+                branches = typ.variants.variants
+                body["variants"] = self._kept([{"case": v.case, "type": self._use(v.type)} for v in branches], branches)
             self._emit(self._name(typ.name), "object", body, typ.features, typ.ifcond)
 
 
@@ -222,7 +232,7 @@ def schema_info(
         Fresh ``SchemaInfo`` dicts (the caller may keep or change them).
     """
     gen = _Introspector(schema, unmask, defines)
-    for entity in schema.in_visit_order():
+    for entity in schema.in_visit_order(e for e in schema if isinstance(e, (Command, Event))):
         if isinstance(entity, Command):
             if commands is None or entity.name in commands:
                 gen.command(entity)
