@@ -58,19 +58,6 @@ SchemaMetaType: TypeAlias = Literal["builtin", "enum", "array", "object", "alter
 EMPTY_OBJECT: Final = "q_empty"
 
 
-def ifcond_text(cond: object) -> str | None:
-    """Render an ``if`` condition as text: ``A``, ``(A and B)``, ``(A or B)``, ``not A`` (None: none)."""
-    if cond is None:
-        return None
-    if isinstance(cond, str):
-        return cond
-    assert isinstance(cond, dict) and len(cond) == 1  # _expr checked the shape
-    ((operator, operand),) = cond.items()
-    if operator == "not":
-        return f"not {ifcond_text(operand)}"
-    return "(" + f" {'and' if operator == 'all' else 'or'} ".join(str(ifcond_text(c)) for c in operand) + ")"
-
-
 def _features(features: Iterable[Feature]) -> tuple[Feature, ...]:
     return tuple(features)
 

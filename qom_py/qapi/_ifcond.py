@@ -3,7 +3,7 @@
 
 A condition is written as a symbol (``'CONFIG_LINUX'``) or a tree of
 ``{'all': [...]}``, ``{'any': [...]}`` and ``{'not': ...}``.  Entities keep it
-as text (`qom_py.qapi._entities.ifcond_text`): ``CONFIG_LINUX``, ``(A and B)``,
+as text (``_ifcond_text`` in `qom_py.qapi._schema`): ``CONFIG_LINUX``, ``(A and B)``,
 ``(A or B)``, ``not A``.  The schema itself never evaluates one (a conditional
 definition is always present); introspection does when given the symbols a
 build defines (`ifcond_holds`), as the C preprocessor evaluates QEMU's

@@ -49,7 +49,6 @@ from ._entities import (
     Variant,
     Variants,
     array_name,
-    ifcond_text,
 )
 from ._pragma import Pragma
 from ._source import SourceInfo
@@ -65,8 +64,21 @@ _E = TypeVar("_E", bound=SchemaEntity)
 TypeExpr = str | Sequence[str]
 
 
+def _ifcond_text(cond: object) -> str | None:
+    """Render an ``if`` condition as text: ``A``, ``(A and B)``, ``(A or B)``, ``not A``."""
+    if cond is None:
+        return None
+    if isinstance(cond, str):
+        return cond
+    assert isinstance(cond, dict) and len(cond) == 1  # _expr checked the shape
+    ((operator, operand),) = cond.items()
+    if operator == "not":
+        return f"not {_ifcond_text(operand)}"
+    return "(" + f" {'and' if operator == 'all' else 'or'} ".join(str(_ifcond_text(c)) for c in operand) + ")"
+
+
 def _make_features(raw: Iterable[Mapping[str, Any]] | None) -> tuple[Feature, ...]:
-    return tuple(Feature(f["name"], ifcond_text(f.get("if"))) for f in raw or ())
+    return tuple(Feature(f["name"], _ifcond_text(f.get("if"))) for f in raw or ())
 
 
 def _member_role(member: Member, defn_name: str, role: str = "member") -> str:
@@ -138,7 +150,7 @@ class _Build:
                     type=self.type_name(arg["type"], info, meta, defn_name),
                     optional=optional,
                     features=_make_features(arg.get("features")),
-                    ifcond=ifcond_text(arg.get("if")),
+                    ifcond=_ifcond_text(arg.get("if")),
                     defined_in=owner,
                 )
             )
@@ -165,12 +177,12 @@ class _Build:
             "name": name,
             "info": info,
             "features": _make_features(expr.get("features")),
-            "ifcond": ifcond_text(expr.get("if")),
+            "ifcond": _ifcond_text(expr.get("if")),
         }
         entity: SchemaEntity
         if meta == "enum":
             values = [
-                EnumValue(name=v["name"], features=_make_features(v.get("features")), ifcond=ifcond_text(v.get("if")))
+                EnumValue(name=v["name"], features=_make_features(v.get("features")), ifcond=_ifcond_text(v.get("if")))
                 for v in expr["data"]
             ]
             entity = EnumType(values=values, prefix=expr.get("prefix"), **common)
@@ -182,13 +194,13 @@ class _Build:
             if isinstance(base, dict):
                 base = self.implicit_object(base, info, meta, name, "base", common["ifcond"])
             variants = [
-                Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=ifcond_text(v.get("if")))
+                Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=_ifcond_text(v.get("if")))
                 for case, v in expr["data"].items()
             ]
             entity = ObjectType(base=base, variants=Variants(expr["discriminator"], variants), **common)
         elif meta == "alternate":
             variants = [
-                Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=ifcond_text(v.get("if")))
+                Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=_ifcond_text(v.get("if")))
                 for case, v in expr["data"].items()
             ]
             entity = AlternateType(variants=Variants("type", variants), **common)
