@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ from qom_py.qapi._ifcond import ifcond_holds
 from qom_py.qapi._schema import _ifcond_text as ifcond_text
 from qom_py.qapi.introspect import SchemaInfo, schema_index, schema_info
 from qom_py.qmp._protocol import to_json
-from tests.daemon import QSD, running
+from tests.daemon import QSD, TIMEOUT, child_env, running
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 QEMU_QAPI = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "qemu-7.2-qapi"
@@ -160,6 +162,23 @@ def test_cli_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = str(tmp_path / "missing-schema.json")
     assert main(["check", missing]) == 1
     assert capsys.readouterr().err == f"can't read schema file '{missing}': No such file or directory\n"
+
+
+def test_python_m_qom_py_qapi(tmp_path: Path) -> None:
+    """``python -m qom_py.qapi`` runs the command line: its status and its streams."""
+    bad = tmp_path / "bad.json"
+    bad.write_text("{ 'struct': 'Rec', 'data': { 'a': 'Nope' } }\n")
+    argv = [sys.executable, "-m", "qom_py.qapi"]
+    done = subprocess.run([*argv, "check", str(bad)], capture_output=True, text=True, env=child_env(), timeout=TIMEOUT)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.endswith(f"{bad}:1: member 'a' uses unknown type 'Nope'\n")  # after QEMU's context lines
+    good = tmp_path / "good.json"
+    good.write_text("{ 'command': 'c' }\n")
+    done = subprocess.run(
+        [*argv, "introspect", str(good)], capture_output=True, text=True, env=child_env(), timeout=TIMEOUT
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [i["name"] for i in json.loads(done.stdout)] == ["c", "0"]
 
 
 # -- the mechanism, on small schemas ------------------------------------------------------------
