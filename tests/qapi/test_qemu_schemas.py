@@ -260,6 +260,8 @@ def test_commands_come_module_by_module() -> None:
         "B_EVENT",
         "b-cmd",
     ]
+    schema.add("{ 'command': 'late-cmd' }")  # definitions of no file read come last
+    assert [e.name for e in schema.in_visit_order() if e.meta == "command"][-2:] == ["b-cmd", "late-cmd"]
 
 
 @pytest.mark.parametrize(
