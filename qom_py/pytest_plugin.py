@@ -4,8 +4,9 @@ The qom_py pytest plugin, loaded by pytest through the ``pytest11`` entry point 
 Fixtures:
 
 * ``qmp`` -- an in-process QMP client (`qom_py.qmp.InProcessQMP`) on this process's
-  object model; after the test every object is deleted, the types registered
-  since ``import qom_py`` are forgotten and the main-loop singleton is cleared
+  object model; after the test every object is deleted, the types the test
+  registered are forgotten (those registered before it started, by imports,
+  ``conftest.py`` or plugins, are kept) and the main-loop singleton is cleared
   (`qom_py.testing.reset`).
 * ``qom_daemon`` -- a ``qom-py`` subprocess started for the test, with a QMP monitor
   on a unix socket (`QOMDaemon.socket_path`, `QOMDaemon.pid`); stopped after the
@@ -58,15 +59,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def qmp() -> Iterator[InProcessQMP]:
-    """An in-process QMP client; the object model is reset after the test."""
+    """An in-process QMP client; after the test, the objects and the types the test registered are gone."""
     import qom_py.testing
 
+    before = qom_py.testing.registered_type_names()
     client = qom_py.testing.qmp_client()
     try:
         yield client
     finally:
         client.close()
-        qom_py.testing.reset()
+        qom_py.testing.reset(keep=before)
 
 
 class QOMDaemon:
