@@ -10,6 +10,7 @@ what an install does to a tree and never writes into the one under test.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -94,3 +95,29 @@ def test_docs_extra_builds_the_docs_alone(installed: Installed, tmp_path: Path) 
     assert missing == []
     for name in ("QOMDaemon", "qmp", "qom_daemon"):
         assert f'id="qom_py.pytest_plugin.{name}"' in api
+
+
+def _extras() -> dict[str, list[str]]:
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        extras: dict[str, list[str]] = tomllib.load(f)["project"]["optional-dependencies"]
+    return extras
+
+
+def test_every_extra_named_in_the_docs_exists() -> None:
+    """Each ``.[EXTRA]`` the README and docs/ tell users to install is one of pyproject.toml's extras."""
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.rst"))]
+    named = {m for path in texts for m in re.findall(r"\.\[([\w,-]+)\]", path.read_text(encoding="utf-8"))}
+    extras = _extras()
+    assert named
+    assert sorted(e for group in named for e in group.split(",") if e not in extras) == []
+
+
+def test_quick_start_installs_qmp_shell() -> None:
+    """The README's quick start runs ``qemu.qmp.qmp_shell`` after installing an extra that brings ``qemu.qmp``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    install = re.search(r"pip install '\.\[(\w+)\]'", quick)
+    assert install is not None and quick.index(install.group(0)) < quick.index("qemu.qmp.qmp_shell")
+    assert any(req.startswith("qemu.qmp") for req in _extras()[install.group(1)])
