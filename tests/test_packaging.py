@@ -95,6 +95,15 @@ def test_docs_extra_builds_the_docs_alone(installed: Installed, tmp_path: Path) 
     assert missing == []
     for name in ("QOMDaemon", "qmp", "qom_daemon"):
         assert f'id="qom_py.pytest_plugin.{name}"' in api
+    # The private mixins are not named; their methods are listed on the public classes.
+    assert "PropertyBuilders" not in api and "TreeMixin" not in api
+    for method in (
+        "Object.property_add_bool",
+        "Object.property_add_link",
+        "Object.unparent",
+        "ObjectClass.property_add_int",
+    ):
+        assert f'id="qom_py.{method}"' in api
 
 
 def _extras() -> dict[str, list[str]]:
