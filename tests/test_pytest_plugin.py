@@ -99,19 +99,28 @@ def test_qmp_fixture_keeps_types_registered_before_the_test(user_suite: pytest.P
 
         import lampmod
 
+        @pytest.fixture
+        def led_type():
+            # Registered by a fixture of the test, set up before qmp: the test's, forgotten after it.
+            qom_py.type_register(qom_py.TypeInfo("led", parent="lamp"))
+
         @pytest.mark.parametrize("run", [1, 2, 3])
-        def test_lamp(qmp, run):
-            for qom_type in ("lamp", "shade", "plugged"):
+        def test_lamp(led_type, qmp, run):
+            for qom_type in ("lamp", "shade", "plugged", "led"):
                 assert qmp.execute("object-add", {"qom-type": qom_type, "id": f"{qom_type}0"}) == {}
             assert qmp.execute("qom-get", {"path": "lamp0", "property": "on"}) is False
             # Registered by this test: forgotten after it.
             assert qom_py.object_class_by_name("bulb") is None
             qom_py.type_register(qom_py.TypeInfo("bulb", parent="lamp"))
             assert qmp.execute("object-add", {"qom-type": "bulb", "id": "b0", "on": True}) == {}
+
+        def test_after(qmp):
+            assert qom_py.object_class_by_name("lamp") is not None
+            assert qom_py.object_class_by_name("led") is None and qom_py.object_class_by_name("bulb") is None
         """
     )
     result = user_suite.runpytest_subprocess("-p", "no:randomly", "-p", "userplugin")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 def test_qom_daemon_fixture(user_suite: pytest.Pytester) -> None:
