@@ -379,6 +379,20 @@ def test_signal_ends_daemon(signum: signal.Signals) -> None:
         assert daemon.stderr() == ""
 
 
+@pytest.mark.skipif(QSD is None, reason="qemu-storage-daemon is not installed")
+@pytest.mark.parametrize("signum", _SIGNALS, ids=[s.name for s in _SIGNALS])
+def test_qsd_sends_no_shutdown_on_signals(signum: signal.Signals) -> None:
+    """qsd 7.2 closes its client without any event on these signals (the documented difference 9)."""
+    assert QSD is not None
+    with running(["--object", "iothread,id=io0"], program=[QSD]) as daemon:
+        conn = daemon.connect()
+        conn.command("qom-list", path="/objects")
+        daemon.proc.send_signal(signum)
+        conn.read_eof()
+        assert conn.events == []
+        assert daemon.wait() == 0
+
+
 def test_signal_during_startup() -> None:
     """SIGTERM while the objects are still being created still ends cleanly, status 0."""
     argv = [arg for i in range(64) for arg in ("--object", f"iothread,id=io{i}")]
