@@ -120,7 +120,7 @@ def _cache_folder() -> str | None:
 
 
 #: The modules the cached files depend on: the pickled classes' and the table's.
-_KEY_MODULES: Final = ("_entities", "_pragma", "_schema", "_source", "_table")
+_KEY_MODULES: Final = ("_doc", "_entities", "_pragma", "_schema", "_source", "_table")
 
 
 def _cache_key(root: str) -> tuple[Any, ...] | None:

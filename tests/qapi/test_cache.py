@@ -68,7 +68,7 @@ def test_schema_change_invalidates(schemas: Path, parses: list[str]) -> None:
     """Editing a schema file (size or time) makes the next run parse it again, and see the edit."""
     load_fresh()
     qom = schemas / "qom.json"
-    qom.write_text(qom.read_text() + "\n{ 'struct': 'CacheProbe', 'data': {} }\n")
+    qom.write_text(qom.read_text() + "\n##\n# @CacheProbe:\n##\n{ 'struct': 'CacheProbe', 'data': {} }\n")
     schema = load_fresh()
     assert len(parses) == 2
     assert "CacheProbe" in schema

@@ -226,7 +226,9 @@ def test_key_stats_the_model_modules(fresh_cache: Path) -> None:
     key = _loader._cache_key(_loader.ROOT_SCHEMA)
     assert key is not None
     modules = dict(key[-1])
-    assert set(modules) == {f"qom_py.qapi.{m}" for m in ("_entities", "_pragma", "_schema", "_source", "_table")}
+    assert set(modules) == {
+        f"qom_py.qapi.{m}" for m in ("_doc", "_entities", "_pragma", "_schema", "_source", "_table")
+    }
     from qom_py.qapi import _entities
 
     assert modules["qom_py.qapi._entities"] == Path(_entities.__file__).stat().st_mtime_ns
