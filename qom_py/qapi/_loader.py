@@ -203,11 +203,12 @@ def _shipped(root: str) -> QAPISchema:
 
     path = _cache_path(root, ".pickle")
     key = _cache_key(root) if path is not None else None
+    # Without the doc comments: serving needs none, and they would triple the pickle.
     if path is None or key is None:
-        return QAPISchema.from_file(root, _read_shipped)
+        return QAPISchema.from_file(root, _read_shipped).without_docs()
     schema = _load_cached(path, key, _pickle_load)
     if not isinstance(schema, QAPISchema):
-        schema = QAPISchema.from_file(root, _read_shipped)
+        schema = QAPISchema.from_file(root, _read_shipped).without_docs()
         _store_cached(path, key, schema, _pickle_dump)
     return schema
 
@@ -253,7 +254,8 @@ def load_schema(root: str = ROOT_SCHEMA) -> QAPISchema:
     Return the schema of the shipped file *root* (and its includes), as a fresh copy.
 
     The files are read and checked once per process; each call returns a
-    `QAPISchema.copy`, which the caller may extend.
+    `QAPISchema.copy`, which the caller may extend.  The copy carries no doc
+    comments (`QAPISchema.without_docs`); `QAPISchema.from_file` keeps them.
 
     Raises:
         OSError: *root* is not a shipped file.

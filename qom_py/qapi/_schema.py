@@ -633,6 +633,18 @@ class QAPISchema:
         new.docs = list(self.docs)
         return new
 
+    def without_docs(self) -> QAPISchema:
+        """
+        Return a copy without doc comments (`docs` empty, every entity's `doc` None).
+
+        What serving QMP needs, and cheap to store: the schema cache
+        (`qom_py.qapi.load_schema`) keeps this form.
+        """
+        new = self.copy()
+        new._entities = {n: e if e.doc is None else attrs.evolve(e, doc=None) for n, e in new._entities.items()}
+        new.docs = []
+        return new
+
     # -- lookups ------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[SchemaEntity]:

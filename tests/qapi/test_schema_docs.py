@@ -42,3 +42,14 @@ def test_no_foreign_notices() -> None:
         text = path.read_text(encoding="utf-8")
         for word in ("Copyright", "GNU GPL", "licensed under"):
             assert word not in text, (path.name, word)
+
+
+def test_served_schema_carries_no_docs() -> None:
+    """load_schema (the cached schema the daemon serves) leaves the docs out; the definitions are the same."""
+    from qom_py.qapi import load_schema
+
+    full = _schema()
+    served = load_schema()
+    assert served.docs == [] and all(e.doc is None for e in served)
+    assert [e.name for e in served] == [e.name for e in full]
+    assert list(served) == list(full)  # entities compare without their docs
