@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # document the checkout being built
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # qmp_reference: the QMP reference from the schema
 
 import qom_py  # noqa: E402
 
@@ -24,6 +25,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.intersphinx",
     "sphinx.ext.napoleon",  # the docstrings' Args:/Returns:/Raises: sections
+    "qmp_reference",  # docs/_ext: the QMP reference page from the schema's doc comments
 ]
 default_role = "py:obj"  # `Name` in docstrings is a cross-reference, as in attrs' docs
 autodoc_member_order = "bysource"

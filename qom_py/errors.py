@@ -139,24 +139,37 @@ class QAPISchemaError(QOMError, ValueError):
     A QAPI schema is malformed.  Models QEMU's ``QAPIParseError``/``QAPISemError``.
 
     The message is QEMU's ``FILE:LINE:COL: problem`` for a syntax error (*col*
-    given) and ``FILE:LINE: problem`` for a semantic one, as ``scripts/qapi``
-    prints them.
+    given), ``FILE:LINE: problem`` for a semantic one and ``problem`` alone
+    without a place (*file* None: the root file cannot be read), as
+    ``scripts/qapi`` prints them.  QEMU prints more around it: the lines that
+    say where the place is (*context*: ``In file included from FILE:LINE:``,
+    ``FILE: In struct 'X':``) before, the *hint* after; `full_message` is the
+    whole text.
 
     Args:
-        file: the schema file's name, as the including file names it.
+        file: the schema file's name, as the including file names it, or None.
         line: the 1-based line (of the token for a syntax error, of the
             definition for a semantic one).
         problem: what is wrong, in QEMU's words.
         col: the 1-based column of the offending token (syntax errors only).
-        hint: QEMU's second line, if any (``Valid keys are ...``, the
+        hint: QEMU's last line(s), if any (``Valid keys are ...``, the
             previous definition of a duplicate).
+        context: QEMU's lines before the message, each ending in a newline.
     """
 
-    def __init__(self, file: str, line: int, problem: str, col: int | None = None, hint: str | None = None) -> None:
-        where = f"{file}:{line}" if col is None else f"{file}:{line}:{col}"
-        super().__init__(f"{where}: {problem}", hint)
-        self.args = (file, line, problem, col, hint)
-        #: The schema file's name.
+    def __init__(
+        self,
+        file: str | None,
+        line: int,
+        problem: str,
+        col: int | None = None,
+        hint: str | None = None,
+        context: str = "",
+    ) -> None:
+        where = "" if file is None else f"{file}:{line}: " if col is None else f"{file}:{line}:{col}: "
+        super().__init__(f"{where}{problem}", hint)
+        self.args = (file, line, problem, col, hint, context)
+        #: The schema file's name (None: no place).
         self.file = file
         #: The 1-based line number.
         self.line = line
@@ -164,6 +177,14 @@ class QAPISchemaError(QOMError, ValueError):
         self.problem = problem
         #: The 1-based column (syntax errors), or None.
         self.col = col
+        #: The lines QEMU prints before the message (``In file included from ...``), or "".
+        self.context = context
+
+    @property
+    def full_message(self) -> str:
+        """Everything QEMU prints for this error: the context lines, the message, the hint."""
+        text = self.context + self.message
+        return text if self.hint is None else f"{text}\n{self.hint}"
 
 
 class QAPITypeNotFoundError(QOMError, LookupError):

@@ -48,6 +48,16 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     missing = [name for name in qom_py.__all__ if f'id="qom_py.{name}"' not in api]
     assert missing == []
     assert "property_add_qapi" in (out / "tutorial.html").read_text(encoding="utf-8")
+    # The QMP reference, generated from the schema's doc comments (docs/_ext/qmp_reference.py).
+    qmp = (out / "qmp.html").read_text(encoding="utf-8")
+    for text in (
+        "query-thread-pools",
+        "qom-list-get",
+        "Since:</strong> 10.1",
+        "ThreadPoolInfo",
+        "idle-threads",
+    ):
+        assert text in qmp, text
 
 
 def test_api_reference_names_every_public_name() -> None:

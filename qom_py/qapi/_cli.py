@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         schema = QAPISchema.from_file(args.file)
     except QAPISchemaError as err:
-        print(err if err.hint is None else f"{err}\n{err.hint}", file=sys.stderr)
+        print(err.full_message, file=sys.stderr)  # QEMU's context lines, the message, the hint
         return 1
     except OSError as err:
         print(f"can't read schema file '{args.file}': {err.strerror}", file=sys.stderr)

@@ -20,12 +20,15 @@ given a build's symbols.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import ClassVar, Final, Literal, TypeAlias, final
+from typing import TYPE_CHECKING, ClassVar, Final, Literal, TypeAlias, final
 
 import attrs
 
 from .._names import array_name
 from ._source import SourceInfo
+
+if TYPE_CHECKING:
+    from ._doc import QAPIDoc
 
 __all__ = [
     "EMPTY_OBJECT",
@@ -171,6 +174,8 @@ class SchemaEntity(_Featured):
     name: str
     #: The definition's source; for implicit types the definition that made them; None for built-ins.
     info: SourceInfo | None = attrs.field(default=None, eq=False)
+    #: The definition's doc comment, if it has one (implicit types have none).
+    doc: QAPIDoc | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def meta(self) -> str:

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .._names import c_name
 from ._pragma import Pragma
 from ._source import SourceInfo
+
+if TYPE_CHECKING:
+    from ._doc import QAPIDoc
 
 __all__ = ["META_KINDS", "c_name", "check_expr", "meta_of"]
 
@@ -255,7 +258,7 @@ def _alternate(expr: dict[str, Any], info: SourceInfo, pragma: Pragma) -> None:
         _name_lower(key, info, source)
         _keys(value, info, source, ("type",), ("if",))
         _if(value, info, source)
-        _type(value["type"], info, source, pragma, allow_array=True)  # arrays: QEMU 7.1
+        _type(value["type"], info, source, pragma, allow_array=True)
 
 
 def _command_or_event(expr: dict[str, Any], info: SourceInfo, pragma: Pragma, meta: str) -> None:
@@ -268,19 +271,34 @@ def _command_or_event(expr: dict[str, Any], info: SourceInfo, pragma: Pragma, me
         _type(expr.get("returns"), info, "'returns'", pragma, allow_array=True)
 
 
-def check_expr(expr: dict[str, Any], info: SourceInfo, pragma: Pragma) -> str:
+def check_expr(
+    expr: dict[str, Any], info: SourceInfo, pragma: Pragma, doc: QAPIDoc | None = None
+) -> tuple[str, SourceInfo]:
     """
-    Check one definition and normalize it in place; return its kind.
+    Check one definition (and its doc comment) and normalize it in place.
+
+    Returns its kind and its source info made to know the definition (errors
+    inside it say ``FILE: In struct 'X':`` first, as QEMU's do).
 
     Raises:
         QAPISchemaError: the definition is malformed (``FILE:LINE: problem``).
     """
-    meta = meta_of(expr)
-    if meta is None:
-        raise info.error("expression is missing metatype")
+    metas = [meta for meta in META_KINDS if meta in expr]
+    if len(metas) != 1:
+        raise info.error(
+            "expression must have exactly one key 'enum', 'struct', 'union', 'alternate', 'command', 'event'"
+        )
+    (meta,) = metas
     name = expr[meta]
     _name_is_str(name, info, f"'{meta}'")
+    info = info.in_definition(meta, name)
     _defn_name(name, info, meta, pragma)
+    if doc is not None:
+        if doc.symbol != name:
+            raise info.error(f"documentation comment is for '{doc.symbol}'")
+        doc.check_expr(meta)
+    elif pragma.doc_required:
+        raise info.error("documentation comment required")
     required, optional = _KEYS[meta]
     _keys(expr, info, meta, required, optional)
     if meta == "enum":
@@ -294,9 +312,9 @@ def check_expr(expr: dict[str, Any], info: SourceInfo, pragma: Pragma) -> str:
         _alternate(expr, info, pragma)
     elif meta == "struct":
         _normalize_members(expr["data"])
-        if not isinstance(expr["data"], dict):
-            raise info.error("'data' must be an object")
         _type(expr["data"], info, "'data'", pragma, allow_dict=name)
+        if not isinstance(expr["data"], dict):  # a type name: QEMU's check lets it through, then fails
+            raise info.error("'data' must be an object")
         _type(expr.get("base"), info, "'base'", pragma)
     else:
         _normalize_members(expr.get("data"))
@@ -304,4 +322,4 @@ def check_expr(expr: dict[str, Any], info: SourceInfo, pragma: Pragma) -> str:
     _if(expr, info, meta)
     _features(expr.get("features"), info)
     _flags(expr, info)
-    return meta
+    return meta, info

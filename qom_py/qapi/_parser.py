@@ -10,8 +10,11 @@ file is skipped, an include cycle is an error); ``{'pragma': {...}}`` sets
 `Pragma` fields.  Everything else is a definition, checked later
 (`qom_py.qapi._expr`).
 
-Documentation comments (``##`` blocks) are skipped like any comment: qom_py
-does not generate documentation, so their structure is not checked.
+Documentation comments (``##`` blocks) are parsed and checked as QEMU 7.2
+does (`qom_py.qapi._doc.QAPIDoc`): a definition's doc must come right before
+it, a doc before a directive or at the end of a file is an error; the reader
+keeps the docs (`SchemaReader.docs`) and each definition's doc
+(`ParsedExpr.doc`).
 
 Errors are QEMU's: a syntax error is ``FILE:LINE:COL: problem``, a directive
 error ``FILE:LINE: problem`` (`QAPISchemaError`).
@@ -25,29 +28,32 @@ from __future__ import annotations
 import bisect
 import os.path
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final, NoReturn, final
 
 import attrs
 
 from ..errors import QAPISchemaError
+from ._doc import QAPIDoc, read_block
 from ._pragma import Pragma
 from ._source import SourceInfo
 
-__all__ = ["ParsedExpr", "Pragma", "SchemaReader", "parse_text"]
+__all__ = ["ParsedExpr", "Pragma", "SchemaReader", "parse_items", "parse_text"]
 
 #: A parsed value: what QAPI syntax can write.
 Value = dict[str, Any] | list[Any] | str | bool
 
 # One token after white space and comments.  Strings are printable ASCII other
-# than the quote and the backslash, or the escape \\ (two backslashes).  The
-# skip is possessive (Python 3.11): a lexing error must not backtrack through
-# every way of splitting the comments before it, which is exponential.
-_SKIP: Final = re.compile(r"(?:\s|\#[^\n]*+)*+")
+# than the quote and the backslash, or the escape \\ (two backslashes).  A
+# comment starting ``##`` is a doc comment's first line: a token.  The skip is
+# possessive (Python 3.11): a lexing error must not backtrack through every way
+# of splitting the comments before it, which is exponential.
+_SKIP: Final = re.compile(r"(?:\s|\#(?!\#)[^\n]*+)*+")
 _TOKEN: Final = re.compile(
-    r"""(?:\s|\#[^\n]*+)*+(?:
+    r"""(?:\s|\#(?!\#)[^\n]*+)*+(?:
         '(?P<str>(?:[\x20-\x26\x28-\x5b\x5d-\x7e]|\\\\)*)'
       | (?P<punct>[{}:,\[\]])
+      | (?P<doc>\#\#[^\n]*+)
       | (?P<true>true)
       | (?P<false>false)
       | (?P<end>\Z)
@@ -55,21 +61,33 @@ _TOKEN: Final = re.compile(
     re.VERBOSE,
 )
 _STRAY: Final = re.compile(r"""[^\[\]{}:,\s'"]+""")
+# The rest of a doc comment after its first line: comment lines, then the
+# closing '##' line if there is one.
+_DOC_BLOCK: Final = re.compile(r"(?:\s*+\#(?!\#)[^\n]*+)*+(?:\s*+\#\#[^\n]*+)?")
+_COMMENT: Final = re.compile(r"\#[^\n]*+")
 
 
 @final
 @attrs.frozen
 class ParsedExpr:
-    """One top-level expression and where it starts (QEMU's ``{'expr': ..., 'info': ...}``)."""
+    """One top-level expression and where it starts (QEMU's ``{'expr': ..., 'info': ..., 'doc': ...}``)."""
 
     #: The expression, as parsed (dicts keep their source order).
     expr: dict[str, Any]
     #: Its source: the line of its opening brace.
     info: SourceInfo
+    #: The doc comment right before it, if any.
+    doc: QAPIDoc | None = attrs.field(default=None, eq=False, repr=False)
 
 
 class _Tokens:
-    """The token stream of one file: kind (``{``, ``'``, ``t``, ``None`` at the end), value, position."""
+    """
+    The token stream of one file: kind, value, position.
+
+    Kinds: a punctuation character, ``'`` (string), ``t`` (boolean), ``#`` (a
+    doc comment: its value the position after its last line) and ``None`` at
+    the end.
+    """
 
     __slots__ = ("file", "i", "kinds", "newlines", "parent", "positions", "text", "values")
 
@@ -79,7 +97,7 @@ class _Tokens:
         self.parent = parent
         self.newlines: list[int] | None = None
         kinds: list[str | None] = []
-        values: list[str | bool | None] = []
+        values: list[str | bool | int | None] = []
         positions: list[int] = []
         pos = 0
         match = _TOKEN.match
@@ -103,14 +121,26 @@ class _Tokens:
             elif kind == "true" or kind == "false":
                 kinds.append("t")
                 values.append(kind == "true")
-            else:  # end
+            elif kind == "doc":
+                # The block: up to its closing '##' or the first thing not a comment.
+                kinds.append("#")
+                pos = _DOC_BLOCK.match(text, pos).end()  # type: ignore[union-attr]  # always matches
+                values.append(pos)
+            else:  # end: QEMU places it at the file's last newline (one is added if missing)
                 kinds.append(None)
                 values.append(None)
+                if text.endswith("\n"):
+                    positions[-1] = len(text) - 1
                 break
         self.kinds = kinds
         self.values = values
         self.positions = positions
         self.i = 0
+
+    def info_of(self, pos: int) -> tuple[SourceInfo, int]:
+        """The source info (line) and column of *pos*."""
+        line, col = self.line_col(pos)
+        return SourceInfo(self.file, line, self.parent), col
 
     def line_col(self, pos: int) -> tuple[int, int]:
         """
@@ -130,15 +160,14 @@ class _Tokens:
 
     def info_at(self, index: int) -> SourceInfo:
         """The source info of token *index* (its line)."""
-        return SourceInfo(self.file, self.line_col(self.positions[index])[0], self.parent)
+        return self.info_of(self.positions[index])[0]
 
     def error(self, problem: str) -> QAPISchemaError:
         """A syntax error at the current token."""
-        line, col = self.line_col(self.positions[self.i])
-        return QAPISchemaError(self.file, line, problem, col)
+        info, col = self.info_of(self.positions[self.i])
+        return info.error(problem, col=col)
 
     def _lex_error(self, pos: int) -> NoReturn:
-        line, col = self.line_col(pos)
         text = self.text
         if text[pos] == "'":
             problem = 'missing terminating "\'"'
@@ -163,7 +192,32 @@ class _Tokens:
         else:
             stray = _STRAY.match(text, pos)
             problem = f"stray '{stray.group(0) if stray else text[pos]}'"
-        raise QAPISchemaError(self.file, line, problem, col)
+        info, col = self.info_of(pos)
+        raise info.error(problem, col=col)
+
+    def docs(self) -> list[QAPIDoc]:
+        """
+        The doc comment at the current token, as QEMU's ``get_doc`` reads it (one or more docs).
+
+        Raises:
+            QAPISchemaError: a malformed block, at the offending line.
+        """
+        end = self.values[self.i]
+        assert isinstance(end, int)
+        start = self.positions[self.i]
+        info = self.info_at(self.i)
+        self.i += 1
+
+        def locate(index: int) -> tuple[SourceInfo, int]:
+            for k, match in enumerate(_COMMENT.finditer(self.text, start, end)):
+                if k == index:
+                    return self.info_of(match.start())
+            raise AssertionError(index)
+
+        docs = read_block(info, _COMMENT.findall(self.text, start, end), locate)
+        if docs is None:
+            raise self.error("documentation comment must end with '##'")
+        return docs
 
     # -- the grammar (QEMU's get_expr / get_members / get_values) ------------------
 
@@ -177,7 +231,7 @@ class _Tokens:
             return self.values_()
         if kind == "'" or kind == "t":
             value = self.values[self.i]
-            assert value is not None
+            assert isinstance(value, (str, bool))
             self.i += 1
             return value
         raise self.error("expected '{', '[', string, or boolean")
@@ -227,19 +281,39 @@ class _Tokens:
             self.i += 1
 
 
-def parse_text(text: str, file: str, parent: SourceInfo | None = None) -> list[tuple[Value, SourceInfo]]:
+#: One item of a file: a top-level value and its place, or a doc comment.
+Item = tuple[Value, SourceInfo] | QAPIDoc
+
+
+def parse_items(text: str, file: str, parent: SourceInfo | None = None) -> Iterator[Item]:
     """
-    Parse one file's text into its top-level values, directives not yet handled.
+    Parse one file's text into its top-level values and doc comments, directives not yet handled.
+
+    The values are parsed as they are asked for, so that an error comes where
+    QEMU finds it (an included file is read before what follows its include).
 
     Raises:
         QAPISchemaError: a syntax error (``FILE:LINE:COL: problem``).
     """
     tokens = _Tokens(text, file, parent)
-    result: list[tuple[Value, SourceInfo]] = []
-    while tokens.kinds[tokens.i] is not None:
+    kinds = tokens.kinds
+    while kinds[tokens.i] is not None:
+        if kinds[tokens.i] == "#":
+            yield from tokens.docs()
+            continue
         start = tokens.i
-        result.append((tokens.value(), tokens.info_at(start)))
-    return result
+        value = tokens.value()
+        yield value, tokens.info_at(start)
+
+
+def parse_text(text: str, file: str, parent: SourceInfo | None = None) -> list[tuple[Value, SourceInfo]]:
+    """
+    Parse one file's text into its top-level values (doc comments checked, then dropped).
+
+    Raises:
+        QAPISchemaError: a syntax error (``FILE:LINE:COL: problem``).
+    """
+    return [item for item in parse_items(text, file, parent) if not isinstance(item, QAPIDoc)]
 
 
 #: Reads a schema file by name; raises OSError when it cannot.
@@ -249,6 +323,11 @@ Reader = Callable[[str], str]
 def _read_file(name: str) -> str:
     with open(name, encoding="utf-8") as fp:
         return fp.read()
+
+
+def _reject_expr_doc(doc: QAPIDoc | None) -> None:
+    if doc is not None and doc.symbol:
+        raise doc.info.error(f"documentation for '{doc.symbol}' is not followed by the definition")
 
 
 class SchemaReader:
@@ -261,8 +340,8 @@ class SchemaReader:
 
     After `read_root`, `exprs` holds the definitions and include markers in
     source order (an include's marker ``{'include': NAME}`` comes right before
-    the included file's definitions), `files` the files read, `pragma` the
-    pragmas.
+    the included file's definitions), `docs` the doc comments in the same
+    order, `files` the files read, `pragma` the pragmas.
     """
 
     def __init__(self, read: Reader = _read_file) -> None:
@@ -271,6 +350,8 @@ class SchemaReader:
         self.exprs: list[ParsedExpr] = []
         #: The names of the files read, in reading order (normalized).
         self.files: list[str] = []
+        #: The doc comments, in source order.
+        self.docs: list[QAPIDoc] = []
         #: The pragma settings met.
         self.pragma = Pragma()
         self._included: set[str] = set()
@@ -280,10 +361,14 @@ class SchemaReader:
         Read *file* and its includes.
 
         Raises:
-            OSError: *file* itself cannot be read.
-            QAPISchemaError: a syntax or directive error.
+            QAPISchemaError: *file* itself cannot be read (QEMU's ``can't read
+                schema file``), a syntax or directive error.
         """
-        self._add_file(file, self._read(file), None)
+        try:
+            text = self._read(file)
+        except OSError as err:
+            raise QAPISchemaError(None, 0, f"can't read schema file '{file}': {err.strerror}") from err
+        self._add_file(file, text, None)
 
     def read_text(self, text: str, file: str) -> None:
         """Read *text* as the contents of the file *file* (its includes relative to it)."""
@@ -292,15 +377,29 @@ class SchemaReader:
     def _add_file(self, file: str, text: str, parent: SourceInfo | None) -> None:
         self._included.add(os.path.normpath(file))
         self.files.append(os.path.normpath(file))
-        for value, info in parse_text(text, file, parent):
+        # QEMU's QAPISchemaParser._parse(): a definition's doc comes right before it.
+        doc: QAPIDoc | None = None
+        for item in parse_items(text, file, parent):
+            if isinstance(item, QAPIDoc):
+                _reject_expr_doc(doc)
+                doc = item
+                self.docs.append(item)
+                continue
+            value, info = item
             if not isinstance(value, dict):
                 raise info.error("top-level expression must be an object")
             if "include" in value:
+                _reject_expr_doc(doc)
                 self._include(value, info)
             elif "pragma" in value:
+                _reject_expr_doc(doc)
                 self._pragma(value, info)
             else:
-                self.exprs.append(ParsedExpr(value, info))
+                if doc is not None and not doc.symbol:
+                    raise doc.info.error("definition documentation required")
+                self.exprs.append(ParsedExpr(value, info, doc))
+            doc = None
+        _reject_expr_doc(doc)
 
     def _include(self, expr: dict[str, Any], info: SourceInfo) -> None:
         if len(expr) != 1:

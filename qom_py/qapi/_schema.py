@@ -54,6 +54,7 @@ from ._pragma import Pragma
 from ._source import SourceInfo
 
 if TYPE_CHECKING:
+    from ._doc import QAPIDoc
     from ._parser import ParsedExpr, Reader
 
 __all__ = ["QAPISchema", "TypeExpr"]
@@ -122,7 +123,7 @@ class _Build:
             assert entity.info is not None
             if other.info is not None:
                 raise entity.info.error(
-                    f"'{entity.name}' is already defined", hint=f"{other.info}: previous definition"
+                    f"'{entity.name}' is already defined", hint=f"{other.info.context}{other.info}: previous definition"
                 )
             raise entity.info.error(f"{other.describe()} is already defined")
         self.new[entity.name] = entity
@@ -161,13 +162,14 @@ class _Build:
     ) -> str | None:
         # QEMU's _make_implicit_object_type(): none for no members; a second user
         # of the same name can only be a duplicate definition, flagged later.
-        # It has its user's condition.
+        # The type has its definition's condition.
         if not data:
             return None
         name = f"q_obj_{defn_name}-{role}"
         members = self.members(data, info, meta, defn_name, name)
         if self.lookup(name) is None:
-            self.define(ObjectType(name=name, info=info, local_members=members, ifcond=ifcond), meta, defn_name)
+            obj = ObjectType(name=name, info=info, local_members=members, ifcond=ifcond)
+            self.define(obj, meta, defn_name)
         return name
 
     def define_expr(self, parsed: ParsedExpr, meta: str) -> None:
@@ -176,6 +178,7 @@ class _Build:
         common: dict[str, Any] = {
             "name": name,
             "info": info,
+            "doc": parsed.doc,
             "features": _make_features(expr.get("features")),
             "ifcond": _ifcond_text(expr.get("if")),
         }
@@ -230,6 +233,36 @@ class _Build:
 
     # -- checking ---------------------------------------------------------------------
 
+    def connect_doc(self, name: str) -> None:
+        """QEMU's ``connect_doc()`` and ``check_doc()``: the doc names what the definition has."""
+        entity = self.new[name]
+        doc, info = entity.doc, entity.info
+        if doc is None:
+            return
+        assert info is not None
+        for f in entity.features:
+            doc.connect_feature(f.name, info)
+        members: Iterable[Member | EnumValue] = ()
+        if isinstance(entity, ObjectType):
+            base = self.lookup(entity.base) if entity.base else None
+            if isinstance(base, ObjectType) and base.is_implicit:
+                members = base.local_members
+            members = (*members, *entity.local_members)
+        elif isinstance(entity, EnumType):
+            members = entity.values
+        elif isinstance(entity, (Command, Event)):
+            arg = self.lookup(entity.arg_type) if entity.arg_type else None
+            if isinstance(arg, ObjectType) and arg.is_implicit:
+                members = arg.local_members
+        elif isinstance(entity, AlternateType):
+            for v in entity.variants.variants:
+                doc.connect_member(v.case)
+        for m in members:
+            doc.connect_member(m.name)
+            for f in m.features:
+                doc.connect_feature(f.name, info)
+        doc.check()
+
     def resolve(self, name: str, info: SourceInfo | None, what: str) -> SchemaType:
         typ = self.lookup_type(name)
         if typ is None:
@@ -248,6 +281,10 @@ class _Build:
         seen: dict[str, str] = {}
         for f in entity.features:
             self.check_clash(entity.info, seen, c_name(f.name), f"feature '{f.name}'")
+        if isinstance(entity, SchemaType):
+            for f in entity.features:
+                if f.is_special:
+                    raise entity.info.error(f"feature '{f.name}' is not supported for types")
 
     def check(self, name: str) -> SchemaEntity:
         entity = self.lookup(name)
@@ -268,6 +305,7 @@ class _Build:
                 meta, _ = self.defn[name]
                 element = self.resolve(entity.element_type, entity.info, meta)
                 assert not isinstance(element, ArrayType)
+                entity = attrs.evolve(entity, ifcond=element.ifcond)  # QEMU: the element's condition
             elif isinstance(entity, AlternateType):
                 self.check_alternate(entity)
             elif isinstance(entity, Command):
@@ -405,7 +443,7 @@ _ALTERNATE_QTYPES = {
     "int": "QTYPE_QNUM",
     "boolean": "QTYPE_QBOOL",
     "object": "QTYPE_QDICT",
-    "array": "QTYPE_QLIST",
+    "array": "QTYPE_QLIST",  # arrays as branches: QEMU 7.1
 }
 
 
@@ -439,6 +477,8 @@ class QAPISchema:
         self.pragma = Pragma()
         #: The schema files read, in order (normalized names).
         self.files: list[str] = []
+        #: The doc comments read, in source order (definitions' docs are also on their entities).
+        self.docs: list[QAPIDoc] = []
         for name, json_type in BUILTIN_JSON_TYPES.items():
             self._entities[name] = BuiltinType(name=name, builtin_json_type=json_type)
             list_name = array_name(name)
@@ -467,6 +507,7 @@ class QAPISchema:
         reader.pragma = copy.deepcopy(schema.pragma)
         reader.read_root(file)
         schema._add_parsed(reader.exprs, reader.pragma, reader.files)
+        schema.docs.extend(reader.docs)
         return schema
 
     # -- growing ----------------------------------------------------------------------
@@ -491,19 +532,24 @@ class QAPISchema:
         from ._parser import ParsedExpr, SchemaReader, _read_file
 
         pragma = copy.deepcopy(self.pragma)
+        # doc-required holds for the files read with it (QEMU reads one schema once), not for additions.
+        pragma.doc_required = False
         if isinstance(source, str):
             reader = SchemaReader(read or _read_file)
             reader.pragma = pragma
             reader.read_text(source, source_name)
-            parsed, files = reader.exprs, reader.files
+            parsed, files, docs = reader.exprs, reader.files, reader.docs
         else:
             # The checks normalize in place: work on a copy of the caller's data.
             parsed = [ParsedExpr(copy.deepcopy(dict(e)), SourceInfo(source_name, i)) for i, e in enumerate(source, 1)]
-            files = []
-        return self._add_parsed(parsed, pragma, files)
+            files, docs = [], []
+        added = self._add_parsed(parsed, pragma, files)
+        self.docs.extend(docs)
+        return added
 
     def _add_parsed(self, parsed: Iterable[ParsedExpr], pragma: Pragma, files: list[str]) -> list[SchemaEntity]:
         from ._expr import check_expr
+        from ._parser import ParsedExpr
 
         saved_pragma, self.pragma = self.pragma, pragma  # the checks read it
         try:
@@ -511,10 +557,11 @@ class QAPISchema:
             for item in parsed:
                 if "include" in item.expr:
                     continue
-                meta = check_expr(item.expr, item.info, pragma)
-                build.define_expr(item, meta)
+                meta, info = check_expr(item.expr, item.info, pragma, item.doc)
+                build.define_expr(ParsedExpr(item.expr, info, item.doc), meta)
             for name in list(build.new):
                 build.check(name)
+                build.connect_doc(name)
         except QAPISchemaError:
             self.pragma = saved_pragma
             raise
@@ -584,6 +631,7 @@ class QAPISchema:
                 del new._entities[name]
         new.pragma = copy.deepcopy(self.pragma)
         new.files = list(self.files)
+        new.docs = list(self.docs)
         return new
 
     # -- lookups ------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_schema_change_invalidates(schemas: Path, parses: list[str]) -> None:
     """Editing a schema file (size or time) makes the next run derive the table again, and see the edit."""
     load_fresh()
     qom = schemas / "qom.json"
-    qom.write_text(qom.read_text() + "\n{ 'struct': 'CacheProbe', 'data': {} }\n")
+    qom.write_text(qom.read_text() + "\n##\n# @CacheProbe:\n##\n{ 'struct': 'CacheProbe', 'data': {} }\n")
     assert "CacheProbe" in load_fresh()["types"]
     assert len(parses) == 2
     assert "CacheProbe" in load_fresh()["types"]

@@ -11,7 +11,7 @@ from qom_py.qapi import QAPISchema
 
 #: (definition, problem): each definition is written on line 3 of ``bad.json``.
 CASES: list[tuple[str, str]] = [
-    ("{ 'nope': 'X' }", "expression is missing metatype"),
+    ("{ 'nope': 'X' }", "expression must have exactly one key 'enum', 'struct', 'union', 'alternate', 'command', 'event'"),
     ("{ 'struct': [ 'X' ], 'data': {} }", "'struct' requires a string name"),
     ("{ 'struct': 'foo', 'data': {} }", "name of struct must use CamelCase"),
     ("{ 'struct': 'Foo!', 'data': {} }", "struct has an invalid name"),

@@ -133,13 +133,13 @@ class TestFormat:
         """Optional members get default null; sized ints and their lists show as int and [int]; features listed."""
         schema = self._schema(
             "{ 'struct': 'Sample', 'data': { 'a': 'uint16', '*b': ['uint8'], 'c': { 'type': 'str', 'features': ['deprecated'] } },"
-            "  'features': ['unstable'] }\n"
+            "  'features': ['sample-feature'] }\n"
             "{ 'command': 'x-cmd', 'data': 'Sample', 'returns': ['Sample'], 'allow-oob': true, 'features': ['unstable'] }"
         )  # fmt: skip
         assert schema_info(schema) == [
             {"name": "x-cmd", "meta-type": "command", "arg-type": "0", "ret-type": "[0]", "allow-oob": True,
              "features": ["unstable"]},
-            {"name": "0", "meta-type": "object", "features": ["unstable"], "members": [
+            {"name": "0", "meta-type": "object", "features": ["sample-feature"], "members": [
                 {"name": "a", "type": "int"},
                 {"name": "b", "type": "[int]", "default": None},
                 {"name": "c", "type": "str", "features": ["deprecated"]},

@@ -149,7 +149,7 @@ class TestDirectives:
         """Pragmas are recorded on the schema; command-returns-exceptions lets a command return a non-object."""
         schema = QAPISchema()
         text = "{ 'pragma': { 'doc-required': true, 'command-returns-exceptions': [ 'get' ] } }\n"
-        schema.add(text + "{ 'command': 'get', 'returns': 'int' }", "t.json")
+        schema.add(text + "##\n# @get:\n##\n{ 'command': 'get', 'returns': 'int' }", "t.json")
         assert schema.pragma.doc_required is True
         assert schema.pragma.command_returns_exceptions == ["get"]
 
@@ -159,3 +159,69 @@ def test_error_after_long_comments_is_fast() -> None:
     text = "# a b c d e f g h i j k l m n o p q r s t u v w x y z\n" * 200 + "  junk"
     with pytest.raises(QAPISchemaError, match=re.escape("t.json:201:3: stray 'junk'")):
         parse_text(text, "t.json")
+
+
+class TestDocComments:
+    """Doc comments are parsed, checked and kept, as QEMU 7.2's QAPIDoc does."""
+
+    TEXT = (
+        "##\n# = Title\n##\n\n"
+        "##\n# @Thing:\n#\n# A thing.\n#\n# @name: what it is called,\n#        on two lines\n#\n"
+        "# Features:\n# @my-feature: a feature\n#\n# Since: 1.0\n##\n"
+        "{ 'struct': 'Thing', 'data': { 'name': 'str', '*size': 'int' }, 'features': [ 'my-feature' ] }\n"
+    )
+
+    def test_docs_on_schema_and_entities(self) -> None:
+        """The schema keeps every doc in order; a definition's doc is on its entity, undocumented members added."""
+        schema = QAPISchema()
+        schema.add(self.TEXT, "t.json")
+        title, thing = schema.docs
+        assert (title.symbol, title.body.text) == (None, "= Title")
+        entity = schema.object_type("Thing")
+        assert entity.doc is thing
+        assert thing.body.text == "A thing."
+        assert {name: s.text for name, s in thing.args.items()} == {
+            "name": "what it is called,\non two lines",
+            "size": "",
+        }
+        assert thing.features["my-feature"].text == "a feature"
+        assert [(s.name, s.text) for s in thing.sections] == [("Since", "1.0")]
+
+    def test_docs_survive_pickling(self) -> None:
+        """A schema with docs pickles (the schema cache stores it)."""
+        import pickle
+
+        schema = QAPISchema()
+        schema.add(self.TEXT, "t.json")
+        copy = pickle.loads(pickle.dumps(schema))
+        doc = copy.object_type("Thing").doc
+        assert doc is not None and doc.args["name"].text == "what it is called,\non two lines"
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            ("##\n# @Thing:\n##\n{ 'struct': 'Other', 'data': {} }", "t.json: In struct 'Other':\nt.json:4: documentation comment is for 'Thing'"),
+            ("##\n# @Thing:\n#\n# @nope: no such member\n##\n{ 'struct': 'Thing', 'data': {} }", "t.json:1: documented member 'nope' does not exist"),
+            ("##\n# @Thing:\n# @a: x\n#  b\n##\n{ 'struct': 'Thing', 'data': { 'a': 'int' } }", "t.json:4:1: unexpected de-indent (expected at least 4 spaces)"),
+            ("##\n# @Thing:\n##\n{ 'include': 'x.json' }", "t.json:1: documentation for 'Thing' is not followed by the definition"),
+            ("##\n# @Thing:\n#\n", "t.json:3:2: documentation comment must end with '##'"),
+        ],
+        ids=["wrong-symbol", "bogus-member", "de-indent", "before-include", "unterminated"],
+    )  # fmt: skip
+    def test_doc_errors(self, text: str, message: str) -> None:
+        """A bad doc comment is rejected with QEMU's message, context lines included; nothing is added."""
+        schema = QAPISchema()
+        before = len(schema)
+        with pytest.raises(QAPISchemaError) as info:
+            schema.add(text, "t.json")
+        assert info.value.full_message == message
+        assert len(schema) == before and schema.docs == []
+
+
+def test_missing_root_file(tmp_path: Path) -> None:
+    """A missing root file is QEMU's ``can't read schema file`` error, without a place."""
+    name = str(tmp_path / "missing.json")
+    with pytest.raises(QAPISchemaError) as info:
+        QAPISchema.from_file(name)
+    assert str(info.value) == f"can't read schema file '{name}': No such file or directory"
+    assert info.value.file is None and info.value.context == ""

@@ -31,7 +31,7 @@ TEXT = """\
             '*format': { 'type': 'str', 'features': [ 'deprecated' ] } } }
 { 'struct': 'Base', 'data': { 'id': 'str' } }
 { 'struct': 'Child', 'base': 'Base', 'data': { '*rules': [ 'Rule' ], '*nodes': [ 'uint16' ] },
-  'features': [ 'unstable', 'my-feature' ], 'if': { 'all': [ 'CONFIG_A', { 'not': 'CONFIG_B' } ] } }
+  'features': [ 'other-feature', 'my-feature' ], 'if': { 'all': [ 'CONFIG_A', { 'not': 'CONFIG_B' } ] } }
 { 'enum': 'Kinds', 'data': [ 'child', 'base', 'none' ] }
 { 'union': 'Any', 'base': { 'kind': 'Kinds', '*note': 'str' }, 'discriminator': 'kind',
   'data': { 'child': 'Child', 'base': 'Base' } }
@@ -100,7 +100,7 @@ class TestModel:
         assert [m.name for m in child.local_members] == ["rules", "nodes"]
         assert child.members[0] == Member(name="id", type="str", defined_in="Base")
         assert child.member("rules") == Member(name="rules", type="RuleList", optional=True, defined_in="Child")
-        assert child.feature_names == ("unstable", "my-feature") and child.has_feature("unstable")
+        assert child.feature_names == ("other-feature", "my-feature") and child.has_feature("my-feature")
         assert child.ifcond == "(CONFIG_A and not CONFIG_B)"
         assert (child.meta, child.json_type, child.variants) == ("struct", "object", None)
         fmt = schema.object_type("Rule").member("format")
@@ -322,7 +322,10 @@ def test_duplicate_hint() -> None:
     with pytest.raises(QAPISchemaError) as info:
         schema.add("{ 'struct': 'Dup', 'data': {} }\n\n{ 'enum': 'Dup', 'data': [] }", "d.json")
     assert str(info.value) == "d.json:3: 'Dup' is already defined"
-    assert info.value.hint == "d.json:1: previous definition"
+    assert info.value.hint == "d.json: In struct 'Dup':\nd.json:1: previous definition"
+    assert info.value.full_message == (
+        "d.json: In enum 'Dup':\nd.json:3: 'Dup' is already defined\nd.json: In struct 'Dup':\nd.json:1: previous definition"
+    )
 
 
 def test_builtin_redefined() -> None:
