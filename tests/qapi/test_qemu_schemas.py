@@ -157,7 +157,8 @@ def test_cli_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         QAPISchema.from_file(str(bad))
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith(f"{err.value}\n")
+    assert captured.err == err.value.full_message + "\n"  # QEMU's context line first
+    assert captured.err.splitlines()[0].endswith("bad.json: In struct 'Rec':")
     assert "member 'a' uses unknown type 'Nope'" in captured.err
     missing = str(tmp_path / "missing-schema.json")
     assert main(["check", missing]) == 1
