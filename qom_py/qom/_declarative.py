@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 from .._names import wire_name
 from .._unset import UNSET
+from ..qapi._frozen import EMPTY_LIST, freeze
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
@@ -295,6 +296,7 @@ class QAPIProperty(Property[T]):
 
     def __init__(self, qapi_type: str | list[str] | tuple[str], *, type_name: str | None = None, **kwargs: Any) -> None:
         super().__init__(PropertyKind(), **kwargs)
+        self.initial = freeze(self.initial)  # handed out as every value is: frozen
         #: The QAPI type expression (``"Rule"``, ``["uint16"]``).
         self.qapi_type = qapi_type
         #: The type string shown, or None for QEMU's convention.
@@ -306,7 +308,7 @@ class QAPIProperty(Property[T]):
             return self
         value = obj.__dict__.get(self._slot, UNSET)
         if value is UNSET:
-            return [] if self._is_list and self.initial is None else self.initial
+            return EMPTY_LIST if self._is_list and self.initial is None else self.initial
         return value
 
     def add_to(self, klass: ObjectClass) -> None:

@@ -19,10 +19,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from .._codegen import compile_function
+from .._log import blame, blamed
 from .._unset import UNSET
 from ..errors import (
     DuplicatePropertyError,
     PropertyAccessError,
+    PropertyCallbackError,
     PropertyNotFoundError,
     QOMError,
     QOMInternalError,
@@ -365,7 +367,12 @@ class Object(PropertyBuilders, TreeMixin):
     def property_set_default(self, prop: ObjectProperty, default: Any) -> None:
         prop.default = default
         if prop.set is not None:
-            prop.set(self, JSON_VISITOR, prop.name, default)
+            try:
+                prop.set(self, JSON_VISITOR, prop.name, default)
+            except QOMError:
+                raise
+            except Exception as exc:
+                raise PropertyCallbackError.of(self.type_name, prop.name, exc) from exc
 
     def property_find(self, name: str) -> ObjectProperty | None:
         """Find *name*: the class chain first, then the instance (None if absent)."""
@@ -431,6 +438,7 @@ class Object(PropertyBuilders, TreeMixin):
         Raises:
             PropertyNotFoundError: no such property.
             PropertyAccessError: ``Property 'T.name' is not readable``.
+            PropertyCallbackError: the getter raised an exception that is not a `QOMError`.
         """
         prop = self.klass.property_find(name) or self._properties.get(name)
         if prop is None:
@@ -438,7 +446,12 @@ class Object(PropertyBuilders, TreeMixin):
         getter = prop.get
         if getter is None:
             raise PropertyAccessError(self.type_name, name, "readable")
-        return getter(self)
+        try:
+            return getter(self)
+        except QOMError:
+            raise
+        except Exception as exc:
+            raise PropertyCallbackError.of(self.type_name, name, exc) from exc
 
     def property_set(self, name: str, value: Any, visitor: InputVisitor = JSON_VISITOR) -> None:
         """
@@ -450,6 +463,8 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyNotFoundError: no such property.
             PropertyAccessError: ``Property 'T.name' is not writable``.
             ParameterError: *value* has the wrong type or is out of range.
+            PropertyCallbackError: the setter (or its ``check=``) raised an exception
+                that is not a `QOMError`.
         """
         klass = self.klass
         setter = (klass._setters if klass._find_cache else klass.class_setters()).get(name)
@@ -458,7 +473,12 @@ class Object(PropertyBuilders, TreeMixin):
             setter = prop.set
             if setter is None:
                 raise PropertyAccessError(self.type_name, name, "writable")
-        setter(self, visitor, name, value)
+        try:
+            setter(self, visitor, name, value)
+        except QOMError:
+            raise
+        except Exception as exc:  # the user's code: one line naming the property (try is free in 3.11)
+            raise PropertyCallbackError.of(self.type_name, name, exc) from exc
         if self._observers:
             self._notify(self.property(name), name, value)
 
@@ -479,12 +499,18 @@ class Object(PropertyBuilders, TreeMixin):
             items = cast("Mapping[str, Any]", props).items()
         else:
             items = props
-        for name, value in items:
-            setter = find(name)
-            if setter is None or self._observers:
-                self.property_set(name, value, visitor)  # instance properties, errors, observers
-            else:
-                setter(self, visitor, name, value)
+        name = ""
+        try:
+            for name, value in items:
+                setter = find(name)
+                if setter is None or self._observers:
+                    self.property_set(name, value, visitor)  # instance properties, errors, observers
+                else:
+                    setter(self, visitor, name, value)
+        except QOMError:
+            raise
+        except Exception as exc:  # as property_set reports it
+            raise PropertyCallbackError.of(self.type_name, name, exc) from exc
 
     def property_parse(self, name: str, text: str) -> None:
         """Set *name* from a string, as QEMU's ``object_property_parse`` does."""
@@ -596,9 +622,19 @@ class InstancePlan:
         objects embed these lines too (see `qom_py.qom._creation`).
         """
         # Object.__init__, inlined: keep the two in step.
-        namespace.update({"cls": self.cls, "klass": klass, "JSON_VISITOR": JSON_VISITOR, "QOMError": QOMError})
+        namespace.update(
+            {
+                "cls": self.cls,
+                "klass": klass,
+                "JSON_VISITOR": JSON_VISITOR,
+                "QOMError": QOMError,
+                "new_instance": object.__new__,
+                "callback_error": PropertyCallbackError.of,
+                "init_failed": _init_failed(klass.type_name),
+            }
+        )
         lines = [
-            "    obj = cls.__new__(cls)",
+            "    obj = new_instance(cls)",
             "    obj.klass = klass",
             "    obj._properties = {}",
             "    obj._refcount = 1",
@@ -607,14 +643,27 @@ class InstancePlan:
         for index, prop in enumerate(self.defaults):
             namespace[f"default_{index}"] = prop
             # Read from the property each time: a default may be changed later.
-            steps.append(f"default_{index}.set(obj, JSON_VISITOR, default_{index}.name, default_{index}.default)")
+            # A setter's foreign exception is reported as property_set reports it.
+            steps += [
+                "try:",
+                f"    default_{index}.set(obj, JSON_VISITOR, default_{index}.name, default_{index}.default)",
+                "except QOMError:",
+                "    raise",
+                "except Exception as exc:",
+                f"    raise callback_error(klass.type_name, default_{index}.name, exc) from exc",
+            ]
         for index, hook in enumerate(self.init):
             namespace[f"init_{index}"] = hook
             steps.append(f"init_{index}(obj)")
         if steps:
             lines.append("    try:")
             lines += [f"        {step}" for step in steps]
-            lines += ["    except QOMError:", "        obj.unref()", "        raise"]
+            lines += [
+                "    except BaseException as exc:",
+                "        obj.unref()",
+                "        init_failed(exc)",
+                "        raise",
+            ]
         return lines
 
     @classmethod
@@ -630,6 +679,16 @@ class InstancePlan:
         finalize = [k.type_info.instance_finalize for k in leaf_first if k.type_info.instance_finalize is not None]
         releases = any(prop.release is not None for k in chain for prop in k.own_properties())
         return cls(klass, _instance_class(klass), defaults, init, finalize, releases)
+
+
+def _init_failed(type_name: str) -> Callable[[BaseException], None]:
+    """What a constructor calls when a hook raised: blame a foreign exception on the user type."""
+
+    def init_failed(exc: BaseException) -> None:
+        if isinstance(exc, Exception) and not isinstance(exc, QOMError) and blamed(exc) is None:
+            blame(exc, f"instance_init() of type '{type_name}'")
+
+    return init_failed
 
 
 def _instance_class(klass: ObjectClass) -> type[Object]:

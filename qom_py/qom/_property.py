@@ -21,6 +21,8 @@ import attrs
 
 from .._codegen import make_setter
 from .._unset import UNSET, UnsetType
+from ..errors import PropertyCallbackError, QOMError
+from ..qapi._frozen import freeze
 from ..qapi._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_int
 
 if TYPE_CHECKING:
@@ -295,6 +297,10 @@ def int_kind(bits: int = 64, signed: bool = True) -> IntKind:
     return IntKind(bits, signed)
 
 
+#: Kinds whose values are scalars: the getter's and the setter's value is the value itself.
+_SCALAR_KINDS: Final = frozenset({BoolKind, StrKind, IntKind, SizeKind, NumberKind, EnumKind})
+
+
 def typed_property(
     name: str,
     kind: PropertyKind,
@@ -303,21 +309,65 @@ def typed_property(
     *,
     description: str | None = None,
 ) -> ObjectProperty:
-    """Build an `ObjectProperty` whose setter only ever sees a checked value."""
+    """
+    Build an `ObjectProperty` whose setter only ever sees a checked value.
+
+    A structured value (lists, dicts) is stored frozen (`qom_py.qapi._frozen`)
+    and the getter returns it frozen: what a reader is handed cannot be changed
+    behind the checks, and no output needs copying.
+    """
+    structured = type(kind) not in _SCALAR_KINDS
     getter: GetFn | None = None
     if get is not None:
-        user_get = get
-        if type(kind) in (BoolKind, StrKind, IntKind, SizeKind, NumberKind, EnumKind):
-            getter = user_get  # scalar outputs are the values themselves
+        if not structured:
+            getter = get  # scalar outputs are the values themselves
         else:
+            user_get, output = get, kind.output
 
             def output_getter(obj: Object) -> Any:
-                return kind.output(user_get(obj))
+                return freeze(output(user_get(obj)))  # a frozen value is returned as it is
 
             getter = output_getter
+    store = set if set is None or not structured else _freezing(set)
+    setter = kind.setter(store) if store is not None else None
+    prop = ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind)
+    prop.store = store if store is None or isinstance(store, StoreIn) else _guarded_store(prop, store)
+    return prop
 
-    setter = kind.setter(set) if set is not None else None
-    return ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind, store=set)
+
+def _freezing(user_set: Callable[[Object, Any], None]) -> Callable[[Object, Any], None]:
+    """*user_set* receiving the checked value frozen (a `StoreIn` stores it so itself)."""
+    if isinstance(user_set, StoreIn):
+        slot = user_set.slot
+
+        def store_frozen(obj: Object, value: Any) -> None:
+            obj.__dict__[slot] = freeze(value)
+
+        return store_frozen
+
+    def set_frozen(obj: Object, value: Any) -> None:
+        user_set(obj, freeze(value))
+
+    return set_frozen
+
+
+def _guarded_store(prop: ObjectProperty, user_set: Callable[[Object, Any], None]) -> Callable[[Object, Any], None]:
+    """
+    *user_set*, reporting a foreign exception as `Object.property_set` does.
+
+    Creation calls a property's ``store`` directly (its value checked by the
+    schema already), past ``property_set``'s own guard.
+    """
+
+    def store(obj: Object, value: Any) -> None:
+        try:
+            user_set(obj, value)
+        except QOMError:
+            raise
+        except Exception as exc:
+            raise PropertyCallbackError.of(obj.type_name, prop.name, exc) from exc
+
+    return store
 
 
 class PropertyBuilders:

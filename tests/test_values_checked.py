@@ -1,0 +1,364 @@
+"""
+Values stay checked (issue 17, item 4; issue 21, item 4).
+
+- A structured value handed out (attribute, ``property_get``, ``qom-get``) cannot be
+  changed behind the checks: only a set changes it.
+- A user's getter, setter or ``check=`` raising something that is not a `QOMError`
+  is one line naming the type, the property and the exception, on the command
+  line and over QMP (where it is logged with the command), and nothing changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import pickle
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qom_py
+from qom_py import Object, ObjectClass, QOMError, TypeInfo, prop, qom_type, type_register
+from qom_py.errors import PropertyCallbackError
+from qom_py.qmp import QMPError
+from qom_py.qmp._protocol import to_json
+from qom_py.testing import qmp_client
+from tests.daemon import run
+
+SCHEMA = """
+{ 'enum': 'VcDay', 'data': [ 'mon', 'tue' ] }
+{ 'struct': 'VcSlot', 'data': { 'day': 'VcDay', 'hour': 'uint8', '*note': 'str' } }
+{ 'struct': 'VcWeek', 'data': { 'slots': ['VcSlot'], 'label': 'str' } }
+"""
+
+SCHEDULE = [{"day": "mon", "hour": 9, "note": "standup"}, {"day": "tue", "hour": 14}]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _definitions() -> None:
+    if qom_py.default_registry.qapi_schema.lookup("VcWeek") is None:
+        qom_py.qapi_load(SCHEMA)
+
+
+@pytest.fixture
+def planner() -> type[Object]:
+    """A declarative type with a list of scalars, a list of structs and a nested struct."""
+
+    @qom_type("vc-planner", interfaces=["user-creatable"])
+    class Planner(Object):
+        ports = prop.QAPIList("uint16")
+        schedule = prop.QAPIList("VcSlot")
+        week = prop.QAPIStruct("VcWeek")
+        blob = prop.QAPI("any")
+
+    return Planner
+
+
+# --- structured values are handed out frozen -------------------------------------------------
+
+
+def test_list_of_scalars_cannot_change_behind_the_checks(planner: type[Object]) -> None:
+    """``o.ports.append(99999)`` is refused; the stored value and qom-get are unchanged."""
+    obj: Any = qom_py.object_add(planner, id="p0", ports=[22, 80])
+    for change in (
+        lambda: obj.ports.append(99999),
+        lambda: obj.ports.extend([1]),
+        lambda: obj.ports.insert(0, 1),
+        lambda: obj.ports.__setitem__(0, 99999),
+        lambda: obj.ports.__delitem__(0),
+        lambda: obj.ports.sort(),
+        lambda: obj.ports.pop(),
+        lambda: obj.ports.clear(),
+    ):
+        with pytest.raises(TypeError, match="set the property to a new value"):
+            change()
+    with pytest.raises(TypeError):
+        obj.property_get("ports").append(99999)
+    assert obj.ports == [22, 80]
+    assert qmp_client().execute("qom-get", {"path": "/objects/p0", "property": "ports"}) == [22, 80]
+
+
+def test_struct_members_cannot_change_behind_the_checks(planner: type[Object]) -> None:
+    """``o.schedule[0]["bogus"] = "x"`` is refused, at any depth."""
+    obj: Any = qom_py.object_add(planner, id="p0", schedule=SCHEDULE)
+    week = {"slots": SCHEDULE, "label": "w1"}
+    obj.week = week
+    for change in (
+        lambda: obj.schedule[0].__setitem__("bogus", "x"),
+        lambda: obj.schedule[0].update(hour=99),
+        lambda: obj.schedule[0].pop("day"),
+        lambda: obj.schedule[1].setdefault("note", "x"),
+        lambda: obj.week.__setitem__("label", 1),
+        lambda: obj.week["slots"].append({}),
+        lambda: obj.week["slots"][0].__delitem__("day"),
+    ):
+        with pytest.raises(TypeError):
+            change()
+    assert obj.schedule == SCHEDULE
+    assert obj.week == week
+    qmp = qmp_client()
+    assert qmp.execute("qom-get", {"path": "/objects/p0", "property": "schedule"}) == SCHEDULE
+    assert qmp.execute("qom-get", {"path": "/objects/p0", "property": "week"}) == week
+
+
+def test_the_setters_input_is_not_shared(planner: type[Object]) -> None:
+    """Changing the list given to a set later changes nothing stored (nor does an ``any`` value)."""
+    obj: Any = qom_py.object_add(planner, id="p0")
+    ports, rules, blob = [1, 2], [dict(SCHEDULE[0])], {"a": [1, {"b": 2}]}
+    obj.ports, obj.schedule, obj.blob = ports, rules, blob
+    ports.append(3)
+    rules[0]["hour"] = 99
+    blob["a"][1]["b"] = 3  # type: ignore[index]
+    assert (obj.ports, obj.schedule, obj.blob) == ([1, 2], SCHEDULE[:1], {"a": [1, {"b": 2}]})
+    with pytest.raises(TypeError):
+        obj.blob["a"][1]["c"] = 1
+
+
+def test_unset_list_is_frozen_too(planner: type[Object]) -> None:
+    """A list property never set reads as an empty list that refuses changes."""
+    obj: Any = qom_py.object_add(planner, id="p0")
+    assert obj.ports == []
+    with pytest.raises(TypeError):
+        obj.ports.append(1)
+    assert obj.property_get("ports") == []
+
+
+def test_frozen_values_set_again(planner: type[Object]) -> None:
+    """Values read back are accepted as input (the same checks), and plain copies are mutable."""
+    first: Any = qom_py.object_add(planner, id="p0", ports=[1], schedule=SCHEDULE)
+    second: Any = qom_py.object_add(planner, id="p1", ports=first.ports, schedule=first.schedule)
+    second.week = {"slots": first.schedule, "label": "copy"}
+    second.ports = first.ports + [2]
+    assert (second.ports, second.schedule, second.week["slots"]) == ([1, 2], SCHEDULE, SCHEDULE)
+    with pytest.raises(QOMError, match="Parameter 'null' expects uint16_t"):
+        second.ports = [*first.ports, 70000]
+    mutable = first.ports.copy()
+    mutable.append(5)
+    assert first.ports == [1]
+
+
+def test_frozen_values_are_plain_json_for_every_output(planner: type[Object]) -> None:
+    """Equality, isinstance, JSON (QEMU's writer and the stdlib's), pickling and copies all see a list/dict."""
+    obj: Any = qom_py.object_add(planner, id="p0", schedule=SCHEDULE)
+    value = obj.schedule
+    assert isinstance(value, list) and isinstance(value[0], dict)
+    assert to_json(value) == to_json(SCHEDULE)
+    assert json.dumps(value) == json.dumps(SCHEDULE)
+    assert repr(value) == repr(SCHEDULE)
+    for again in (pickle.loads(pickle.dumps(value)), copy.copy(value), copy.deepcopy(value)):
+        assert again == SCHEDULE
+        with pytest.raises(TypeError):
+            again[0]["x"] = 1
+    text = obj.property_print("schedule")
+    assert json.loads(text) == SCHEDULE
+
+
+def test_property_add_qapi_class_and_instance() -> None:
+    """``property_add_qapi`` (class and instance): the setter receives a frozen value, the getter hands one out."""
+    received: list[Any] = []
+
+    def store(obj: Any, value: Any) -> None:
+        received.append(value)
+        obj.slots = value
+
+    def class_init(klass: ObjectClass, data: Any) -> None:
+        klass.property_add_qapi("slots", ["VcSlot"], lambda obj: obj.slots, store)
+
+    def instance_init(obj: Any) -> None:
+        obj.slots = []  # the type's own mutable list: the getter still hands out a frozen copy
+        obj.hours = [8]
+        obj.property_add_qapi("hours", ["uint8"], lambda o: o.hours, lambda o, v: setattr(o, "hours", v))
+
+    type_register(
+        TypeInfo("vc-typed", interfaces=["user-creatable"], class_init=class_init, instance_init=instance_init)
+    )
+    obj: Any = qom_py.object_add("vc-typed", id="t0")
+    got = obj.property_get("slots")
+    with pytest.raises(TypeError):
+        got.append({})
+    assert obj.slots == []
+    with pytest.raises(TypeError):
+        obj.property_get("hours").append(9)
+    obj.property_set("slots", SCHEDULE)
+    with pytest.raises(TypeError):
+        received[-1][0]["hour"] = 1
+    obj.property_set("hours", [1, 2])
+    with pytest.raises(TypeError):
+        obj.hours.append(3)
+    qmp = qmp_client()
+    assert qmp.execute("qom-get", {"path": "/objects/t0", "property": "slots"}) == SCHEDULE
+    assert qmp.execute("qom-get", {"path": "/objects/t0", "property": "hours"}) == [1, 2]
+
+
+# --- a user's exception is one line naming the property ---------------------------------------
+
+
+def _too_bright(obj: Any, value: int) -> None:
+    if value > 100:
+        raise ValueError("too bright")
+
+
+@pytest.fixture
+def lamp() -> type[Object]:
+    """``lamp``: ``watts`` refuses > 100 with a ValueError; ``colour``'s getter fails when it is "bad"."""
+
+    def colour(obj: Any) -> str:
+        if obj.hue == "bad":
+            raise KeyError("no such colour")
+        return str(obj.hue)
+
+    def set_volts(obj: Any, v: int) -> None:
+        if v == 0:
+            raise ZeroDivisionError("division by zero\nsecond line")
+        obj.volts = v
+
+    @qom_type("lamp", interfaces=["user-creatable"])
+    class Lamp(Object):
+        watts = prop.Int(check=_too_bright)
+
+        @staticmethod
+        def class_init(klass: ObjectClass, data: Any) -> None:
+            klass.property_add_str("colour", colour, lambda obj, v: setattr(obj, "hue", v))
+            klass.property_add_int("volts", lambda obj: obj.volts, set_volts)
+
+        def instance_init(self) -> None:
+            self.hue = "white"
+            self.volts = 1
+
+    return Lamp
+
+
+def test_check_raising_is_one_error_naming_the_property(lamp: type[Object]) -> None:
+    """A ``check=`` raising ValueError: `PropertyCallbackError` with the type, property and exception; nothing set."""
+    obj: Any = qom_py.object_add(lamp, id="l0", watts=5)
+    with pytest.raises(PropertyCallbackError) as caught:
+        obj.watts = 500
+    assert str(caught.value) == "Property 'lamp.watts' raised ValueError: too bright"
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert (caught.value.typename, caught.value.name) == ("lamp", "watts")
+    assert obj.watts == 5
+    with pytest.raises(
+        PropertyCallbackError, match="^Property 'lamp.volts' raised ZeroDivisionError: division by zero$"
+    ):
+        obj.set_props({"watts": 6, "volts": 0})
+    assert obj.volts == 1
+
+
+def test_failed_creation_leaves_nothing(lamp: type[Object]) -> None:
+    """object_add (schema fast path), object_new_with_props and --object-style keyval: error, no object."""
+    attempts = [
+        lambda: qom_py.object_add("lamp", id="l1", watts=500),
+        lambda: qom_py.object_add("lamp", id="l1", volts=0),
+        lambda: qom_py.object_new_with_props("lamp", {"watts": 500}),
+        lambda: qom_py.object_option_parse("lamp,id=l1,watts=500"),
+        lambda: qom_py.object_option_parse('{"qom-type": "lamp", "id": "l1", "volts": 0}'),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PropertyCallbackError, match=r"^Property 'lamp\.(watts|volts)' raised "):
+            attempt()
+        assert list(qom_py.default_registry.objects_root.children()) == []
+
+
+def test_getter_raising(lamp: type[Object]) -> None:
+    """A getter raising KeyError: property_get and qom-get say so in one line."""
+    obj: Any = qom_py.object_add(lamp, id="l0")
+    obj.property_set("colour", "bad")
+    with pytest.raises(PropertyCallbackError, match=r"^Property 'lamp.colour' raised KeyError: 'no such colour'$"):
+        obj.property_get("colour")
+
+
+def test_qmp_generic_error_and_log(lamp: type[Object], caplog: pytest.LogCaptureFixture) -> None:
+    """Over QMP: GenericError with the text, a log record naming the command (and the traceback), value unchanged."""
+    qmp = qmp_client()
+    qmp.execute("object-add", {"qom-type": "lamp", "id": "l0", "watts": 5})
+    cases = [
+        ("qom-set", {"path": "/objects/l0", "property": "watts", "value": 500}, "Property 'lamp.watts' raised ValueError: too bright"),
+        ("object-add", {"qom-type": "lamp", "id": "l1", "watts": 101}, "Property 'lamp.watts' raised ValueError: too bright"),
+        ("qom-set", {"path": "/objects/l0", "property": "colour", "value": "bad"}, None),
+        ("qom-get", {"path": "/objects/l0", "property": "colour"}, "Property 'lamp.colour' raised KeyError: 'no such colour'"),
+    ]  # fmt: skip
+    for command, args, desc in cases:
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="qom_py"):
+            if desc is None:
+                qmp.execute(command, args)
+                continue
+            with pytest.raises(QMPError) as caught:
+                qmp.execute(command, args)
+        assert (caught.value.error_class, caught.value.desc) == ("GenericError", desc)
+        (record,) = [r for r in caplog.records if r.name.startswith("qom_py")]
+        assert record.getMessage() == f"{command}: {desc}"
+        assert record.exc_info is not None and record.exc_info[0] in (ValueError, KeyError)
+        assert "a bug" not in caplog.text
+    assert qmp.execute("qom-get", {"path": "/objects/l0", "property": "watts"}) == 5
+    assert [name for name, _ in qom_py.default_registry.objects_root.children()] == ["l0"]
+
+
+def test_default_whose_setter_raises() -> None:
+    """A class default refused by the property's own code: creation fails naming it, nothing is left."""
+
+    @qom_type("vc-bad-default")
+    class BadDefault(Object):
+        watts = prop.Int(default=500, check=_too_bright)
+
+    with pytest.raises(PropertyCallbackError, match="^Property 'vc-bad-default.watts' raised ValueError: too bright$"):
+        qom_py.object_new("vc-bad-default")
+
+
+LAMP_PLUGIN = textwrap.dedent(
+    """
+    from qom_py import Object, prop, qom_type
+
+    def too_bright(obj, value):
+        if value > 100:
+            raise ValueError("too bright")
+
+    @qom_type("lamp", interfaces=["user-creatable"])
+    class Lamp(Object):
+        watts = prop.Int(check=too_bright)
+
+    @qom_type("vc-broken-init", interfaces=["user-creatable"])
+    class Broken(Object):
+        def instance_init(self):
+            raise RuntimeError("no bulb")
+    """
+)
+
+
+@pytest.fixture
+def lamp_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``lamp_plugin`` on the daemon's ``PYTHONPATH``."""
+    (tmp_path / "lamp_plugin.py").write_text(LAMP_PLUGIN)
+    old = os.environ.get("PYTHONPATH", "")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), old])))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("lamp,id=l0,watts=500", "Property 'lamp.watts' raised ValueError: too bright"),
+        ('{"qom-type": "lamp", "id": "l0", "watts": 500}', "Property 'lamp.watts' raised ValueError: too bright"),
+        ("vc-broken-init,id=b0", "instance_init() of type 'vc-broken-init' raised RuntimeError: no bulb"),
+    ],
+)
+def test_command_line_one_line(lamp_plugin: Path, spec: str, message: str) -> None:
+    """``qom-py --object`` with a user's exception: one line, exit 1, nothing left behind."""
+    result = run(["--plugin", "lamp_plugin", "--pidfile", "{tmp}/pid", "--object", spec], monitor=True)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"qom-py: --object {spec}: {message}\n"
+    assert result.leftovers == []
+
+
+def test_command_line_verbose_traceback(lamp_plugin: Path) -> None:
+    """With ``-v`` the user's traceback is logged before the one-line error."""
+    result = run(["-v", "--plugin", "lamp_plugin", "--object", "lamp,id=l0,watts=500"])
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "Traceback (most recent call last):" in lines
+    assert "ValueError: too bright" in lines
+    assert lines[-1] == "qom-py: --object lamp,id=l0,watts=500: Property 'lamp.watts' raised ValueError: too bright"
