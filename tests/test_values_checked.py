@@ -25,6 +25,7 @@ import qom_py
 from qom_py import Object, ObjectClass, QOMError, TypeInfo, prop, qom_type, type_register
 from qom_py.errors import PropertyCallbackError
 from qom_py.qmp import QMPError
+from qom_py.qapi._frozen import FrozenDict, FrozenList
 from qom_py.qmp._protocol import to_json
 from qom_py.testing import qmp_client
 from tests.daemon import run
@@ -33,6 +34,12 @@ SCHEMA = """
 { 'enum': 'VcDay', 'data': [ 'mon', 'tue' ] }
 { 'struct': 'VcSlot', 'data': { 'day': 'VcDay', 'hour': 'uint8', '*note': 'str' } }
 { 'struct': 'VcWeek', 'data': { 'slots': ['VcSlot'], 'label': 'str' } }
+{ 'struct': 'VcBase', 'data': { 'kind': 'VcDay', 'tags': ['str'] } }
+{ 'struct': 'VcMon', 'data': { 'hours': ['uint8'] } }
+{ 'struct': 'VcTue', 'data': { 'hour': 'uint8' } }
+{ 'union': 'VcDayPlan', 'base': 'VcBase', 'discriminator': 'kind', 'data': { 'mon': 'VcMon', 'tue': 'VcTue' } }
+{ 'struct': 'VcTree', 'data': { 'kids': ['VcTree'], '*extra': 'any' } }
+{ 'alternate': 'VcHourOrMon', 'data': { 'n': 'int', 'mon': 'VcMon' } }
 """
 
 SCHEDULE = [{"day": "mon", "hour": 9, "note": "standup"}, {"day": "tue", "hour": 14}]
@@ -192,6 +199,42 @@ def test_property_add_qapi_class_and_instance() -> None:
     qmp = qmp_client()
     assert qmp.execute("qom-get", {"path": "/objects/t0", "property": "slots"}) == SCHEDULE
     assert qmp.execute("qom-get", {"path": "/objects/t0", "property": "hours"}) == [1, 2]
+
+
+def _assert_frozen(value: Any) -> None:
+    if isinstance(value, list):
+        assert type(value) is FrozenList, value
+        for item in value:
+            _assert_frozen(item)
+    elif isinstance(value, dict):
+        assert type(value) is FrozenDict, value
+        for item in value.values():
+            _assert_frozen(item)
+
+
+def test_every_kind_of_type_is_frozen_deeply() -> None:
+    """Unions (each branch), recursive structs, alternates and ``any``: every list and dict inside is frozen."""
+
+    @qom_type("vc-shapes")
+    class Shapes(Object):
+        plan = prop.QAPIStruct("VcDayPlan")
+        tree = prop.QAPIStruct("VcTree")
+        either = prop.QAPI("VcHourOrMon")
+        plans = prop.QAPIList("VcDayPlan")
+
+    obj: Any = qom_py.object_new("vc-shapes")
+    values = {
+        "plan": {"kind": "mon", "tags": ["a"], "hours": [1, 2]},
+        "tree": {"kids": [{"kids": [{"kids": []}], "extra": {"x": [1, {"y": []}]}}]},
+        "either": {"hours": [3]},
+        "plans": [{"kind": "tue", "tags": [], "hour": 4}, {"kind": "mon", "tags": ["b"], "hours": []}],
+    }
+    for name, value in values.items():
+        obj.property_set(name, value)
+        assert obj.property_get(name) == value
+        _assert_frozen(obj.property_get(name))
+    obj.either = 7
+    assert obj.either == 7
 
 
 # --- a user's exception is one line naming the property ---------------------------------------

@@ -11,9 +11,16 @@ so no output needs converting; every method that would change one raises
 
 from __future__ import annotations
 
-from typing import Any, Final, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-__all__ = ["EMPTY_LIST", "FrozenDict", "FrozenList", "freeze"]
+if TYPE_CHECKING:
+    from ._table import TypeEntry
+
+__all__ = ["EMPTY_LIST", "FrozenDict", "FrozenList", "freeze", "freezer"]
+
+#: ``freeze(value)`` for the checked values of one type.
+Freezer = Callable[[Any], Any]
 
 
 def _refuse(self: object, *args: object, **kwargs: object) -> NoReturn:
@@ -76,3 +83,80 @@ def freeze(value: Any) -> Any:
     if kind is dict:
         return FrozenDict({key: freeze(item) if type(item) in _CONTAINERS else item for key, item in value.items()})
     return value
+
+
+def freezer(entry: Callable[[str], TypeEntry], type_name: str) -> Freezer | None:
+    """
+    A faster `freeze` for values the checker just returned as the type *type_name*.
+
+    *entry* gives a type's check-table entry (`qom_py.qapi.Checker.entry`).
+    Returns None for a scalar type.  The checker's lists and dicts are new
+    (only an ``any`` value is the caller's, and is frozen by `freeze`), so the
+    result walks only the members that hold containers and wraps the
+    checker's own containers as it goes.
+    """
+    return _freezer(entry, type_name, frozenset())
+
+
+def _freezer(entry: Callable[[str], TypeEntry], type_name: str, active: frozenset[str]) -> Freezer | None:
+    if type_name in active:
+        return freeze  # a recursive type: the plain walk
+    found = entry(type_name)
+    if found[0] == "enum":
+        return None
+    if found[0] == "builtin":
+        return freeze if found[1] == "value" else None  # any: the caller's value, copied
+    if found[0] == "alternate":
+        return freeze
+    active = active | {type_name}
+    if found[0] == "array":
+        element = _freezer(entry, found[1], active)
+        if element is None:
+            return FrozenList
+
+        def freeze_array(value: Any) -> Any:
+            return FrozenList([element(item) for item in value]) if type(value) is list else freeze(value)
+
+        return freeze_array
+    _, members, variants, _ = found
+    own = _member_freezers(entry, members, active)
+    tag, branches = "", {}
+    if variants is not None:
+        tag = variants[0]
+        for case, branch in variants[1]:
+            branch_entry = entry(branch)
+            assert branch_entry[0] == "object", branch_entry
+            frozen = _member_freezers(entry, branch_entry[1], active)
+            if frozen:
+                branches[case] = frozen
+    if not own and not branches:
+        return FrozenDict
+
+    if not branches:
+
+        def freeze_struct(value: Any) -> Any:
+            if type(value) is not dict:
+                return freeze(value)
+            for key, member in own:
+                if key in value:
+                    value[key] = member(value[key])  # the checker's new dict, not the caller's
+            return FrozenDict(value)
+
+        return freeze_struct
+
+    def freeze_union(value: Any) -> Any:
+        if type(value) is not dict:
+            return freeze(value)
+        for key, member in (*own, *branches.get(value.get(tag, ""), ())):
+            if key in value:
+                value[key] = member(value[key])
+        return FrozenDict(value)
+
+    return freeze_union
+
+
+def _member_freezers(
+    entry: Callable[[str], TypeEntry], members: tuple[tuple[str, bool, str], ...], active: frozenset[str]
+) -> tuple[tuple[str, Freezer], ...]:
+    found = ((name, _freezer(entry, typ, active)) for name, _, typ in members)
+    return tuple((name, each) for name, each in found if each is not None)

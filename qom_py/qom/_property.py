@@ -135,6 +135,10 @@ class PropertyKind:
         """Return *value* as JSON carries it."""
         return value
 
+    def freezer(self) -> Callable[[Any], Any]:
+        """How a checked value of this kind is frozen before it is stored (structured kinds only)."""
+        return freeze
+
     def setter(self, user_set: Callable[[Object, Any], None]) -> SetFn:
         """A property setter handing values checked as this kind to *user_set*."""
         if isinstance(user_set, StoreIn):
@@ -328,25 +332,25 @@ def typed_property(
                 return freeze(output(user_get(obj)))  # a frozen value is returned as it is
 
             getter = output_getter
-    store = set if set is None or not structured else _freezing(set)
+    store = set if set is None or not structured else _freezing(set, kind.freezer())
     setter = kind.setter(store) if store is not None else None
     prop = ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind)
     prop.store = store if store is None or isinstance(store, StoreIn) else _guarded_store(prop, store)
     return prop
 
 
-def _freezing(user_set: Callable[[Object, Any], None]) -> Callable[[Object, Any], None]:
-    """*user_set* receiving the checked value frozen (a `StoreIn` stores it so itself)."""
+def _freezing(user_set: Callable[[Object, Any], None], frozen: Callable[[Any], Any]) -> Callable[[Object, Any], None]:
+    """*user_set* receiving the checked value *frozen* (a `StoreIn` stores it so itself)."""
     if isinstance(user_set, StoreIn):
         slot = user_set.slot
 
         def store_frozen(obj: Object, value: Any) -> None:
-            obj.__dict__[slot] = freeze(value)
+            obj.__dict__[slot] = frozen(value)
 
         return store_frozen
 
     def set_frozen(obj: Object, value: Any) -> None:
-        user_set(obj, freeze(value))
+        user_set(obj, frozen(value))
 
     return set_frozen
 
