@@ -405,3 +405,89 @@ def test_command_line_verbose_traceback(lamp_plugin: Path) -> None:
     assert "Traceback (most recent call last):" in lines
     assert "ValueError: too bright" in lines
     assert lines[-1] == "qom-py: --object lamp,id=l0,watts=500: Property 'lamp.watts' raised ValueError: too bright"
+
+
+# --- calling a declarative class ---------------------------------------------------------------
+
+
+def test_calling_a_declarative_class_creates_a_checked_object() -> None:
+    """``Lamp(watts=5)`` is object_new_with_props: checked, in order, completed, owned by the caller."""
+    completed: list[int] = []
+
+    @qom_type("vc-bulb", interfaces=["user-creatable"])
+    class Bulb(Object):
+        watts = prop.Int(default=3, check=_too_bright)
+        max_watts = prop.UInt(16)
+
+        def complete(self) -> None:
+            completed.append(self.watts)
+
+    bulb = Bulb(watts=5, max_watts=60)
+    assert type(bulb) is Bulb and (bulb.watts, bulb.max_watts) == (5, 60)
+    assert bulb.refcount == 1 and bulb.parent is None and completed == [5]
+    assert Bulb().watts == 3
+    bulb.unref()
+    assert bulb.is_finalized
+
+
+def test_calling_a_declarative_class_is_all_or_nothing() -> None:
+    """A refused value: QEMU's message (or the one-line callback error), no object, complete never runs."""
+    made: list[Object] = []
+
+    @qom_type("vc-bulb", interfaces=["user-creatable"])
+    class Bulb(Object):
+        watts = prop.Int(check=_too_bright)
+        max_watts = prop.UInt(16)
+
+        def instance_finalize(self) -> None:
+            made.append(self)
+
+        def complete(self) -> None:
+            raise AssertionError("not reached")
+
+    with pytest.raises(QOMError, match="^Parameter 'max-watts' expects uint16_t$"):
+        Bulb(max_watts=70000)
+    with pytest.raises(PropertyCallbackError, match="^Property 'vc-bulb.watts' raised ValueError: too bright$"):
+        Bulb(max_watts=1, watts=500)
+    with pytest.raises(QOMError, match="^Property 'vc-bulb.nope' not found$"):
+        Bulb(nope=1)
+    assert len(made) == 3 and all(obj.is_finalized for obj in made)
+
+
+def test_calling_a_class_that_cannot_be_called() -> None:
+    """Positional values, a plain Object, an unregistered declaration, an abstract type: a message saying what to do."""
+
+    @qom_type("vc-abstract", abstract=True)
+    class Abstract(Object):
+        pass
+
+    @qom_type("vc-concrete", parent="vc-abstract")
+    class Concrete(Abstract):
+        n = prop.Int()
+
+    class Unregistered(Object):
+        pass
+
+    qom_py.declare_type(Unregistered, "vc-unregistered", registry=None)
+    with pytest.raises(TypeError, match=r"^Concrete\(\) takes property values as keyword arguments only$"):
+        Concrete(5)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"^Object\(\) cannot be called: .* create its objects with object_new"):
+        Object()
+    with pytest.raises(TypeError, match="declared without a registry"):
+        Unregistered()
+    with pytest.raises(QOMError, match="^object type 'vc-abstract' is abstract$"):
+        Abstract()
+    assert Concrete(n=1).n == 1
+
+
+def test_calling_a_class_of_another_registry() -> None:
+    """A class declared in its own registry creates its objects there."""
+    registry = qom_py.TypeRegistry()
+
+    @qom_type("vc-own", registry=registry)
+    class Own(Object):
+        n = prop.Int()
+
+    obj = Own(n=4)
+    assert obj.registry is registry and obj.n == 4
+    assert qom_py.object_class_by_name("vc-own") is None

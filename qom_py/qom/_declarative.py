@@ -23,7 +23,7 @@ the property: ``obj.sv = 1`` fails exactly as ``qom-set`` would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from .._names import wire_name
 from .._unset import UNSET
@@ -49,6 +49,7 @@ __all__ = [
     "Size",
     "Str",
     "UInt",
+    "call_declared",
     "declare_type",
     "qom_type",
 ]
@@ -401,9 +402,50 @@ def declare_type(
         class_class=class_class,
     )
     cls.__qom_type_info__ = info  # type: ignore[attr-defined]  # set on declarative classes only
+    cls.__qom_registry__ = registry  # type: ignore[attr-defined]  # where calling the class creates
     if registry is not None:
         registry.register(info)
     return info
+
+
+def call_declared(cls: type[ObjT], args: tuple[Any, ...], props: dict[str, Any]) -> ObjT:
+    """
+    ``cls(**props)``: a new object of the declarative class *cls*, as ``object_new_with_props``.
+
+    Keyword names map to dashed names (``object_add``'s rule); values are typed
+    as JSON carries them and set in order, all or nothing; a user-creatable
+    object is completed.  The caller owns the one reference.
+
+    Raises:
+        TypeError: *cls* is not a declarative class registered in a registry, or
+            positional arguments were given (the message says what to call).
+        QOMError: as ``object_new_with_props``; nothing is left behind then.
+    """
+    from ..qapi._visitors import JSON_VISITOR
+    from ._creation import PLAIN_BUILDER, builder
+
+    name = cls.__name__
+    info = cls.__dict__.get("__qom_type_info__")
+    if info is None:
+        msg = (
+            f"{name}() cannot be called: it is not a declarative QOM type (@qom_type); "
+            "create its objects with object_new(typename)"
+        )
+        raise TypeError(msg)
+    if args:
+        msg = f"{name}() takes property values as keyword arguments only"
+        raise TypeError(msg)
+    registry: TypeRegistry | None = cls.__dict__.get("__qom_registry__")
+    if registry is None:
+        msg = f"{name}() cannot be called: its type '{info.name}' was declared without a registry"
+        raise TypeError(msg)
+    klass = registry.concrete_class(info.name)
+    if klass.type_info is not info:
+        msg = f"{name}() cannot be called: type '{info.name}' is now registered from another class"
+        raise TypeError(msg)
+    request = {wire_name(key): value for key, value in props.items()}
+    obj = (klass.memo.get(PLAIN_BUILDER) or builder(klass))(None, None, request, JSON_VISITOR)
+    return cast("ObjT", obj)
 
 
 def qom_type(

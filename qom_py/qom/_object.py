@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 from .._codegen import compile_function
 from .._log import blame, blamed
@@ -250,21 +250,34 @@ class Object(PropertyBuilders, TreeMixin):
     An instance of a QOM type. Models QEMU's ``Object``.
 
     Create objects with ``object_new`` (or ``object_add`` for user-creatable
-    ones), never by calling the class.  Attributes not named here are free for
-    the type's own state.
+    ones).  A declarative class (`qom_py.qom_type`) may also be called:
+    ``Lamp(watts=5)`` is ``object_new_with_props("lamp", {"watts": 5})``
+    (keyword names as ``object_add`` maps them), all or nothing, and the caller
+    owns the one reference.  Attributes not named here are free for the type's
+    own state.
     """
 
+    #: The object's class.
+    klass: ObjectClass
+    _properties: dict[str, ObjectProperty]
+    _refcount: int
     _finalized: bool = False
     #: Property observers (an object's own dict once `observe` is first called).
     _observers: Mapping[str, list[Observer]] = MappingProxyType({})
 
-    def __init__(self, klass: ObjectClass) -> None:
-        #: The object's class.
-        self.klass = klass
-        self._properties: dict[str, ObjectProperty] = {}
-        self._refcount = 1
-        # Everything else starts as the class-level defaults below and gets a
-        # per-object value only when first changed: creation is a hot path.
+    # An instance's state (klass, _properties, _refcount) is set by its class's
+    # generated constructor (`InstancePlan.constructor_lines`); everything else
+    # starts as the class-level defaults above and gets a per-object value only
+    # when first changed: creation is a hot path.
+
+    def __new__(cls, /, *args: Any, **props: Any) -> Self:
+        """``Lamp(watts=5)``: a new object of the declarative class (see the class's description)."""
+        from ._declarative import call_declared  # the layer above: declarative classes
+
+        return call_declared(cls, args, props)
+
+    def __init__(self, /, *args: Any, **props: Any) -> None:
+        """Nothing: `__new__` made and filled the object."""
 
     def __repr__(self) -> str:
         path = self.canonical_path
