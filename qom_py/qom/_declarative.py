@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 from .._names import wire_name
 from .._unset import UNSET
 from ..qapi._frozen import EMPTY_LIST, freeze
-from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, StoreIn, int_kind
+from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
 
@@ -181,16 +181,34 @@ def Number(**kwargs: Any) -> Property[float]:  # noqa: N802
     return Property(NUMBER, **kwargs)
 
 
-def Int(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
-    """Declare a signed integer property of *bits* width (``int``, ``int32``, ...)."""
-    kwargs.setdefault("initial", 0)
-    return Property(int_kind(bits, True), **kwargs)
+def Int(  # noqa: N802
+    bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
+) -> Property[int]:
+    """
+    Declare a signed integer property of *bits* width (``int``, ``int32``, ...).
+
+    *minimum* and *maximum* declare a range within the width (see
+    ``property_add_int``); the value read before any set is then the one
+    nearest 0 in the range.
+
+    Raises:
+        ValueError: a bad width or range, or a *default* outside the range.
+    """
+    return _integer(int_kind(bits, True, minimum=minimum, maximum=maximum), kwargs)
 
 
-def UInt(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
-    """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint32``, ``uint`` at 64)."""
-    kwargs.setdefault("initial", 0)
-    return Property(int_kind(bits, False), **kwargs)
+def UInt(  # noqa: N802
+    bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
+) -> Property[int]:
+    """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint32``, ``uint`` at 64; a range as `Int`)."""
+    return _integer(int_kind(bits, False, minimum=minimum, maximum=maximum), kwargs)
+
+
+def _integer(kind: IntKind, kwargs: dict[str, Any]) -> Property[int]:
+    low, high = kind.bounds
+    kwargs.setdefault("initial", min(max(0, low), high))
+    kind.check_default(kwargs.get("default", UNSET))
+    return Property(kind, **kwargs)
 
 
 def Size(**kwargs: Any) -> Property[int]:  # noqa: N802
