@@ -491,3 +491,142 @@ def test_calling_a_class_of_another_registry() -> None:
     obj = Own(n=4)
     assert obj.registry is registry and obj.n == 4
     assert qom_py.object_class_by_name("vc-own") is None
+
+
+# --- declared integer ranges -------------------------------------------------------------------
+
+
+@pytest.fixture
+def dimmer() -> type[Object]:
+    """Declared ranges: declarative (both bounds, one bound) and ``property_add_uint`` in ``class_init``."""
+
+    @qom_type("vc-dimmer", interfaces=["user-creatable"])
+    class Dimmer(Object):
+        watts = prop.UInt(16, minimum=1, maximum=100, default=60, description="brightness")
+        offset = prop.Int(minimum=-5)
+        below = prop.Int(8, maximum=-1)
+
+        @staticmethod
+        def class_init(klass: ObjectClass, data: Any) -> None:
+            klass.property_add_uint(
+                "steps", lambda obj: obj.steps, lambda obj, v: setattr(obj, "steps", v), 32, minimum=2, maximum=10
+            )
+
+        def instance_init(self) -> None:
+            self.steps = 2
+
+    return Dimmer
+
+
+RANGE_ERRORS = [
+    ("watts", 0, "Property vc-dimmer.watts doesn't take value 0 (minimum: 1, maximum: 100)"),
+    ("watts", 101, "Property vc-dimmer.watts doesn't take value 101 (minimum: 1, maximum: 100)"),
+    ("watts", 70000, "Parameter 'watts' expects uint16_t"),  # the width is checked first, as QEMU's visitor does
+    ("offset", -6, "Property vc-dimmer.offset doesn't take value -6 (minimum: -5, maximum: 9223372036854775807)"),
+    ("below", 0, "Property vc-dimmer.below doesn't take value 0 (minimum: -128, maximum: -1)"),
+    ("steps", 11, "Property vc-dimmer.steps doesn't take value 11 (minimum: 2, maximum: 10)"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), RANGE_ERRORS)
+def test_range_refused_on_every_path(dimmer: type[Object], name: str, value: int, message: str) -> None:
+    """qom-set, set_props, object_add (schema fast path), keyval and JSON --object: QEMU's qdev message, nothing changed."""
+    obj: Any = qom_py.object_add(dimmer, id="d0")
+    before = obj.property_get(name)
+    for attempt in (
+        lambda: obj.property_set(name, value),
+        lambda: obj.property_parse(name, str(value)),
+        lambda: obj.set_props({name: value}),
+        lambda: qom_py.object_add(dimmer, id="d1", props={name: value}),
+        lambda: qom_py.object_option_parse(f"vc-dimmer,id=d1,{name}={value}"),
+        lambda: qom_py.object_option_parse(json.dumps({"qom-type": "vc-dimmer", "id": "d1", name: value})),
+        lambda: dimmer(**{name: value}),
+    ):
+        with pytest.raises(QOMError) as caught:
+            attempt()
+        assert str(caught.value) == message
+        assert obj.property_get(name) == before
+    assert [n for n, _ in qom_py.default_registry.objects_root.children()] == ["d0"]
+    with pytest.raises(QMPError) as over_qmp:
+        qmp_client().execute("qom-set", {"path": "/objects/d0", "property": name, "value": value})
+    assert (over_qmp.value.error_class, over_qmp.value.desc) == ("GenericError", message)
+
+
+def test_range_bounds_are_accepted(dimmer: type[Object]) -> None:
+    """The bounds themselves are in range; the value read before any set is in range too."""
+    obj: Any = qom_py.object_add(dimmer, id="d0", watts=1, offset=-5, below=-128, steps=10)
+    assert (obj.watts, obj.offset, obj.below, obj.steps) == (1, -5, -128, 10)
+    obj.watts = 100
+    assert obj.watts == 100
+    fresh: Any = dimmer()
+    assert (fresh.watts, fresh.offset, fresh.below) == (60, 0, -1)
+
+
+def test_range_shown_in_help_and_descriptions(dimmer: type[Object], capsys: pytest.CaptureFixture[str]) -> None:
+    """``,help`` and ``qom-list-properties`` show the declared range after the description."""
+    qom_py.object_option_parse("vc-dimmer,help")
+    assert capsys.readouterr().out.splitlines() == [
+        "vc-dimmer options:",
+        "  below=<int8>           - maximum: -1",
+        "  offset=<int>           - minimum: -5",
+        "  steps=<uint32>         - minimum: 2, maximum: 10",
+        "  watts=<uint16>         - brightness (minimum: 1, maximum: 100) (default: 60)",
+    ]
+    listed = qmp_client().execute("qom-list-properties", {"typename": "vc-dimmer"})
+    assert {p["name"]: p.get("description") for p in listed} == {
+        "type": None,
+        "watts": "brightness (minimum: 1, maximum: 100)",
+        "offset": "minimum: -5",
+        "below": "maximum: -1",
+        "steps": "minimum: 2, maximum: 10",
+    }
+
+
+def test_range_in_json_schema(dimmer: type[Object]) -> None:
+    """The JSON Schema has the declared ranges (the width's bound where only one is declared: none is probed)."""
+    props = qom_py.object_schema().json_schema("vc-dimmer")["properties"]
+    assert props["watts"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert props["offset"] == {"type": "integer", "minimum": -5, "maximum": 2**63 - 1}
+    assert props["below"] == {"type": "integer", "minimum": -128, "maximum": -1}
+    assert props["steps"] == {"type": "integer", "minimum": 2, "maximum": 10}
+
+
+def test_event_loop_ranges_keep_qemus_words() -> None:
+    """The event loops' properties declare [0, INT64_MAX] in QEMU's own message, without a description."""
+    with pytest.raises(QOMError, match=r"^poll-max-ns value must be in range \[0, 9223372036854775807\]$"):
+        qom_py.object_option_parse("iothread,id=io0,poll-max-ns=-1")
+    with pytest.raises(QOMError, match=r"^thread-pool-min value must be in range \[0, 9223372036854775807\]$"):
+        qom_py.object_add("main-loop", id="ml", thread_pool_min=-1)
+    props = qom_py.object_schema().json_schema("iothread")["properties"]
+    assert props["poll-grow"] == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+    listed = qmp_client().execute("qom-list-properties", {"typename": "iothread"})
+    assert all("description" not in p for p in listed)
+
+
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        (lambda: prop.Int(minimum=5, maximum=1), "the range of an integer property is empty: minimum 5 > maximum 1"),
+        (lambda: prop.Int(8, maximum=300), r"the range bounds of int8 properties are integers in \[-128, 127\], not 300"),
+        (lambda: prop.UInt(minimum=-1), r"the range bounds of uint properties are integers in \[0, 18446744073709551615\], not -1"),
+        (lambda: prop.Int(minimum=0, maximum=10, default=11), r"the default 11 is outside the property's range \(minimum: 0, maximum: 10\)"),
+        (lambda: prop.Int(minimum=1.5), r"not 1.5"),
+    ],
+)  # fmt: skip
+def test_bad_ranges_are_refused_at_declaration(declare: Any, message: str) -> None:
+    """A range that cannot hold is a ValueError where it is declared, not at each creation."""
+    with pytest.raises(ValueError, match=message):
+        declare()
+
+
+def test_property_add_int_default_outside_range() -> None:
+    """``property_add_int(..., default=)`` outside the declared range: refused when the class is made."""
+
+    def class_init(klass: ObjectClass, data: Any) -> None:
+        klass.property_add_int("n", lambda obj: 0, lambda obj, v: None, minimum=0, maximum=3, default=4)
+
+    type_register(TypeInfo("vc-bad-range-default", class_init=class_init))
+    with pytest.raises(
+        QOMError, match=r"ValueError: the default 4 is outside the property's range \(minimum: 0, maximum: 3\)$"
+    ):
+        qom_py.object_class_by_name("vc-bad-range-default")
