@@ -61,7 +61,8 @@ _TargetT = TypeVar("_TargetT", bound="Object")  # a Link's target class, bound p
 #: Methods that become class slots of the same name.
 CLASS_SLOTS: Final = ("complete", "can_be_deleted", "unparent")
 
-#: ``check(obj, value)``: raise a `QOMError` to refuse a value (nothing is stored then).
+#: ``check(obj, value)``: raise a `QOMError` to refuse a value (nothing is stored then); any
+#: other exception is reported as `qom_py.errors.PropertyCallbackError`, one line naming the property.
 Check = Callable[[Any, Any], None]
 #: ``on_change(obj)``: runs after a value is stored; if it raises, the old value is put back.
 OnChange = Callable[[Any], None]
