@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 from .._codegen import compile_function
-from .._log import blame, blamed
 from .._unset import UNSET
 from ..errors import (
     DuplicatePropertyError,
@@ -698,8 +697,11 @@ def _init_failed(type_name: str) -> Callable[[BaseException], None]:
     """What a constructor calls when a hook raised: blame a foreign exception on the user type."""
 
     def init_failed(exc: BaseException) -> None:
-        if isinstance(exc, Exception) and not isinstance(exc, QOMError) and blamed(exc) is None:
-            blame(exc, f"instance_init() of type '{type_name}'")
+        if isinstance(exc, Exception) and not isinstance(exc, QOMError):
+            from .._log import blame, blamed  # imports logging: only on this failure
+
+            if blamed(exc) is None:
+                blame(exc, f"instance_init() of type '{type_name}'")
 
     return init_failed
 
