@@ -66,6 +66,12 @@ class QAPIKind(PropertyKind):
         assert self.checker is not None
         return freezer(self.checker.entry, self.qapi_type) or _as_is
 
+    def checked_values_are_new(self) -> bool:
+        from .qapi._frozen import checked_values_are_new
+
+        assert self.checker is not None
+        return checked_values_are_new(self.checker.entry, self.qapi_type)
+
     def _compile(self, mode: str) -> Check:
         assert self.checker is not None
         engine_mode: Mode = "keyval" if mode == "keyval" else "string" if mode == "string" else "json"

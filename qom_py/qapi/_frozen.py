@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 if TYPE_CHECKING:
     from ._table import TypeEntry
 
-__all__ = ["EMPTY_LIST", "FrozenDict", "FrozenList", "freeze", "freezer"]
+__all__ = ["EMPTY_LIST", "FrozenDict", "FrozenList", "checked_values_are_new", "freeze", "freezer"]
 
 #: ``freeze(value)`` for the checked values of one type.
 Freezer = Callable[[Any], Any]
@@ -115,7 +115,7 @@ def _freezer(entry: Callable[[str], TypeEntry], type_name: str, active: frozense
             return FrozenList
 
         def freeze_array(value: Any) -> Any:
-            return FrozenList([element(item) for item in value]) if type(value) is list else freeze(value)
+            return FrozenList(map(element, value)) if type(value) is list else freeze(value)
 
         return freeze_array
     _, members, variants, _ = found
@@ -160,3 +160,32 @@ def _member_freezers(
 ) -> tuple[tuple[str, Freezer], ...]:
     found = ((name, _freezer(entry, typ, active)) for name, _, typ in members)
     return tuple((name, each) for name, each in found if each is not None)
+
+
+def checked_values_are_new(entry: Callable[[str], TypeEntry], type_name: str) -> bool:
+    """
+    Whether the checker's values of *type_name* share nothing with its input.
+
+    True unless an ``any`` is reachable (the checker hands an ``any`` value on
+    as it came).  Such values may be stored as they are and frozen when first
+    read: nobody else holds them.
+    """
+    return not _holds_any(entry, type_name, set())
+
+
+def _holds_any(entry: Callable[[str], TypeEntry], type_name: str, seen: set[str]) -> bool:
+    if type_name in seen:
+        return False
+    seen.add(type_name)
+    found = entry(type_name)
+    if found[0] == "builtin":
+        return found[1] == "value"
+    if found[0] == "enum":
+        return False
+    if found[0] == "array":
+        return _holds_any(entry, found[1], seen)
+    if found[0] == "alternate":
+        return any(_holds_any(entry, branch, seen) for _, branch in found[1])
+    _, members, variants, _ = found
+    names = [typ for _, _, typ in members] + ([branch for _, branch in variants[1]] if variants else [])
+    return any(_holds_any(entry, typ, seen) for typ in names)

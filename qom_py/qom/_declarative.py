@@ -322,12 +322,18 @@ class QAPIProperty(Property[T]):
         #: The type string shown, or None for QEMU's convention.
         self.type_name = type_name
         self._is_list = not isinstance(qapi_type, str)
+        #: Freezes a stored value on first read (the kind's freezer, once the class is made).
+        self._freeze: Callable[[Any], Any] = freeze
 
     def __get__(self, obj: object | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
-        value = obj.__dict__.get(self._slot, UNSET)
-        if value is UNSET:
+        state = obj.__dict__
+        value = state.get(self._slot, UNSET)
+        kind = type(value)
+        if kind is list or kind is dict:  # as the checker made it (nobody else holds it): frozen now, once
+            value = state[self._slot] = self._freeze(value)
+        elif value is UNSET:
             return EMPTY_LIST if self._is_list and self.initial is None else self.initial
         return value
 
@@ -336,6 +342,7 @@ class QAPIProperty(Property[T]):
         from .._qapi_property import qapi_kind  # the schema engine: on first use
 
         self.kind = qapi_kind(klass.registry, self.qapi_type, self.type_name)
+        self._freeze = self.kind.freezer()
         super().add_to(klass)
 
 

@@ -140,6 +140,10 @@ class PropertyKind:
         """How a checked value of this kind is frozen before it is stored (structured kinds only)."""
         return freeze
 
+    def checked_values_are_new(self) -> bool:
+        """Whether checked values share nothing with the input (then a `StoreIn` may freeze on first read)."""
+        return False
+
     def setter(self, user_set: Callable[[Object, Any], None]) -> SetFn:
         """A property setter handing values checked as this kind to *user_set*."""
         if isinstance(user_set, StoreIn):
@@ -415,7 +419,11 @@ def typed_property(
         shown = ranged.range_text()
         description = f"{description} ({shown})" if description else shown
     prop = ObjectProperty(name, kind.type_name, getter, None, description=description, kind=kind)
-    store = set if set is None or not structured else _freezing(set, kind.freezer())
+    store = set
+    if store is not None and structured and not (isinstance(store, StoreIn) and kind.checked_values_are_new()):
+        # Frozen before anyone sees it; a declarative slot holding a value nobody else
+        # holds is frozen by the attribute on first read instead (sets cost nothing more).
+        store = _freezing(store, kind.freezer())
     if store is not None and ranged is not None:
         store = _in_range(prop, ranged, store)
     if store is not None:
