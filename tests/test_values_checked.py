@@ -235,6 +235,11 @@ def test_every_kind_of_type_is_frozen_deeply() -> None:
         _assert_frozen(obj.property_get(name))
     obj.either = 7
     assert obj.either == 7
+    # An 'any' inside is the caller's object as the checker passes it on: frozen (copied) at the set.
+    extra: dict[str, Any] = {"x": [1]}
+    obj.tree = {"kids": [], "extra": extra}
+    extra["x"].append(2)
+    assert obj.tree == {"kids": [], "extra": {"x": [1]}}
 
 
 # --- a user's exception is one line naming the property ---------------------------------------
