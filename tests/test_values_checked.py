@@ -28,7 +28,7 @@ from qom_py.qapi._frozen import FrozenDict, FrozenList
 from qom_py.qmp import QMPError
 from qom_py.qmp._protocol import to_json
 from qom_py.testing import qmp_client
-from tests.daemon import run
+from tests.daemon import run, running
 
 SCHEMA = """
 { 'enum': 'VcDay', 'data': [ 'mon', 'tue' ] }
@@ -635,3 +635,17 @@ def test_property_add_int_default_outside_range() -> None:
         QOMError, match=r"ValueError: the default 4 is outside the property's range \(minimum: 0, maximum: 3\)$"
     ):
         qom_py.object_class_by_name("vc-bad-range-default")
+
+
+def test_daemon_logs_one_line(lamp_plugin: Path) -> None:
+    """The daemon answers GenericError and logs one line naming the command, type and property (quiet otherwise)."""
+    with running(["--plugin", "lamp_plugin"]) as daemon:
+        with daemon.connect() as qmp:
+            qmp.command("object-add", **{"qom-type": "lamp", "id": "l0", "watts": 5})
+            reply = qmp.request("qom-set", {"path": "/objects/l0", "property": "watts", "value": 500})
+            assert reply["error"] == {
+                "class": "GenericError",
+                "desc": "Property 'lamp.watts' raised ValueError: too bright",
+            }
+            assert qmp.command("qom-get", path="/objects/l0", property="watts") == 5
+        assert daemon.stderr() == "qom-py: qom-set: Property 'lamp.watts' raised ValueError: too bright\n"
