@@ -565,6 +565,9 @@ def test_range_bounds_are_accepted(dimmer: type[Object]) -> None:
     assert obj.watts == 100
     fresh: Any = dimmer()
     assert (fresh.watts, fresh.offset, fresh.below) == (60, 0, -1)
+    assert repr(dimmer.watts) == (  # type: ignore[attr-defined]
+        "Property(name='watts', type='uint16', minimum=1, maximum=100, default=60, description='brightness')"
+    )
 
 
 def test_range_shown_in_help_and_descriptions(dimmer: type[Object], capsys: pytest.CaptureFixture[str]) -> None:

@@ -98,6 +98,8 @@ class Property(Generic[T]):
 
     def __repr__(self) -> str:
         parts = [f"name={self.name!r}" if self.name else "(unbound)", f"type={self.kind.type_name!r}"]
+        if isinstance(self.kind, IntKind) and self.kind.has_range:
+            parts.append(self.kind.range_text().replace(": ", "="))
         if self.default is not UNSET:
             parts.append(f"default={self.default!r}")
         if self.read_only:
