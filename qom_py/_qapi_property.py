@@ -13,6 +13,7 @@ its JSON shape, the getter returns that shape.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -58,12 +59,29 @@ class QAPIKind(PropertyKind):
             check = self._compile(visitor.mode)
         return check(raw, name, name)
 
+    def freezer(self) -> Callable[[Any], Any]:
+        # The checker's values are new: frozen by a walk over the type's containers only.
+        from .qapi._frozen import freezer
+
+        assert self.checker is not None
+        return freezer(self.checker.entry, self.qapi_type) or _as_is
+
+    def checked_values_are_new(self) -> bool:
+        from .qapi._frozen import checked_values_are_new
+
+        assert self.checker is not None
+        return checked_values_are_new(self.checker.entry, self.qapi_type)
+
     def _compile(self, mode: str) -> Check:
         assert self.checker is not None
         engine_mode: Mode = "keyval" if mode == "keyval" else "string" if mode == "string" else "json"
         check = self.checker.compile(self.qapi_type, engine_mode)
         self.checks[mode] = check
         return check
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _checker(registry: TypeRegistry) -> Checker:

@@ -59,7 +59,7 @@ from ._cmdline import (
 from ._gc_pause import GCPause
 from ._log import blamed, logger
 from ._plugins import PluginError, load_entry_points, load_module
-from .errors import QOMError
+from .errors import PropertyCallbackError, QOMError
 from .qapi._keyval import keyval_parse_with_help
 from .qom._registry import default_registry
 from .qom._user_creatable import object_option_parse
@@ -183,6 +183,8 @@ def _located(opt: Option, err: QOMError) -> StartupError:
 def _startup_error(opt: Option, exc: Exception) -> StartupError:
     """The `StartupError` for *exc* raised by *opt*; *exc* itself if it is nobody's fault."""
     if isinstance(exc, QOMError):
+        if isinstance(exc, PropertyCallbackError):  # a user type's code: -v logs its traceback
+            logger.debug("%s: %s", opt.location, exc, exc_info=exc.__cause__)
         return _located(opt, exc)
     where = blamed(exc)
     if where is None:

@@ -27,6 +27,7 @@ __all__ = [
     "ObjectNotFoundError",
     "ParameterError",
     "PropertyAccessError",
+    "PropertyCallbackError",
     "PropertyNotFoundError",
     "QAPISchemaError",
     "QAPITypeNotFoundError",
@@ -108,6 +109,31 @@ class PropertyAccessError(QOMError, AttributeError):
         self.name = name
         #: ``"readable"`` or ``"writable"``.
         self.access = access
+
+
+class PropertyCallbackError(QOMError):
+    """
+    A property's own code (its getter, setter or ``check=``) raised an exception that is not a `QOMError`.
+
+    The message is one line naming the property and the exception
+    (``Property 'lamp.watts' raised ValueError: too bright``; QEMU has no
+    equivalent); the exception itself is ``__cause__``.  Nothing was changed.
+    """
+
+    def __init__(self, typename: str, name: str, exc_type: str, text: str) -> None:
+        first = text.strip().splitlines()[0] if text.strip() else ""
+        message = f"Property '{typename}.{name}' raised {exc_type}"
+        super().__init__(f"{message}: {first}" if first else message)
+        self.args = (typename, name, exc_type, text)
+        #: The object's type name.
+        self.typename = typename
+        #: The property's name.
+        self.name = name
+
+    @classmethod
+    def of(cls, typename: str, name: str, exc: BaseException) -> PropertyCallbackError:
+        """The error for *exc*, raised by the code of property *name* of a *typename* object."""
+        return cls(typename, name, type(exc).__name__, str(exc))
 
 
 class DuplicatePropertyError(QOMError):

@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import QOMError
 from ..qapi._scalars import INT64_MAX
-from ..qom import _declarative as prop
 from ..qom._declarative import OnChange, Property, qom_type
 from ..qom._object import Object, ObjectClass
+from ..qom._property import int_kind
 from ..qom._user_creatable import TYPE_USER_CREATABLE
-from ._params import check_int64, check_thread_pool_params
+from ._params import check_thread_pool_params
 
 if TYPE_CHECKING:
     from ._aio_context import AioContext
@@ -71,9 +71,9 @@ def loop_int(on_change: OnChange, *, initial: int = 0) -> Property[int]:
     A negative value is refused with ``<name> value must be in range [0, 2^63-1]``;
     *on_change(obj)* runs after a store (and undoes it by raising).
     """
-    declared: Property[int] = prop.Int(initial=initial, on_change=on_change)
-    declared.check = lambda obj, value: check_int64(declared.name, value)
-    return declared
+    # A declared range (help and the JSON Schema know it) in event-loop-base's own words.
+    kind = int_kind(minimum=0, range_message="{name} value must be in range [{minimum}, {maximum}]")
+    return Property(kind, initial=initial, on_change=on_change)
 
 
 class EventLoopBaseClass(ObjectClass):

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 from .._codegen import compile_function
 from .._names import array_name
 from ..errors import ParameterError, QAPITypeNotFoundError
+from ._frozen import FrozenList
 from ._qdict_order import first_unexpected
 from ._table import AlternateEntry, ArrayEntry, CheckTable, EnumEntry, ObjectEntry, TypeEntry, type_entry
 from ._visitors import (
@@ -111,7 +112,7 @@ def _qtype(raw: object) -> str:
         return "qstring"
     if isinstance(raw, dict):
         return "qdict"
-    if type(raw) is list:
+    if type(raw) is list or type(raw) is FrozenList:
         return "qlist"
     return "none"
 
@@ -298,7 +299,7 @@ class Checker:
         if mode == "keyval":
 
             def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
-                if type(raw) is not list:
+                if type(raw) is not list and type(raw) is not FrozenList:
                     raise invalid_type(full or ANONYMOUS, "array")
                 # full_name(): a list at the root names its elements 1, 2, ... (no leading dot)
                 prefix = full + "." if full else ""
@@ -307,7 +308,7 @@ class Checker:
         else:
 
             def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
-                if type(raw) is not list:
+                if type(raw) is not list and type(raw) is not FrozenList:
                     raise invalid_type(full or ANONYMOUS, "array")
                 return [element(item, f"{full}[{i}]", None) for i, item in enumerate(raw)]
 

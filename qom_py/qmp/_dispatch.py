@@ -37,6 +37,7 @@ from ..errors import (
     CommandNotFoundError,
     CommandRegistrationError,
     JSONParseError,
+    PropertyCallbackError,
     QAPISchemaError,
     QMPProtocolError,
     QOMError,
@@ -585,6 +586,7 @@ class Dispatcher:
         """
         request_id: object = request.get("id", _NO_ID) if type(request) is dict else _NO_ID
         context = _RequestContext(session)
+        name = ""  # for the log of a failure before the request is checked
         try:
             name, arguments, oob = check_request(request, allow_oob=session.oob_enabled)
             if session.negotiated:
@@ -606,7 +608,7 @@ class Dispatcher:
             if command._is_async:
                 # The handler's coroutine is created inside the task, so that a
                 # task cancelled before it starts leaves no coroutine unawaited.
-                return self._finish_async(session, command.handler, args, context, request_id)
+                return self._finish_async(session, command.handler, args, context, request_id, name)
             token = _CURRENT.set(context)
             try:
                 result = command.handler(args)
@@ -614,8 +616,10 @@ class Dispatcher:
                 _CURRENT.reset(token)
             if type(result) not in _PLAIN_RESULTS and inspect.isawaitable(result):
                 # A sync callable that returned an awaitable (rare).
-                return self._finish_async(session, _returning(result), args, context, request_id)
+                return self._finish_async(session, _returning(result), args, context, request_id, name)
         except QOMError as exc:
+            if type(exc) is PropertyCallbackError:
+                _log_callback_error(name, exc)
             return session._error_reply(exc, request_id), ()
         except Exception as exc:
             if self.raise_internal_errors:
@@ -641,11 +645,14 @@ class Dispatcher:
         args: dict[str, JSONValue],
         context: _RequestContext,
         request_id: object,
+        name: str,
     ) -> _Reply:
         token = _CURRENT.set(context)
         try:
             result = await handler(args)  # type: ignore[misc]  # an async handler
         except QOMError as exc:
+            if type(exc) is PropertyCallbackError:
+                _log_callback_error(name, exc)
             return session._error_reply(exc, request_id), ()
         except Exception as exc:
             if self.raise_internal_errors:
@@ -655,6 +662,11 @@ class Dispatcher:
         finally:
             _CURRENT.reset(token)
         return self._success(session, result, context, request_id)
+
+
+def _log_callback_error(command: str, exc: PropertyCallbackError) -> None:
+    """Log a property's own code failing under *command* (the reply says it too; the log keeps the traceback)."""
+    logger.error("%s: %s", command, exc, exc_info=exc.__cause__)
 
 
 def _log_unexpected(exc: Exception) -> None:

@@ -23,11 +23,12 @@ the property: ``obj.sv = 1`` fails exactly as ``qom-set`` would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from .._names import wire_name
 from .._unset import UNSET
-from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, StoreIn, int_kind
+from ..qapi._frozen import EMPTY_LIST, freeze
+from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
 
@@ -48,6 +49,7 @@ __all__ = [
     "Size",
     "Str",
     "UInt",
+    "call_declared",
     "declare_type",
     "qom_type",
 ]
@@ -59,7 +61,8 @@ _TargetT = TypeVar("_TargetT", bound="Object")  # a Link's target class, bound p
 #: Methods that become class slots of the same name.
 CLASS_SLOTS: Final = ("complete", "can_be_deleted", "unparent")
 
-#: ``check(obj, value)``: raise a `QOMError` to refuse a value (nothing is stored then).
+#: ``check(obj, value)``: raise a `QOMError` to refuse a value (nothing is stored then); any
+#: other exception is reported as `qom_py.errors.PropertyCallbackError`, one line naming the property.
 Check = Callable[[Any, Any], None]
 #: ``on_change(obj)``: runs after a value is stored; if it raises, the old value is put back.
 OnChange = Callable[[Any], None]
@@ -95,6 +98,8 @@ class Property(Generic[T]):
 
     def __repr__(self) -> str:
         parts = [f"name={self.name!r}" if self.name else "(unbound)", f"type={self.kind.type_name!r}"]
+        if isinstance(self.kind, IntKind) and self.kind.has_range:
+            parts.append(self.kind.range_text().replace(": ", "="))
         if self.default is not UNSET:
             parts.append(f"default={self.default!r}")
         if self.read_only:
@@ -179,16 +184,34 @@ def Number(**kwargs: Any) -> Property[float]:  # noqa: N802
     return Property(NUMBER, **kwargs)
 
 
-def Int(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
-    """Declare a signed integer property of *bits* width (``int``, ``int32``, ...)."""
-    kwargs.setdefault("initial", 0)
-    return Property(int_kind(bits, True), **kwargs)
+def Int(  # noqa: N802
+    bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
+) -> Property[int]:
+    """
+    Declare a signed integer property of *bits* width (``int``, ``int32``, ...).
+
+    *minimum* and *maximum* declare a range within the width (see
+    ``property_add_int``); the value read before any set is then the one
+    nearest 0 in the range.
+
+    Raises:
+        ValueError: a bad width or range, or a *default* outside the range.
+    """
+    return _integer(int_kind(bits, True, minimum=minimum, maximum=maximum), kwargs)
 
 
-def UInt(bits: int = 64, **kwargs: Any) -> Property[int]:  # noqa: N802
-    """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint32``, ``uint`` at 64)."""
-    kwargs.setdefault("initial", 0)
-    return Property(int_kind(bits, False), **kwargs)
+def UInt(  # noqa: N802
+    bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
+) -> Property[int]:
+    """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint32``, ``uint`` at 64; a range as `Int`)."""
+    return _integer(int_kind(bits, False, minimum=minimum, maximum=maximum), kwargs)
+
+
+def _integer(kind: IntKind, kwargs: dict[str, Any]) -> Property[int]:
+    low, high = kind.bounds
+    kwargs.setdefault("initial", min(max(0, low), high))
+    kind.check_default(kwargs.get("default", UNSET))
+    return Property(kind, **kwargs)
 
 
 def Size(**kwargs: Any) -> Property[int]:  # noqa: N802
@@ -295,18 +318,25 @@ class QAPIProperty(Property[T]):
 
     def __init__(self, qapi_type: str | list[str] | tuple[str], *, type_name: str | None = None, **kwargs: Any) -> None:
         super().__init__(PropertyKind(), **kwargs)
+        self.initial = freeze(self.initial)  # handed out as every value is: frozen
         #: The QAPI type expression (``"Rule"``, ``["uint16"]``).
         self.qapi_type = qapi_type
         #: The type string shown, or None for QEMU's convention.
         self.type_name = type_name
         self._is_list = not isinstance(qapi_type, str)
+        #: Freezes a stored value on first read (the kind's freezer, once the class is made).
+        self._freeze: Callable[[Any], Any] = freeze
 
     def __get__(self, obj: object | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
-        value = obj.__dict__.get(self._slot, UNSET)
-        if value is UNSET:
-            return [] if self._is_list and self.initial is None else self.initial
+        state = obj.__dict__
+        value = state.get(self._slot, UNSET)
+        kind = type(value)
+        if kind is list or kind is dict:  # as the checker made it (nobody else holds it): frozen now, once
+            value = state[self._slot] = self._freeze(value)
+        elif value is UNSET:
+            return EMPTY_LIST if self._is_list and self.initial is None else self.initial
         return value
 
     def add_to(self, klass: ObjectClass) -> None:
@@ -314,6 +344,7 @@ class QAPIProperty(Property[T]):
         from .._qapi_property import qapi_kind  # the schema engine: on first use
 
         self.kind = qapi_kind(klass.registry, self.qapi_type, self.type_name)
+        self._freeze = self.kind.freezer()
         super().add_to(klass)
 
 
@@ -399,9 +430,50 @@ def declare_type(
         class_class=class_class,
     )
     cls.__qom_type_info__ = info  # type: ignore[attr-defined]  # set on declarative classes only
+    cls.__qom_registry__ = registry  # type: ignore[attr-defined]  # where calling the class creates
     if registry is not None:
         registry.register(info)
     return info
+
+
+def call_declared(cls: type[ObjT], args: tuple[Any, ...], props: dict[str, Any]) -> ObjT:
+    """
+    ``cls(**props)``: a new object of the declarative class *cls*, as ``object_new_with_props``.
+
+    Keyword names map to dashed names (``object_add``'s rule); values are typed
+    as JSON carries them and set in order, all or nothing; a user-creatable
+    object is completed.  The caller owns the one reference.
+
+    Raises:
+        TypeError: *cls* is not a declarative class registered in a registry, or
+            positional arguments were given (the message says what to call).
+        QOMError: as ``object_new_with_props``; nothing is left behind then.
+    """
+    from ..qapi._visitors import JSON_VISITOR
+    from ._creation import PLAIN_BUILDER, builder
+
+    name = cls.__name__
+    info = cls.__dict__.get("__qom_type_info__")
+    if info is None:
+        msg = (
+            f"{name}() cannot be called: it is not a declarative QOM type (@qom_type); "
+            "create its objects with object_new(typename)"
+        )
+        raise TypeError(msg)
+    if args:
+        msg = f"{name}() takes property values as keyword arguments only"
+        raise TypeError(msg)
+    registry: TypeRegistry | None = cls.__dict__.get("__qom_registry__")
+    if registry is None:
+        msg = f"{name}() cannot be called: its type '{info.name}' was declared without a registry"
+        raise TypeError(msg)
+    klass = registry.concrete_class(info.name)
+    if klass.type_info is not info:
+        msg = f"{name}() cannot be called: type '{info.name}' is now registered from another class"
+        raise TypeError(msg)
+    request = {wire_name(key): value for key, value in props.items()}
+    obj = (klass.memo.get(PLAIN_BUILDER) or builder(klass))(None, None, request, JSON_VISITOR)
+    return cast("ObjT", obj)
 
 
 def qom_type(

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 from .._codegen import compile_function
 from .._unset import UNSET
 from ..errors import (
     DuplicatePropertyError,
     PropertyAccessError,
+    PropertyCallbackError,
     PropertyNotFoundError,
     QOMError,
     QOMInternalError,
@@ -248,21 +249,34 @@ class Object(PropertyBuilders, TreeMixin):
     An instance of a QOM type. Models QEMU's ``Object``.
 
     Create objects with ``object_new`` (or ``object_add`` for user-creatable
-    ones), never by calling the class.  Attributes not named here are free for
-    the type's own state.
+    ones).  A declarative class (`qom_py.qom_type`) may also be called:
+    ``Lamp(watts=5)`` is ``object_new_with_props("lamp", {"watts": 5})``
+    (keyword names as ``object_add`` maps them), all or nothing, and the caller
+    owns the one reference.  Attributes not named here are free for the type's
+    own state.
     """
 
+    #: The object's class.
+    klass: ObjectClass
+    _properties: dict[str, ObjectProperty]
+    _refcount: int
     _finalized: bool = False
     #: Property observers (an object's own dict once `observe` is first called).
     _observers: Mapping[str, list[Observer]] = MappingProxyType({})
 
-    def __init__(self, klass: ObjectClass) -> None:
-        #: The object's class.
-        self.klass = klass
-        self._properties: dict[str, ObjectProperty] = {}
-        self._refcount = 1
-        # Everything else starts as the class-level defaults below and gets a
-        # per-object value only when first changed: creation is a hot path.
+    # An instance's state (klass, _properties, _refcount) is set by its class's
+    # generated constructor (`InstancePlan.constructor_lines`); everything else
+    # starts as the class-level defaults above and gets a per-object value only
+    # when first changed: creation is a hot path.
+
+    def __new__(cls, /, *args: Any, **props: Any) -> Self:
+        """``Lamp(watts=5)``: a new object of the declarative class (see the class's description)."""
+        from ._declarative import call_declared  # the layer above: declarative classes
+
+        return call_declared(cls, args, props)
+
+    def __init__(self, /, *args: Any, **props: Any) -> None:
+        """Nothing: `__new__` made and filled the object."""
 
     def __repr__(self) -> str:
         path = self.canonical_path
@@ -365,7 +379,12 @@ class Object(PropertyBuilders, TreeMixin):
     def property_set_default(self, prop: ObjectProperty, default: Any) -> None:
         prop.default = default
         if prop.set is not None:
-            prop.set(self, JSON_VISITOR, prop.name, default)
+            try:
+                prop.set(self, JSON_VISITOR, prop.name, default)
+            except QOMError:
+                raise
+            except Exception as exc:
+                raise PropertyCallbackError.of(self.type_name, prop.name, exc) from exc
 
     def property_find(self, name: str) -> ObjectProperty | None:
         """Find *name*: the class chain first, then the instance (None if absent)."""
@@ -431,6 +450,7 @@ class Object(PropertyBuilders, TreeMixin):
         Raises:
             PropertyNotFoundError: no such property.
             PropertyAccessError: ``Property 'T.name' is not readable``.
+            PropertyCallbackError: the getter raised an exception that is not a `QOMError`.
         """
         prop = self.klass.property_find(name) or self._properties.get(name)
         if prop is None:
@@ -438,7 +458,12 @@ class Object(PropertyBuilders, TreeMixin):
         getter = prop.get
         if getter is None:
             raise PropertyAccessError(self.type_name, name, "readable")
-        return getter(self)
+        try:
+            return getter(self)
+        except QOMError:
+            raise
+        except Exception as exc:
+            raise PropertyCallbackError.of(self.type_name, name, exc) from exc
 
     def property_set(self, name: str, value: Any, visitor: InputVisitor = JSON_VISITOR) -> None:
         """
@@ -450,6 +475,8 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyNotFoundError: no such property.
             PropertyAccessError: ``Property 'T.name' is not writable``.
             ParameterError: *value* has the wrong type or is out of range.
+            PropertyCallbackError: the setter (or its ``check=``) raised an exception
+                that is not a `QOMError`.
         """
         klass = self.klass
         setter = (klass._setters if klass._find_cache else klass.class_setters()).get(name)
@@ -458,7 +485,12 @@ class Object(PropertyBuilders, TreeMixin):
             setter = prop.set
             if setter is None:
                 raise PropertyAccessError(self.type_name, name, "writable")
-        setter(self, visitor, name, value)
+        try:
+            setter(self, visitor, name, value)
+        except QOMError:
+            raise
+        except Exception as exc:  # the user's code: one line naming the property (try is free in 3.11)
+            raise PropertyCallbackError.of(self.type_name, name, exc) from exc
         if self._observers:
             self._notify(self.property(name), name, value)
 
@@ -479,12 +511,18 @@ class Object(PropertyBuilders, TreeMixin):
             items = cast("Mapping[str, Any]", props).items()
         else:
             items = props
-        for name, value in items:
-            setter = find(name)
-            if setter is None or self._observers:
-                self.property_set(name, value, visitor)  # instance properties, errors, observers
-            else:
-                setter(self, visitor, name, value)
+        name = ""
+        try:
+            for name, value in items:
+                setter = find(name)
+                if setter is None or self._observers:
+                    self.property_set(name, value, visitor)  # instance properties, errors, observers
+                else:
+                    setter(self, visitor, name, value)
+        except QOMError:
+            raise
+        except Exception as exc:  # as property_set reports it
+            raise PropertyCallbackError.of(self.type_name, name, exc) from exc
 
     def property_parse(self, name: str, text: str) -> None:
         """Set *name* from a string, as QEMU's ``object_property_parse`` does."""
@@ -596,9 +634,19 @@ class InstancePlan:
         objects embed these lines too (see `qom_py.qom._creation`).
         """
         # Object.__init__, inlined: keep the two in step.
-        namespace.update({"cls": self.cls, "klass": klass, "JSON_VISITOR": JSON_VISITOR, "QOMError": QOMError})
+        namespace.update(
+            {
+                "cls": self.cls,
+                "klass": klass,
+                "JSON_VISITOR": JSON_VISITOR,
+                "QOMError": QOMError,
+                "new_instance": object.__new__,
+                "callback_error": PropertyCallbackError.of,
+                "init_failed": _init_failed(klass.type_name),
+            }
+        )
         lines = [
-            "    obj = cls.__new__(cls)",
+            "    obj = new_instance(cls)",
             "    obj.klass = klass",
             "    obj._properties = {}",
             "    obj._refcount = 1",
@@ -607,14 +655,27 @@ class InstancePlan:
         for index, prop in enumerate(self.defaults):
             namespace[f"default_{index}"] = prop
             # Read from the property each time: a default may be changed later.
-            steps.append(f"default_{index}.set(obj, JSON_VISITOR, default_{index}.name, default_{index}.default)")
+            # A setter's foreign exception is reported as property_set reports it.
+            steps += [
+                "try:",
+                f"    default_{index}.set(obj, JSON_VISITOR, default_{index}.name, default_{index}.default)",
+                "except QOMError:",
+                "    raise",
+                "except Exception as exc:",
+                f"    raise callback_error(klass.type_name, default_{index}.name, exc) from exc",
+            ]
         for index, hook in enumerate(self.init):
             namespace[f"init_{index}"] = hook
             steps.append(f"init_{index}(obj)")
         if steps:
             lines.append("    try:")
             lines += [f"        {step}" for step in steps]
-            lines += ["    except QOMError:", "        obj.unref()", "        raise"]
+            lines += [
+                "    except BaseException as exc:",
+                "        obj.unref()",
+                "        init_failed(exc)",
+                "        raise",
+            ]
         return lines
 
     @classmethod
@@ -630,6 +691,19 @@ class InstancePlan:
         finalize = [k.type_info.instance_finalize for k in leaf_first if k.type_info.instance_finalize is not None]
         releases = any(prop.release is not None for k in chain for prop in k.own_properties())
         return cls(klass, _instance_class(klass), defaults, init, finalize, releases)
+
+
+def _init_failed(type_name: str) -> Callable[[BaseException], None]:
+    """What a constructor calls when a hook raised: blame a foreign exception on the user type."""
+
+    def init_failed(exc: BaseException) -> None:
+        if isinstance(exc, Exception) and not isinstance(exc, QOMError):
+            from .._log import blame, blamed  # imports logging: only on this failure
+
+            if blamed(exc) is None:
+                blame(exc, f"instance_init() of type '{type_name}'")
+
+    return init_failed
 
 
 def _instance_class(klass: ObjectClass) -> type[Object]:

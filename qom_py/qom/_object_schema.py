@@ -28,7 +28,7 @@ from ..errors import QOMError
 from ..qapi._checker import Checker, MemberCheck, Mode, check_leftovers
 from ..qapi._visitors import INT_RANGES, InputVisitor
 from ._object import Object, ObjectClass
-from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, ObjectProperty, PropertyKind, int_kind
+from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, ObjectProperty, PropertyKind, int_kind
 from ._registry import TypeRegistry, default_registry
 
 if TYPE_CHECKING:
@@ -346,9 +346,9 @@ class ObjectSchema:
             if not m.optional:
                 required.append(m.name)
         klass = self.registry.class_by_name(typename)
-        if klass is not None and not klass.abstract:
-            for name, low in _probed_minimums(klass, [m.name for m in members if props[m.name].get("minimum", 0) < 0]):
-                props[name]["minimum"] = low
+        if klass is not None:
+            for name, (low, high) in declared_ranges(klass, [m.name for m in members if "minimum" in props[m.name]]):
+                props[name]["minimum"], props[name]["maximum"] = low, high
         return {
             "title": typename,
             "type": "object",
@@ -401,37 +401,35 @@ def json_type(schema: QAPISchema, type_name: str) -> dict[str, Any]:
     return result
 
 
-def _probed_minimums(klass: ObjectClass, names: list[str]) -> list[tuple[str, int]]:
+def declared_ranges(klass: ObjectClass, names: list[str]) -> list[tuple[str, tuple[int, int]]]:
     """
-    The integer members whose property refuses negative values: ``(name, 0)`` each.
+    The integer properties among *names* with a declared range: ``(name, (minimum, maximum))`` each.
 
-    A property with a check of its own (event loops' ``thread-pool-min``:
-    ``value must be in range [0, ...]``) says so only by refusing: each
-    member is tried with -1 and 0 on a throwaway instance, as derived
-    structs use one.  Types whose instance cannot be made are not probed.
+    Ranges are declared (``prop.Int(minimum=...)``, ``property_add_int(...,
+    maximum=...)``), never probed: class properties are read from the class;
+    only when a name is none of those is a throwaway instance made to read its
+    instance properties (as derived structs make one), and never given a value.
     """
-    found: list[tuple[str, int]] = []
-    if not names:
-        return found
-    try:
-        obj: Object = klass.registry.new(klass.type_name)
-    except QOMError:
-        return found
-    try:
-        for name in names:
-            prop = obj.property_find(name)
-            if prop is None or prop.set is None:
-                continue
-            try:
-                obj.property_set(name, -1)
-            except QOMError:
-                try:
-                    obj.property_set(name, 0)
-                except QOMError:
-                    continue
-                found.append((name, 0))
-    finally:
-        obj.unref()
+    found: list[tuple[str, tuple[int, int]]] = []
+    missing: list[str] = []
+    for name in names:
+        prop = klass.property_find(name)
+        if prop is None:
+            missing.append(name)
+        elif isinstance(prop.kind, IntKind) and prop.kind.has_range:
+            found.append((name, prop.kind.bounds))
+    if missing and not klass.abstract:
+        try:
+            obj: Object = klass.registry.new(klass.type_name)
+        except QOMError:
+            return found
+        try:
+            for name in missing:
+                prop = obj.property_find(name)
+                if prop is not None and isinstance(prop.kind, IntKind) and prop.kind.has_range:
+                    found.append((name, prop.kind.bounds))
+        finally:
+            obj.unref()
     return found
 
 

@@ -21,6 +21,8 @@ import attrs
 
 from .._codegen import make_setter
 from .._unset import UNSET, UnsetType
+from ..errors import ParameterError, PropertyCallbackError, QOMError
+from ..qapi._frozen import freeze
 from ..qapi._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_int
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BOOL",
     "NUMBER",
+    "QDEV_RANGE_MESSAGE",
     "SIZE",
     "STR",
     "BoolKind",
@@ -133,6 +136,14 @@ class PropertyKind:
         """Return *value* as JSON carries it."""
         return value
 
+    def freezer(self) -> Callable[[Any], Any]:
+        """How a checked value of this kind is frozen before it is stored (structured kinds only)."""
+        return freeze
+
+    def checked_values_are_new(self) -> bool:
+        """Whether checked values share nothing with the input (then a `StoreIn` may freeze on first read)."""
+        return False
+
     def setter(self, user_set: Callable[[Object, Any], None]) -> SetFn:
         """A property setter handing values checked as this kind to *user_set*."""
         if isinstance(user_set, StoreIn):
@@ -224,12 +235,31 @@ class SizeKind(PropertyKind):
         return visitor.type_size(name, raw)
 
 
+#: QEMU's qdev wording for a value outside a property's range (``QERR_PROPERTY_VALUE_OUT_OF_RANGE``).
+QDEV_RANGE_MESSAGE: Final = "Property {type}.{name} doesn't take value {value} (minimum: {minimum}, maximum: {maximum})"
+
+
 @attrs.frozen
 class IntKind(PropertyKind):
-    """Signed or unsigned integers of 8, 16, 32 or 64 bits."""
+    """
+    Signed or unsigned integers of 8, 16, 32 or 64 bits, optionally in a declared range.
+
+    The range is not part of equality: a value checked as the width is good
+    for the property's store, which checks the range itself (so creation's
+    schema-checked values need nothing more).
+    """
 
     bits: int = 64
     signed: bool = True
+    #: The declared lowest value (None: the width's).
+    minimum: int | None = attrs.field(default=None, eq=False, kw_only=True)
+    #: The declared highest value (None: the width's).
+    maximum: int | None = attrs.field(default=None, eq=False, kw_only=True)
+    #: The message for a value outside the declared range, a format with ``{type}``,
+    #: ``{name}``, ``{value}``, ``{minimum}`` and ``{maximum}`` (default: QEMU's qdev
+    #: wording).  A type wording its own (QEMU's event loops) keeps its description
+    #: as given, without the range.
+    range_message: str = attrs.field(default=QDEV_RANGE_MESSAGE, eq=False, kw_only=True)
     # An in-range int is what the JSON visitor returns unchanged (an unsigned
     # read also takes negative int64 values, modulo 2**64: not a shortcut).
     shortcut: ClassVar[str] = "type(raw) is int and low <= raw <= high"
@@ -254,6 +284,40 @@ class IntKind(PropertyKind):
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> int:
         return type_int(visitor, name, raw, self.bits, self.signed)
+
+    @property
+    def has_range(self) -> bool:
+        """Whether a range narrower than the width is declared."""
+        return self.minimum is not None or self.maximum is not None
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """The lowest and highest values accepted (the declared range, else the width's)."""
+        low, high, _ = INT_RANGES[self.bits, self.signed]
+        return (low if self.minimum is None else self.minimum, high if self.maximum is None else self.maximum)
+
+    def range_text(self) -> str:
+        """The declared range as help and descriptions show it: ``minimum: 0, maximum: 100``."""
+        parts = [] if self.minimum is None else [f"minimum: {self.minimum}"]
+        return ", ".join(parts if self.maximum is None else [*parts, f"maximum: {self.maximum}"])
+
+    def out_of_range(self, typename: str, name: str, value: int) -> ParameterError:
+        """The error for *value* outside the declared range."""
+        low, high = self.bounds
+        text = self.range_message.format(type=typename, name=name, value=value, minimum=low, maximum=high)
+        return ParameterError(text)
+
+    def check_default(self, default: Any) -> None:
+        """
+        Refuse a *default* outside the range (at declaration, not at every creation).
+
+        Raises:
+            ValueError: the default is out of range.
+        """
+        low, high = self.bounds
+        if type(default) is int and not low <= default <= high:
+            msg = f"the default {default} is outside the property's range ({self.range_text()})"
+            raise ValueError(msg)
 
 
 @attrs.frozen
@@ -287,12 +351,40 @@ SIZE: Final = SizeKind()
 NUMBER: Final = NumberKind()
 
 
-def int_kind(bits: int = 64, signed: bool = True) -> IntKind:
-    """Return the integer kind of *bits* width."""
+def int_kind(
+    bits: int = 64,
+    signed: bool = True,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    range_message: str = QDEV_RANGE_MESSAGE,
+) -> IntKind:
+    """
+    Return the integer kind of *bits* width, in the range *minimum*..*maximum* when given.
+
+    Raises:
+        ValueError: a width other than 8, 16, 32, 64; a bound outside the width, or
+            *minimum* above *maximum*.
+    """
     if bits not in (8, 16, 32, 64):
         msg = f"integer properties are 8, 16, 32 or 64 bits wide, not {bits}"
         raise ValueError(msg)
-    return IntKind(bits, signed)
+    if minimum is None and maximum is None:
+        return IntKind(bits, signed, range_message=range_message)
+    low, high, _ = INT_RANGES[bits, signed]
+    for bound in (minimum, maximum):
+        if bound is not None and (type(bound) is not int or not low <= bound <= high):
+            shown = IntKind(bits, signed).type_name
+            msg = f"the range bounds of {shown} properties are integers in [{low}, {high}], not {bound!r}"
+            raise ValueError(msg)
+    if minimum is not None and maximum is not None and minimum > maximum:
+        msg = f"the range of an integer property is empty: minimum {minimum} > maximum {maximum}"
+        raise ValueError(msg)
+    return IntKind(bits, signed, minimum=minimum, maximum=maximum, range_message=range_message)
+
+
+#: Kinds whose values are scalars: the getter's and the setter's value is the value itself.
+_SCALAR_KINDS: Final = frozenset({BoolKind, StrKind, IntKind, SizeKind, NumberKind, EnumKind})
 
 
 def typed_property(
@@ -303,21 +395,100 @@ def typed_property(
     *,
     description: str | None = None,
 ) -> ObjectProperty:
-    """Build an `ObjectProperty` whose setter only ever sees a checked value."""
+    """
+    Build an `ObjectProperty` whose setter only ever sees a checked value.
+
+    A structured value (lists, dicts) is stored frozen (`qom_py.qapi._frozen`)
+    and the getter returns it frozen: what a reader is handed cannot be changed
+    behind the checks, and no output needs copying.
+    """
+    structured = type(kind) not in _SCALAR_KINDS
     getter: GetFn | None = None
     if get is not None:
-        user_get = get
-        if type(kind) in (BoolKind, StrKind, IntKind, SizeKind, NumberKind, EnumKind):
-            getter = user_get  # scalar outputs are the values themselves
+        if not structured:
+            getter = get  # scalar outputs are the values themselves
         else:
+            user_get, output = get, kind.output
 
             def output_getter(obj: Object) -> Any:
-                return kind.output(user_get(obj))
+                return freeze(output(user_get(obj)))  # a frozen value is returned as it is
 
             getter = output_getter
+    ranged = kind if isinstance(kind, IntKind) and kind.has_range else None
+    if ranged is not None and ranged.range_message == QDEV_RANGE_MESSAGE:
+        shown = ranged.range_text()
+        description = f"{description} ({shown})" if description else shown
+    prop = ObjectProperty(name, kind.type_name, getter, None, description=description, kind=kind)
+    store = set
+    if store is not None and structured and not (isinstance(store, StoreIn) and kind.checked_values_are_new()):
+        # Frozen before anyone sees it; a declarative slot holding a value nobody else
+        # holds is frozen by the attribute on first read instead (sets cost nothing more).
+        store = _freezing(store, kind.freezer())
+    if store is not None and ranged is not None:
+        store = _in_range(prop, ranged, store)
+    if store is not None:
+        prop.set = kind.setter(store)
+        prop.store = store if isinstance(store, StoreIn) else _guarded_store(prop, store)
+    return prop
 
-    setter = kind.setter(set) if set is not None else None
-    return ObjectProperty(name, kind.type_name, getter, setter, description=description, kind=kind, store=set)
+
+def _in_range(
+    prop: ObjectProperty, kind: IntKind, user_set: Callable[[Object, Any], None]
+) -> Callable[[Object, Any], None]:
+    """*user_set* (or the `StoreIn` slot) receiving only values in *kind*'s declared range."""
+    low, high = kind.bounds
+    out_of_range = kind.out_of_range
+    if isinstance(user_set, StoreIn):
+        slot = user_set.slot
+
+        def store_in_range(obj: Object, value: int) -> None:
+            if value < low or value > high:
+                raise out_of_range(obj.type_name, prop.name, value)
+            obj.__dict__[slot] = value
+
+        return store_in_range
+
+    def set_in_range(obj: Object, value: int) -> None:
+        if value < low or value > high:
+            raise out_of_range(obj.type_name, prop.name, value)
+        user_set(obj, value)
+
+    return set_in_range
+
+
+def _freezing(user_set: Callable[[Object, Any], None], frozen: Callable[[Any], Any]) -> Callable[[Object, Any], None]:
+    """*user_set* receiving the checked value *frozen* (a `StoreIn` stores it so itself)."""
+    if isinstance(user_set, StoreIn):
+        slot = user_set.slot
+
+        def store_frozen(obj: Object, value: Any) -> None:
+            obj.__dict__[slot] = frozen(value)
+
+        return store_frozen
+
+    def set_frozen(obj: Object, value: Any) -> None:
+        user_set(obj, frozen(value))
+
+    return set_frozen
+
+
+def _guarded_store(prop: ObjectProperty, user_set: Callable[[Object, Any], None]) -> Callable[[Object, Any], None]:
+    """
+    *user_set*, reporting a foreign exception as `Object.property_set` does.
+
+    Creation calls a property's ``store`` directly (its value checked by the
+    schema already), past ``property_set``'s own guard.
+    """
+
+    def store(obj: Object, value: Any) -> None:
+        try:
+            user_set(obj, value)
+        except QOMError:
+            raise
+        except Exception as exc:
+            raise PropertyCallbackError.of(obj.type_name, prop.name, exc) from exc
+
+    return store
 
 
 class PropertyBuilders:
@@ -448,9 +619,22 @@ class PropertyBuilders:
         *,
         description: str | None = None,
         default: int | UnsetType = UNSET,
+        minimum: int | None = None,
+        maximum: int | None = None,
     ) -> ObjectProperty:
-        """Add an integer property (type ``int``/``uint`` at 64 bits, ``int8``... otherwise)."""
-        kind = int_kind(bits, signed)
+        """
+        Add an integer property (type ``int``/``uint`` at 64 bits, ``int8``... otherwise).
+
+        *minimum* and *maximum* declare a range within the width: a value outside
+        it is refused with QEMU's qdev message (``Property T.name doesn't take
+        value 500 (minimum: 0, maximum: 100)``); help, ``qom-list-properties``
+        descriptions and the JSON Schema show it.
+
+        Raises:
+            ValueError: a bad width or range, or a *default* outside the range.
+        """
+        kind = int_kind(bits, signed, minimum=minimum, maximum=maximum)
+        kind.check_default(default)
         return self.property_add_typed(name, kind, get, set, description=description, default=default)
 
     def property_add_uint(
@@ -462,9 +646,13 @@ class PropertyBuilders:
         *,
         description: str | None = None,
         default: int | UnsetType = UNSET,
+        minimum: int | None = None,
+        maximum: int | None = None,
     ) -> ObjectProperty:
-        """Add an unsigned integer property (``uint8`` ... ``uint64``)."""
-        return self.property_add_int(name, get, set, bits, False, description=description, default=default)
+        """Add an unsigned integer property (``uint8`` ... ``uint64``; a range as `property_add_int`)."""
+        return self.property_add_int(
+            name, get, set, bits, False, description=description, default=default, minimum=minimum, maximum=maximum
+        )
 
     def property_add_size(
         self,

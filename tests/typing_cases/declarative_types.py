@@ -36,6 +36,8 @@ def check(pump: Pump, tank: Tank) -> None:
     assert_type(tank.pump, Pump | None)
     assert_type(qom_py.object_add(Pump, id="p0"), Pump)
     assert_type(qom_py.object_add("typing-pump", id="p1"), Object)
+    assert_type(Pump(rate=3, label="x"), Pump)
+    assert_type(prop.Int(minimum=0, maximum=10), prop.Property[int])
     pump.rate = 7
     pump.label = "x"
     tank.pump = "/objects/p0"
