@@ -346,6 +346,17 @@ def test_qmp_generic_error_and_log(lamp: type[Object], caplog: pytest.LogCapture
     assert [name for name, _ in qom_py.default_registry.objects_root.children()] == ["l0"]
 
 
+def test_qom_list_get_leaves_out_a_failing_getter(lamp: type[Object]) -> None:
+    """qom-list-get leaves "value" out of a property whose getter raises, as QEMU does for a failing getter."""
+    qmp = qmp_client()
+    qmp.execute("object-add", {"qom-type": "lamp", "id": "l0", "watts": 5})
+    qmp.execute("qom-set", {"path": "/objects/l0", "property": "colour", "value": "bad"})
+    (listing,) = qmp.execute("qom-list-get", {"paths": ["/objects/l0"]})
+    entries = {e["name"]: e for e in listing["properties"]}
+    assert "value" not in entries["colour"]
+    assert entries["watts"]["value"] == 5
+
+
 def test_default_whose_setter_raises() -> None:
     """A class default refused by the property's own code: creation fails naming it, nothing is left."""
 
