@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 from .._names import wire_name
 from .._unset import UNSET
+from ._declared import check_declaration
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
@@ -364,6 +365,9 @@ def declare_type(
                 break
     own = cls.__dict__
     props = [v for v in own.values() if isinstance(v, Property)]
+    for declared in props:  # refused now, not when the class is first used
+        if not declared.read_only:
+            check_declaration(registry, typename, declared.name, declared.kind)
     links = [v for v in own.values() if isinstance(v, Link)]
     slots = {name: own[name] for name in CLASS_SLOTS if name in own}
     user_class_init = own.get("class_init")

@@ -28,6 +28,7 @@ from ..errors import (
     QOMInternalError,
 )
 from ..qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor, string_output
+from ._declared import check_declaration
 from ._property import ObjectProperty, PropertyBuilders, SetFn
 from ._tree import TreeMixin
 
@@ -160,13 +161,15 @@ class ObjectClass(PropertyBuilders):
     def _add_property(self, prop: ObjectProperty) -> ObjectProperty:
         if self.property_find(prop.name) is not None:
             raise DuplicatePropertyError(prop.name, self.type_name)
+        if prop.set is not None:
+            check_declaration(self.registry, self.type_name, prop.name, prop.kind)
         self._properties[prop.name] = prop
-        self.registry.class_properties_changed()
+        self.registry.class_properties_changed(self)
         return prop
 
     def property_set_default(self, prop: ObjectProperty, default: Any) -> None:
         prop.default = default
-        self.registry.class_properties_changed()  # instance plans list the properties with defaults
+        self.registry.class_properties_changed(self)  # instance plans list the properties with defaults
 
     def property_find(self, name: str) -> ObjectProperty | None:
         """Find a class property on this class or an ancestor (the most distant first)."""
