@@ -159,6 +159,8 @@ class ObjectSchema:
         self._source: tuple[QAPISchema, int] | None = None
         # Bumped with every new view: branches derived into an older one are stale.
         self._generation = 0
+        # The types derived into the view so far.
+        self._structs: set[str] = set()
         # (enum name, values) of a property kind -> the view's enum checking it.
         self._enums: dict[tuple[str, tuple[str, ...]], str] = {}
         # The ``ObjectType`` values of the schema (the static types).
@@ -198,15 +200,21 @@ class ObjectSchema:
             return self._checker
         schema = self.registry.qapi_schema
         if self._view is None or self._source != (schema, len(schema)):
-            view = schema.copy()
-            self._source = (schema, len(schema))
-            self._set_view(view, Checker(view))
+            self._new_view()
         return self._checker
+
+    def _new_view(self) -> None:
+        """Start a view from the registry's schema (the derived branches follow on demand)."""
+        schema = self.registry.qapi_schema
+        view = schema.copy()
+        self._source = (schema, len(schema))
+        self._set_view(view, Checker(view))
 
     def _set_view(self, view: QAPISchema | None, checker: Checker) -> None:
         self._view = view
         self._checker = checker
         self._generation += 1
+        self._structs.clear()
         self._enums.clear()
         self._codecs.clear()
         self._base.clear()
@@ -252,6 +260,12 @@ class ObjectSchema:
         """Add the derived struct of *klass* to the view: O(its properties)."""
         props = derive_members(klass)  # may realize classes and grow the registry's schema
         view = self._model_view()
+        if klass.type_name in self._structs:
+            # Derived before, for a class since replaced or given new properties:
+            # the checker knows the old struct by its name, so start a new view.
+            self._new_view()
+            view = self._model_view()
+        self._structs.add(klass.type_name)
         struct, kinds = _add_struct(view, klass.type_name, props, self._base_names, self._enums)
         branch = _Branch(self, self._generation, struct, kinds)
         klass.memo[_DERIVED] = branch

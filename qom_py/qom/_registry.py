@@ -201,7 +201,7 @@ class TypeRegistry:
         Otherwise (or with *changed* None) every class's go.
         """
         current = self._in_realization[-1] if self._in_realization else None
-        if current is not None and changed is current[0] and len(self._classes) == current[1]:
+        if changed is not None and current is not None and changed is current[0] and len(self._classes) == current[1]:
             classes: list[ObjectClass] = [changed]
         else:
             classes = list(self._classes.values())
