@@ -159,8 +159,9 @@ class ObjectSchema:
         self._source: tuple[QAPISchema, int] | None = None
         # Bumped with every new view: branches derived into an older one are stale.
         self._generation = 0
-        # The types derived into the view so far.
+        # The types derived into the view so far; those served at this revision (the hot path's).
         self._structs: set[str] = set()
+        self._served: dict[str, _Branch] = {}
         # (enum name, values) of a property kind -> the view's enum checking it.
         self._enums: dict[tuple[str, tuple[str, ...]], str] = {}
         # The ``ObjectType`` values of the schema (the static types).
@@ -193,6 +194,7 @@ class ObjectSchema:
         if revision == self._revision and not force:
             return self._checker
         self._revision = revision
+        self._served.clear()  # a class may have changed: look again
         table = self.registry.qapi_table()
         if table is not None:
             if self._view is not None or force:
@@ -215,6 +217,7 @@ class ObjectSchema:
         self._checker = checker
         self._generation += 1
         self._structs.clear()
+        self._served.clear()
         self._enums.clear()
         self._codecs.clear()
         self._base.clear()
@@ -369,7 +372,11 @@ class ObjectSchema:
             self._checker.compile(_OPTIONS, _mode(mode))(data, "", None)  # raises its message for a non-object
         asked = data.get("qom-type")
         if type(asked) is str and asked not in self._static:
-            found = self._derived_branch(asked)
+            found = self._served.get(asked)
+            if found is None:
+                found = self._derived_branch(asked)
+                if found is not None:
+                    self._served[asked] = found
             if found is not None:  # else the base check refuses the value, in QEMU's words
                 head = self._head.get(mode)
                 if head is None:
