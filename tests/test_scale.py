@@ -38,7 +38,9 @@ def _register(first: int, count: int) -> list[str]:
             klass.property_add_int(
                 "count", lambda o: o.__dict__.get("c", 0), lambda o, v: o.__dict__.__setitem__("c", v)
             )
-            klass.property_add_enum("mode", f"ScaleTestMode{i + 1}", ["slow", "fast"], lambda o: "slow", lambda o, v: None)
+            klass.property_add_enum(
+                "mode", f"ScaleTestMode{i + 1}", ["slow", "fast"], lambda o: "slow", lambda o, v: None
+            )
             klass.property_add_bool("flag", lambda o: False, lambda o, v: None, default=False)
 
         name = f"scale-test-{i}"

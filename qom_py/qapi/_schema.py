@@ -10,13 +10,14 @@ duplicate definitions, member clashes, base and branch kinds, the union
 discriminator).  An `add` is atomic: on error the schema is unchanged.
 
 Entities are frozen, so a schema is cheap to copy (`QAPISchema.copy` shares
-them) and safe to cache.  The recommended way to serve types registered at run
-time: keep the schema read from ``schemas/`` unchanged (cached), and build each
-registry's view as ``view = base.copy()``, then ``view.add(exprs)`` for the
-derived properties structs and ``view.add_union_branches("ObjectOptions",
-{"widget": "WidgetProperties"})``, which also appends ``widget`` to the
-``ObjectType`` enum.  Rebuild the view when the registry changes; nothing is
-ever removed from a schema.
+them) and safe to cache.  The way types registered at run time are served
+(`qom_py.qom._object_schema`): keep the schema read from ``schemas/``
+unchanged (cached), make each registry's view as ``view = base.copy()``, grow
+it with `QAPISchema.add_derived` (the properties structs, built as entities:
+QOM names follow no QAPI naming rule), and, to present the whole union, add
+``view.add_union_branches("ObjectOptions", {"widget": "WidgetProperties"})``
+for all the types at once, which also appends ``widget`` to the
+``ObjectType`` enum.  Nothing is ever removed from a schema.
 """
 
 from __future__ import annotations

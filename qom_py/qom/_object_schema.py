@@ -3,12 +3,20 @@ The schema of creatable objects: one view of the QAPI schema per registry.
 
 ``schemas/`` (read by `qom_py.qapi.load_schema`) holds QEMU 7.2's
 ``ObjectOptions`` for the hosted types.  Each `TypeRegistry` gets its own
-`ObjectSchema`: a copy of the shipped schema, plus, for each user-creatable
-type registered at run time and not in the static ``ObjectType`` enum, a
-struct derived from its writable properties as an ``ObjectOptions`` branch.
-The view follows ``registry.revision``.  Every check is the engine's
+`ObjectSchema`: a copy of the registry's schema (the view), plus, for each
+user-creatable type registered at run time and not in the static
+``ObjectType`` enum, a struct derived from its writable properties, added to
+the view when the type is first needed.  Every check is the engine's
 (`qom_py.qapi.Checker`): the union's base members (``qom-type``, ``id``), then
 the branch's members in schema order (base struct first), then leftovers.
+
+The view grows in place, so one more type costs O(its own properties), not
+O(all types): a run-time type's request is checked by the union's base with
+``qom-type`` read as a string (its value already known to name a creatable
+type), then by the type's struct; the whole union, ``ObjectType`` listing
+every run-time type, is assembled by `ObjectSchema.current` once per registry
+revision.  QOM names are free strings: derived structs are exempt from QAPI's
+naming rules (`QAPISchema.add_derived`); see `_add_struct` for enum names.
 
 While the registry's schema is the shipped one, not loaded (`TypeRegistry.qapi_table`),
 and no run-time type needs a derived branch, the checks work from the shipped
@@ -287,17 +295,19 @@ class ObjectSchema:
         if self._full is not None and self._full[0] == key:
             return self._full[1]
         while True:
+            typenames = self.object_types()[len(self._static_types) :]  # may register promised types
+            view = self._model_view()
             generation = self._generation
             branches: dict[str, str | None] = {}
-            for typename in self.object_types()[len(self._static_types) :]:
+            for typename in typenames:
                 try:
                     branch = self._derived_branch(typename)
                 except QOMError:
                     branch = None
                 branches[typename] = None if branch is None else branch.struct
-            if generation == self._generation:  # no new view meanwhile
+            if self._model_view() is view and generation == self._generation:  # no new view meanwhile
                 break
-        full = self._model_view().copy()
+        full = view.copy()
         if branches:
             full.add_union_branches(_OPTIONS, branches)
         self._full = ((self.registry.revision, self._generation), full)
@@ -325,10 +335,13 @@ class ObjectSchema:
         """The branch struct of the creatable *typename* (derived on first use)."""
         view = self._model_view()
         if typename not in self._static:
-            found = self._derived_branch(typename)
-            if found is None:
-                raise KeyError(typename)
-            return self._model_view().object_type(found.struct)
+            while True:  # until no new view came meanwhile (a lookup may register promised types)
+                found = self._derived_branch(typename)
+                if found is None:
+                    raise KeyError(typename)
+                view = self._model_view()
+                if found.generation == self._generation:
+                    return view.object_type(found.struct)
         return view.object_type(self._branch_name(typename))
 
     def _branch_name(self, typename: str) -> str:
