@@ -61,7 +61,7 @@ def one_run(n: int) -> dict[str, float]:
             )
             klass.property_add_enum(
                 "mode",
-                f"ScaleMode{index}",
+                f"ScaleMode{index + 2}",
                 ["slow", "fast"],
                 lambda o: o.__dict__.get("mode", "slow"),
                 lambda o, v: o.__dict__.__setitem__("mode", v),
