@@ -140,7 +140,8 @@ class TestShown:
 
     def test_qom_list_properties(self) -> None:
         qmp = qmp_client()
-        listed = {p["name"]: p["type"] for p in qmp.execute("qom-list-properties", {"typename": "secret_keyring"})}
+        found: Any = qmp.execute("qom-list-properties", {"typename": "secret_keyring"})
+        listed = {p["name"]: p["type"] for p in found}
         assert {name: listed[name] for name in KEYRING} == {
             "node_name": "string",
             "Foo_Bar": "string",
@@ -151,7 +152,8 @@ class TestShown:
             "q-depth": "string",
             "switch": "bool",
         }
-        listed = {p["name"]: p["type"] for p in qmp.execute("qom-list-properties", {"typename": "names_widget"})}
+        found = qmp.execute("qom-list-properties", {"typename": "names_widget"})
+        listed = {p["name"]: p["type"] for p in found}
         assert {name: listed[name] for name in WIDGET} == {"shade": "my-color", "Caps_Name": "string", "level": "Level"}
 
     def test_help(self) -> None:
@@ -178,7 +180,7 @@ class TestShown:
 
     def test_query_qmp_schema(self) -> None:
         """Masked: the branches and members are there, each enum with its own values."""
-        infos = qmp_client().execute("query-qmp-schema")
+        infos: Any = qmp_client().execute("query-qmp-schema")
         assert isinstance(infos, list)
         by_name = {info["name"]: info for info in infos}
         add = by_name["object-add"]
@@ -198,7 +200,7 @@ class TestShown:
         """Unmasked: the struct and member names as given; an enum under a QAPI name unless its own is one."""
         dispatcher = qom_py.qmp.Dispatcher()
         qom_py.qmp.register_qom_commands(dispatcher)
-        infos = {info["name"]: info for info in schema_info(dispatcher.schema(), unmask=True)}
+        infos: dict[str, Any] = {info["name"]: info for info in schema_info(dispatcher.schema(), unmask=True)}
         keyring = {m["name"]: m["type"] for m in infos["SecretKeyringProperties"]["members"]}
         assert keyring["node_name"] == "str" and keyring["Foo_Bar"] == "str" and keyring["u"] == "bool"
         # 'color', 'my-color' and 'bool' are no QAPI type names: mapped, each to its own enum
