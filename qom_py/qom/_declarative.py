@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 from .._names import wire_name
 from .._unset import UNSET
+from ..qapi._visitors import JSON_VISITOR
 from ._declared import check_declaration
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
@@ -122,8 +123,14 @@ class Property(Generic[T]):
 
     def __set__(self, obj: Object, value: T) -> None:
         # Typed for checkers (``obj.rate = "seven"`` is flagged); at run time
-        # any value is validated exactly as qom-set would.
-        obj.property_set(self.name, value)
+        # any value is validated exactly as qom-set would: `Object.property_set`,
+        # its common case (a writable class property, no observers) inlined.
+        klass = obj.klass
+        setter = (klass._setters if klass._find_cache else klass.class_setters()).get(self.name)
+        if setter is None or obj._observers:
+            obj.property_set(self.name, value)
+        else:
+            setter(obj, JSON_VISITOR, self.name, value)
 
     def store(self, obj: Object, value: Any) -> None:
         """

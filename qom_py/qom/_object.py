@@ -435,7 +435,8 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyNotFoundError: no such property.
             PropertyAccessError: ``Property 'T.name' is not readable``.
         """
-        prop = self.klass.property_find(name) or self._properties.get(name)
+        klass = self.klass  # klass.property_find(name), inlined (the hot path)
+        prop = (klass._find_cache or klass.class_property_map()).get(name) or self._properties.get(name)
         if prop is None:
             raise PropertyNotFoundError(self.type_name, name)
         getter = prop.get
