@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
@@ -97,5 +98,31 @@ def _builtins_are_builtins(app, doctree):  # type: ignore[no-untyped-def]
             del node["refspecific"]
 
 
+# -- private bases --------------------------------------------------------------------------
+#
+# `Object` and `ObjectClass` get their property builders and tree methods from private
+# mixins (``PropertyBuilders``, ``TreeMixin``).  Their methods are listed on the public
+# classes (``:inherited-members:`` in api.rst); the mixins themselves are left out of
+# "Bases:", where they would be names documented nowhere.
+
+#: The modules whose names are public (api.rst documents them).
+_PUBLIC_MODULES = (
+    "qom_py", "qom_py.errors", "qom_py.loop", "qom_py.qmp", "qom_py.qapi", "qom_py.qapi.introspect",
+    "qom_py.testing", "qom_py.pytest_plugin",
+)  # fmt: skip
+
+
+def _is_public(cls: type) -> bool:
+    if cls.__module__.split(".")[0] != "qom_py":
+        return True  # object, Exception, typing.Protocol, ...
+    return any(getattr(importlib.import_module(m), cls.__name__, None) is cls for m in _PUBLIC_MODULES)
+
+
+def _public_bases(app, name, obj, options, bases):  # type: ignore[no-untyped-def]
+    public = [base for base in bases if not isinstance(base, type) or _is_public(base)]
+    bases[:] = public or [object]
+
+
 def setup(app):  # type: ignore[no-untyped-def]
     app.connect("doctree-read", _builtins_are_builtins)
+    app.connect("autodoc-process-bases", _public_bases)

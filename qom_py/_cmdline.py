@@ -259,6 +259,10 @@ def parse_chardev(text: str) -> ChardevSpec:
     raise QOMError("chardev: socket: no address given: use path= or host=,port=")
 
 
+#: The QAPI struct a ``--monitor`` value is checked as.
+_MONITOR_OPTIONS: Final = "QomPyMonitorOptions"
+
+
 @attrs.frozen
 class MonitorSpec:
     """A ``--monitor`` on a chardev: QMP only, optionally pretty-printed."""
@@ -275,35 +279,25 @@ def parse_monitor(text: str) -> MonitorSpec:
     """
     Parse one ``--monitor [chardev=]ID[,mode=control][,pretty=on|off][,max-clients=N]`` value.
 
-    ``max-clients`` is qom-py's (a qsd socket chardev serves one client at a time).
+    Checked as qsd checks it, by the schema engine: QEMU's ``MonitorOptions``,
+    here as ``QomPyMonitorOptions`` (``schemas/daemon.json``), which adds
+    qom-py's ``max-clients`` (a qsd socket chardev serves one client at a time).
 
     Raises:
         QOMError: QEMU's message.
     """
-    args = keyval_parse(text, "chardev")
-    for key in args:
-        if key not in {"chardev", "mode", "pretty", "id", "max-clients"}:
-            msg = f"Parameter '{key}' is unexpected"
-            raise QOMError(msg)
-        if not isinstance(args[key], str):
-            msg = f"Parameters '{key}.*' are unexpected"
-            raise QOMError(msg)
-    chardev = args.get("chardev")
-    if chardev is None:
-        raise QOMError("Parameter 'chardev' is missing")
-    mode = args.get("mode", "control")
-    if mode not in ("control", "readline"):
-        msg = f"Parameter 'mode' does not accept value '{mode}'"
-        raise QOMError(msg)
-    pretty = parse_bool("pretty", str(args.get("pretty", "off")))
-    max_clients: int | None = None
-    if "max-clients" in args:
-        text_value = str(args["max-clients"])
-        if not text_value.isdecimal() or not 0 < int(text_value) < 1 << 31:
-            msg = "Parameter 'max-clients' expects a positive integer"
-            raise QOMError(msg)
-        max_clients = int(text_value)
-    return MonitorSpec(str(chardev), pretty=pretty, mode=str(mode), max_clients=max_clients)
+    from .qapi import Checker, load_table  # the shipped check table: no schema model
+
+    options = Checker.from_table(load_table()).check(_MONITOR_OPTIONS, keyval_parse(text, "chardev"), "keyval")
+    max_clients = options.get("max-clients")
+    if max_clients == 0:
+        raise QOMError("Parameter 'max-clients' expects a positive integer")
+    return MonitorSpec(
+        options["chardev"],
+        pretty=options.get("pretty", False),
+        mode=options.get("mode", "control"),
+        max_clients=max_clients,
+    )
 
 
 def parse_qmp_shorthand(text: str, index: int) -> tuple[ChardevSpec, MonitorSpec]:

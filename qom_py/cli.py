@@ -19,7 +19,7 @@ Start-up, in qsd's order:
    ``qom-py: --object STR: MESSAGE`` (plus QEMU's hint line, if any) and exits 1;
 6. the pid file is written (locked and written before the first socket is bound,
    so a second instance never touches the first one's socket); with ``-v`` a
-   start-up summary is logged; the daemon serves until QMP ``quit``, SIGTERM or SIGINT.
+   start-up summary is logged; the daemon serves until QMP ``quit``, SIGTERM, SIGINT or SIGHUP.
 
 Logging (the ``qom_py`` logger) goes to stderr in QEMU's ``error_report`` form:
 quiet by default as qsd is (errors and warnings only), ``-v`` adds ``info:`` and
@@ -395,14 +395,26 @@ class Daemon:
         still removed and the exit status is 0.
         """
         for sig in _SHUTDOWN_SIGNALS:
-            self.loop.add_signal_handler(sig, self.shutdown.set)
+            self.loop.add_signal_handler(sig, self.on_signal)
+
+    def on_signal(self) -> None:
+        """
+        A shutdown signal: tell the clients with ``SHUTDOWN``, then request the shutdown.
+
+        qemu-system sends ``{"guest": false, "reason": "host-signal"}`` on SIGTERM,
+        SIGINT and SIGHUP, as it sends ``host-qmp-quit`` after ``quit``; qsd 7.2
+        sends neither.  Sent once: not after ``quit`` or an earlier signal.
+        """
+        if not self.shutdown.is_set():
+            self.dispatcher.emit_event("SHUTDOWN", {"guest": False, "reason": "host-signal"})
+            self.shutdown.set()
 
     def remove_signal_handlers(self) -> None:
         for sig in _SHUTDOWN_SIGNALS:
             self.loop.remove_signal_handler(sig)
 
     def serve(self) -> None:
-        """Run until QMP ``quit``, SIGTERM or SIGINT."""
+        """Run until QMP ``quit``, SIGTERM, SIGINT or SIGHUP."""
         self.loop.run_until_complete(self.shutdown.wait())
 
     def cleanup(self) -> None:

@@ -5,8 +5,9 @@ Fixtures:
 
 * ``qmp`` -- an in-process QMP client (`qom_py.qmp.InProcessQMP`) on this process's
   object model; after the test every object is deleted, the types registered
-  since ``import qom_py`` are forgotten and the main-loop singleton is cleared
-  (`qom_py.testing.reset`).
+  since the test's set-up began (by the test or its fixtures) are forgotten
+  (those registered before, by imports, ``conftest.py`` or plugins, are kept)
+  and the main-loop singleton is cleared (`qom_py.testing.reset`).
 * ``qom_daemon`` -- a ``qom-py`` subprocess started for the test, with a QMP monitor
   on a unix socket (`QOMDaemon.socket_path`, `QOMDaemon.pid`); stopped after the
   test (SIGTERM, then SIGKILL if it does not exit in time) and its files removed.
@@ -52,21 +53,37 @@ _MARKER_HELP: Final = (
 )
 
 
+#: The QOM types registered when a test's set-up began (absent: qom_py was not imported yet).
+_TYPES_BEFORE: Final = pytest.StashKey[frozenset[str]]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Note the types registered before the test's fixtures run: the ones ``qmp`` keeps."""
+    # Without qom_py imported nobody registered a type yet (and the plugin imports nothing).
+    if "qom_py.testing" in sys.modules:
+        from .testing import registered_type_names
+
+        item.stash[_TYPES_BEFORE] = registered_type_names()
+
+
 @pytest.fixture
-def qmp() -> Iterator[InProcessQMP]:
-    """An in-process QMP client; the object model is reset after the test."""
+def qmp(request: pytest.FixtureRequest) -> Iterator[InProcessQMP]:
+    """An in-process QMP client; after the test, the objects and the types the test registered are gone."""
     import qom_py.testing
 
+    # Registered during the test's set-up (by its fixtures, whatever their order) counts as the test's.
+    before = request.node.stash.get(_TYPES_BEFORE, frozenset())
     client = qom_py.testing.qmp_client()
     try:
         yield client
     finally:
         client.close()
-        qom_py.testing.reset()
+        qom_py.testing.reset(keep=before)
 
 
 class QOMDaemon:

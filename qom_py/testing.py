@@ -4,19 +4,22 @@ Helpers for tests of code that uses qom_py: a clean slate, and a thread-leak che
 ``reset()`` returns the process to its state right after ``import qom_py``: every
 object under ``/objects`` is deleted (iothreads are stopped and joined), the
 types registered since import are forgotten, and the main-loop singleton is
-cleared.  Use it in a fixture::
+cleared.  ``reset(keep=...)`` keeps the types named too: a fixture that keeps the
+types registered before its test (by imports, ``conftest.py``, plugins) and forgets
+only the test's own, as the pytest plugin's ``qmp`` fixture does::
 
     @pytest.fixture(autouse=True)
     def _qom_clean_slate():
+        before = qom_py.testing.registered_type_names()
         yield
-        qom_py.testing.reset()
+        qom_py.testing.reset(keep=before)
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from .qom._registry import TypeRegistry, default_registry
@@ -24,7 +27,15 @@ from .qom._registry import TypeRegistry, default_registry
 if TYPE_CHECKING:
     from .qmp import InProcessQMP
 
-__all__ = ["add_reset_hook", "builtin_type_names", "qmp_client", "reset", "wait_for_threads", "wait_until"]
+__all__ = [
+    "add_reset_hook",
+    "builtin_type_names",
+    "qmp_client",
+    "registered_type_names",
+    "reset",
+    "wait_for_threads",
+    "wait_until",
+]
 
 _builtin: frozenset[str] | None = None
 _reset_hooks: list[Callable[[], None]] = []
@@ -38,17 +49,29 @@ def builtin_type_names() -> frozenset[str]:
     return _builtin
 
 
+def registered_type_names(registry: TypeRegistry = default_registry) -> frozenset[str]:
+    """Every type registered in *registry* now (promised ones too, without loading them): for `reset`'s *keep*."""
+    return frozenset(registry.type_names(load=False))
+
+
 def add_reset_hook(hook: Callable[[], None]) -> None:
     """Run *hook* on every `reset` (for layers holding process-wide state)."""
     _reset_hooks.append(hook)
 
 
-def reset(registry: TypeRegistry = default_registry) -> None:
+def reset(registry: TypeRegistry = default_registry, *, keep: Iterable[str] = ()) -> None:
     """
     Delete every user object of *registry*, forget the types registered since import, run reset hooks.
 
-    For a registry other than `default_registry`, the types kept are the ones
-    a new `TypeRegistry` has, and ``user-creatable`` if it was registered.
+    Args:
+        registry: the registry to reset.  For one other than `default_registry`,
+            the types kept are the ones a new `TypeRegistry` has, and
+            ``user-creatable`` if it was registered.
+        keep: names of further types to keep, typically `registered_type_names`
+            taken before a test: a module imported once (at collection, in a
+            ``conftest.py``) registers its types once, so forgetting them would
+            leave the next tests without them.
+
     QAPI definitions added with `qom_py.qapi_load` are kept (a test module
     loads its definitions once).
     """
@@ -58,6 +81,7 @@ def reset(registry: TypeRegistry = default_registry) -> None:
         from .qom._user_creatable import TYPE_USER_CREATABLE
 
         builtins = frozenset([*TypeRegistry().type_names(), TYPE_USER_CREATABLE])
+    builtins = builtins.union(keep)
     root = registry.root
     objects = registry.objects_root
     for name, _ in list(objects.children()):

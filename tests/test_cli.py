@@ -129,6 +129,22 @@ STARTUP_ERRORS: list[tuple[list[str], str, bool]] = [
     (["extra", "--object", "iothread,id=1bad"], "extra: Unexpected argument", True),
     (["--monitor", "nosuch"], '--monitor nosuch: chardev "nosuch" not found', True),
     (["--monitor", "m,foo=1"], "--monitor m,foo=1: Parameter 'foo' is unexpected", True),
+    # Checked by the schema engine as qsd's visitor checks MonitorOptions: leftovers in QEMU's hash order.
+    (["--monitor", "chardev=m,foo=1,bar=2"], "--monitor chardev=m,foo=1,bar=2: Parameter 'bar' is unexpected", True),
+    (["--monitor", "m,mode=bogus"], "--monitor m,mode=bogus: Parameter 'mode' does not accept value 'bogus'", True),
+    (["--monitor", "id=x"], "--monitor id=x: Parameter 'chardev' is missing", True),
+    (["--monitor", "m,chardev.x=1"], "--monitor m,chardev.x=1: Parameters 'chardev.*' used inconsistently", True),
+    (
+        ["--monitor", "m,pretty=maybe,foo=1"],
+        "--monitor m,pretty=maybe,foo=1: Parameter 'pretty' expects 'on' or 'off'",
+        True,
+    ),
+    (
+        ["--monitor", "m,max-clients=0"],
+        "--monitor m,max-clients=0: Parameter 'max-clients' expects a positive integer",
+        False,
+    ),
+    (["--monitor", "m,max-clients=x"], "--monitor m,max-clients=x: Parameter 'max-clients' expects integer", False),
     (
         ["--chardev", _SOCKET, "--monitor", "m,pretty=maybe"],
         "--monitor m,pretty=maybe: Parameter 'pretty' expects 'on' or 'off'",
@@ -347,18 +363,50 @@ def test_pidfile_locked() -> None:
         assert pidfile.read_text() == f"{daemon.pid}\n"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+_SIGNALS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
+
+
+@pytest.mark.parametrize("signum", _SIGNALS, ids=[s.name for s in _SIGNALS])
 def test_signal_ends_daemon(signum: signal.Signals) -> None:
-    """SIGTERM and SIGINT end the daemon with status 0, removing socket and pid file."""
+    """
+    SIGTERM, SIGINT and SIGHUP end the daemon with status 0, removing socket and pid file.
+
+    Every negotiated client gets ``SHUTDOWN`` first, as qemu-system sends it
+    (qsd 7.2 sends none), and then end of file; a client still negotiating gets no event.
+    """
     with running(["--pidfile", "{tmp}/pid", "--object", "iothread,id=io0"]) as daemon:
         pidfile = Path(daemon.path("pid"))
         assert wait_for(pidfile.exists)
-        daemon.connect().command("qom-list", path="/objects")  # serving, not starting
+        clients = [daemon.connect(), daemon.connect()]
+        unnegotiated = daemon.connect(negotiate=False)
+        clients[0].command("qom-list", path="/objects")  # serving, not starting
         daemon.proc.send_signal(signum)
+        for conn in clients:
+            event = conn.wait_event("SHUTDOWN")
+            assert event["data"] == {"guest": False, "reason": "host-signal"}
+            assert set(event["timestamp"]) == {"seconds", "microseconds"}
+            conn.read_eof()
+            assert [e["event"] for e in conn.events] == ["SHUTDOWN"]
+        unnegotiated.read_eof()
+        assert unnegotiated.events == []
         assert daemon.wait() == 0
         assert not os.path.exists(daemon.socket_path)
         assert not pidfile.exists()
         assert daemon.stderr() == ""
+
+
+@pytest.mark.skipif(QSD is None, reason="qemu-storage-daemon is not installed")
+@pytest.mark.parametrize("signum", _SIGNALS, ids=[s.name for s in _SIGNALS])
+def test_qsd_sends_no_shutdown_on_signals(signum: signal.Signals) -> None:
+    """qsd 7.2 closes its client without any event on these signals (the documented difference 9)."""
+    assert QSD is not None
+    with running(["--object", "iothread,id=io0"], program=[QSD]) as daemon:
+        conn = daemon.connect()
+        conn.command("qom-list", path="/objects")
+        daemon.proc.send_signal(signum)
+        conn.read_eof()
+        assert conn.events == []
+        assert daemon.wait() == 0
 
 
 def test_signal_during_startup() -> None:

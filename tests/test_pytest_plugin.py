@@ -68,6 +68,61 @@ def test_qmp_fixture_resets_the_model(user_suite: pytest.Pytester) -> None:
     result.assert_outcomes(passed=2)
 
 
+def test_qmp_fixture_keeps_types_registered_before_the_test(user_suite: pytest.Pytester) -> None:
+    """Types registered at import, in ``conftest.py`` or by a plugin survive each test; a test's own go."""
+    user_suite.makepyfile(
+        lampmod="""
+        from qom_py import TypeInfo, type_register
+
+        def _class_init(klass, data):
+            klass.property_add_bool("on", lambda o: getattr(o, "on", False), lambda o, v: setattr(o, "on", v))
+
+        type_register(TypeInfo("lamp", interfaces=["user-creatable"], class_init=_class_init))
+        """,
+        userplugin="""
+        from qom_py import TypeInfo, type_register
+
+        type_register(TypeInfo("plugged", interfaces=["user-creatable"]))
+        """,
+    )
+    user_suite.makeconftest(
+        """
+        from qom_py import TypeInfo, type_register
+
+        type_register(TypeInfo("shade", interfaces=["user-creatable"]))
+        """
+    )
+    user_suite.makepyfile(
+        test_lamps="""
+        import pytest
+        import qom_py
+
+        import lampmod
+
+        @pytest.fixture
+        def led_type():
+            # Registered by a fixture of the test, set up before qmp: the test's, forgotten after it.
+            qom_py.type_register(qom_py.TypeInfo("led", parent="lamp"))
+
+        @pytest.mark.parametrize("run", [1, 2, 3])
+        def test_lamp(led_type, qmp, run):
+            for qom_type in ("lamp", "shade", "plugged", "led"):
+                assert qmp.execute("object-add", {"qom-type": qom_type, "id": f"{qom_type}0"}) == {}
+            assert qmp.execute("qom-get", {"path": "lamp0", "property": "on"}) is False
+            # Registered by this test: forgotten after it.
+            assert qom_py.object_class_by_name("bulb") is None
+            qom_py.type_register(qom_py.TypeInfo("bulb", parent="lamp"))
+            assert qmp.execute("object-add", {"qom-type": "bulb", "id": "b0", "on": True}) == {}
+
+        def test_after(qmp):
+            assert qom_py.object_class_by_name("lamp") is not None
+            assert qom_py.object_class_by_name("led") is None and qom_py.object_class_by_name("bulb") is None
+        """
+    )
+    result = user_suite.runpytest_subprocess("-p", "no:randomly", "-p", "userplugin")
+    result.assert_outcomes(passed=4)
+
+
 def test_qom_daemon_fixture(user_suite: pytest.Pytester) -> None:
     """``qom_daemon`` runs a daemon with the marker's options; it is stopped and cleaned up after."""
     user_suite.makepyfile(

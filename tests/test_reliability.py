@@ -60,6 +60,9 @@ def test_qsd_pid_file_wording() -> None:
         second = subprocess.run(argv, capture_output=True, timeout=TIMEOUT, check=False)
         assert second.returncode == 1
         assert second.stderr == b"qemu-storage-daemon: " + PID_LOCKED
+        # The second qsd replaced the socket before it failed: no `quit` can reach the first one.
+        daemon.proc.terminate()
+        daemon.wait(TIMEOUT)
 
 
 ARGV_BYTES = [

@@ -98,3 +98,18 @@ def test_client_of_a_registry(pair: tuple[TypeRegistry, TypeRegistry]) -> None:
     with qom_py.testing.qmp_client(a) as qmp:
         qmp.execute("object-add", {"qom-type": "type-a", "id": "q"})
     assert [name for name, _ in a.objects_root.children()] == ["q"]
+
+
+def test_query_iothreads_on_its_registry(pair: tuple[TypeRegistry, TypeRegistry]) -> None:
+    """A dispatcher of a standalone registry lists that registry's iothreads, not the default one's."""
+    a, _ = pair
+    object_option_parse("iothread,id=io-default")
+    try:
+        dispatcher = Dispatcher(registry=a)
+        register_qom_commands(dispatcher)
+        with InProcessQMP(dispatcher) as qmp:
+            assert qmp.execute("query-iothreads") == []
+        with qom_py.testing.qmp_client() as qmp:
+            assert [info["id"] for info in qmp.execute("query-iothreads")] == ["io-default"]
+    finally:
+        object_del("io-default")

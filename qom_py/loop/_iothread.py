@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..qom._declarative import qom_type
 from ..qom._object import ObjectClass
-from ..qom._registry import default_registry
+from ..qom._registry import TypeRegistry, default_registry
 from ._event_loop_base import EventLoopBase, EventLoopBaseClass, apply_base_params, loop_int
 
 if TYPE_CHECKING:
@@ -98,15 +98,15 @@ def iothread_thread_id(obj: IOThread) -> int:
     return ctx.thread_id if ctx is not None else -1
 
 
-def query_iothreads() -> list[dict[str, Any]]:
+def query_iothreads(registry: TypeRegistry = default_registry) -> list[dict[str, Any]]:
     """
-    ``query-iothreads``: one entry per iothread directly under ``/objects``.
+    ``query-iothreads``: one entry per iothread directly under *registry*'s ``/objects``.
 
     Keys: ``id``, ``thread-id``, ``poll-max-ns``, ``poll-grow``, ``poll-shrink``,
     ``aio-max-batch`` (QEMU's ``IOThreadInfo``).
     """
     result = []
-    for name, obj in default_registry.objects_root.children():
+    for name, obj in registry.objects_root.children():
         if not isinstance(obj, IOThread):
             continue
         result.append(

@@ -13,9 +13,10 @@ The order of checks and the messages are QEMU 7.2's: a struct's members in
 schema order (missing or mistyped as met), then its unexpected members (the
 one named as QEMU's hash table names it, `first_unexpected`).  Names in
 messages are QEMU's: "full" names for a missing, unexpected or mistyped
-member (``rules[0].match`` in JSON mode, ``rules.0.match`` in keyval mode),
-the member's plain name for a rejected enum value or an integer out of range
-(``'policy'``; a list element has none: ``'null'``).  Scalar messages come
+member (``rules[0].match`` in JSON mode, ``rules.0.match`` in keyval mode;
+a value checked with no name is ``<anonymous>``, the elements of such a list
+``[1]`` and ``1``), the member's plain name for a rejected enum value or an
+integer out of range (``'policy'``; a list element has none: ``'null'``).  Scalar messages come
 from the visitors of `qom_py.qapi._visitors`.
 
 The result is the value in its JSON shape: structs as new dicts holding the
@@ -65,8 +66,13 @@ Check: TypeAlias = Callable[[object, str, "str | None"], Any]
 #: A compiled struct body: ``(mapping, prefix) -> the members present, checked, in visit order``.
 MemberCheck: TypeAlias = Callable[[Mapping[str, Any], str], dict[str, Any]]
 
-#: The name QEMU gives a value that has none (the root of a visit).
+#: The name QEMU gives a value that has none (the root of a visit): ``full_name()`` of
+#: qobject-input-visitor.c.
 ANONYMOUS: Final = "<anonymous>"
+
+#: What a scalar read at the root (no name) is called in messages: the QObject input
+#: visitor's ``full_name()`` says ``<anonymous>``; the string input visitor ``name ?: "null"``.
+_ROOT_NAMES: Final[dict[str, str]] = {"json": ANONYMOUS, "keyval": ANONYMOUS, "string": "null"}
 
 _VISITORS: Final[dict[str, InputVisitor]] = {"json": JSON_VISITOR, "keyval": KEYVAL_VISITOR, "string": STRING_VISITOR}
 
@@ -233,6 +239,8 @@ class Checker:
 
     @staticmethod
     def _builtin(name: str, visitor: InputVisitor) -> Check:
+        # A scalar's full name is empty only at the root (no name given).
+        root = _ROOT_NAMES[visitor.mode]
         simple: dict[str, Callable[[str, object], Any]] = {
             "str": visitor.type_str,
             "bool": visitor.type_bool,
@@ -245,14 +253,14 @@ class Checker:
         }
         read = simple.get(name)
         if read is not None:
-            return lambda raw, full, plain: read(full, raw)
+            return lambda raw, full, plain: read(full or root, raw)
         if name == "null":
             keyval = visitor.mode == "keyval"
 
             def check_null(raw: object, full: str, plain: str | None) -> None:
                 if raw is None or (keyval and raw == ""):
                     return None
-                raise invalid_type(full, "null")
+                raise invalid_type(full or root, "null")
 
             return check_null
         signed = name.startswith("int")
@@ -262,7 +270,7 @@ class Checker:
 
         def check_sized(raw: object, full: str, plain: str | None) -> int:
             # visit_type_intN(): the 64-bit read, then a range check by plain name.
-            number = read64(full, raw)
+            number = read64(full or root, raw)
             if low <= number <= high:
                 return number
             raise expects("null" if plain is None else plain, c_type)
@@ -273,11 +281,12 @@ class Checker:
     def _enum(entry: EnumEntry, visitor: InputVisitor) -> Check:
         values = frozenset(entry[1])
         read = visitor.type_str
+        root = _ROOT_NAMES[visitor.mode]
 
         def check_enum(raw: object, full: str, plain: str | None) -> str:
             if type(raw) is str and raw in values:
                 return raw
-            text = read(full, raw)
+            text = read(full or root, raw)
             if text in values:
                 return text
             raise rejects_value(plain, text)
@@ -291,7 +300,9 @@ class Checker:
             def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
                 if type(raw) is not list:
                     raise invalid_type(full or ANONYMOUS, "array")
-                return [element(item, f"{full}.{i}", None) for i, item in enumerate(raw)]
+                # full_name(): a list at the root names its elements 1, 2, ... (no leading dot)
+                prefix = full + "." if full else ""
+                return [element(item, f"{prefix}{i}", None) for i, item in enumerate(raw)]
 
         else:
 

@@ -12,8 +12,9 @@ is ``q_obj_<union>-base``, and a command without ``data`` has no `arg_type`
 that every name an entity uses resolves.
 
 ``if`` conditions are kept as text (`Entity.ifcond`, e.g. ``CONFIG_LINUX`` or
-``(CONFIG_A and not CONFIG_B)``) and never evaluated: a conditional
-definition is always present.
+``(CONFIG_A and not CONFIG_B)``; `qom_py.qapi._ifcond`): a conditional
+definition is always present; only introspection evaluates conditions, when
+given a build's symbols.
 """
 
 from __future__ import annotations

@@ -255,7 +255,7 @@ def _alternate(expr: dict[str, Any], info: SourceInfo, pragma: Pragma) -> None:
         _name_lower(key, info, source)
         _keys(value, info, source, ("type",), ("if",))
         _if(value, info, source)
-        _type(value["type"], info, source, pragma)
+        _type(value["type"], info, source, pragma, allow_array=True)  # arrays: QEMU 7.1
 
 
 def _command_or_event(expr: dict[str, Any], info: SourceInfo, pragma: Pragma, meta: str) -> None:

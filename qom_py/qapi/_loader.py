@@ -2,36 +2,44 @@
 The schema files qom_py ships (``schemas/``, installed as the ``qom_py.schemas`` package).
 
 `load_schema` reads ``qom-py.json``, the root that includes the others, once
-per process and hands out copies (entities are shared: they are frozen).  The
-parse and checks take 5-9 ms; the built `QAPISchema` is cached across runs as a
-pickle (loaded in ~1 ms), as Python caches bytecode.  `load_table` gives the
-schema's check table (`qom_py.qapi._table`), cached beside it with `marshal`:
-what a daemon's checks need, loaded without pickle or the entity model (whose
-15 attrs classes alone take ~20 ms to import).  Both files follow one set of rules:
+per process and hands out copies (entities are shared: they are frozen); the
+parse and checks take 5-9 ms, paid only by what needs the model.  `load_table`
+gives the schema's check table (`qom_py.qapi._table`), what a daemon's checks
+need, cached across runs as Python caches bytecode, so that a daemon loads
+neither the schema model (whose 15 attrs classes alone take ~20 ms to import)
+nor its reader.  The cache trusts nothing it has not checked:
 
 * where: ``$QOM_PY_CACHE_DIR`` if set (empty: no cache), else
   ``$XDG_CACHE_HOME/qom-py`` or ``~/.cache/qom-py`` -- the user's own cache, not
   the package folder, which is often read-only or shared between users;
-* valid while the key matches (one key for both files): qom_py's version, the
-  Python version, and the size and modification time of every schema file and
-  of the modules whose classes are pickled or that derive the table (a source
-  checkout's edits count too);
+* whose: the folder is used only if it is a directory (not a symlink) owned by
+  the effective uid and not group/other-writable, a file in it only if it is a
+  regular file (no symlink, FIFO, device) with that owner and mode, of bounded
+  size, opened non-blocking (`qom_py._private_files`); folders made ``0o700``,
+  files ``0o600``, whatever the umask;
+* what: JSON data (`qom_py.qapi._table_json`), never pickle or marshal: reading
+  it cannot run code; the table is validated (shape, every type it names
+  defined) before use;
+* bound: the file carries an HMAC-SHA256 of its key and table under a random
+  secret (``secret``, ``0o600``, in the folder), so that only a process that
+  could read the secret wrote it; the key is qom_py's version, the Python
+  version, and the size and modification time of every schema file and of the
+  modules that derive the table (a source checkout's edits count too);
 * written to a temporary file in the same folder, then renamed over the old one
   (concurrent writers: the last rename wins, a reader sees a whole file);
-* best effort: an unwritable or missing folder, a corrupt, truncated or stale
-  file -- the schema is parsed (the table derived) as if there were no cache,
-  and no error is raised.
+* best effort: an unusable folder or file, a stale, forged, corrupt or
+  truncated one -- the table is derived as if there were no cache (and
+  rewritten where the folder can be trusted), and no error is raised.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import marshal
 import os
 import sys
-from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
+
+from .._private_files import create_file, open_folder, read_file, replace_file
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -99,7 +107,14 @@ def _read_shipped(name: str) -> str:
 
 
 #: Bumped when the cache file's layout changes.
-_CACHE_FORMAT: Final = 2
+_CACHE_FORMAT: Final = 3
+
+#: The largest table file read (the shipped table's is ~7 KiB).
+_TABLE_LIMIT: Final = 1 << 20
+
+#: The secret that signs the folder's tables, and its size.
+_SECRET: Final = "secret"
+_SECRET_SIZE: Final = 32
 
 
 def cache_dir() -> Path | None:
@@ -119,107 +134,123 @@ def _cache_folder() -> str | None:
     return os.path.join(base, "qom-py")
 
 
-#: The modules the cached files depend on: the pickled classes' and the table's.
-_KEY_MODULES: Final = ("_entities", "_pragma", "_schema", "_source", "_table")
+#: The modules the table depends on (they read the schema and derive it), under ``qom_py/``.
+_KEY_MODULES: Final = (
+    "_names",
+    "qapi._entities",
+    "qapi._expr",
+    "qapi._parser",
+    "qapi._pragma",
+    "qapi._schema",
+    "qapi._source",
+    "qapi._table",
+    "qapi._table_json",
+)
 
 
-def _cache_key(root: str) -> tuple[Any, ...] | None:
-    """What the cached files depend on; None if the files are not plain files (no cache)."""
+def _cache_key(root: str) -> bytes | None:
+    """What the cached table depends on, as one line of JSON; None if the files are not plain files (no cache)."""
+    import json  # imported by qom_py's JSON reader anyway
+
     from .._version import __version__
 
     folder = _folder()
     if not isinstance(folder, str):
         return None  # inside a zip, say: not worth caching
-    here = os.path.dirname(os.path.abspath(__file__))
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
         stats = [(n, (st := os.stat(os.path.join(folder, n))).st_size, st.st_mtime_ns) for n in names]
         # Stat the modules' files: importing them would cost what the table saves.
-        modules = [(f"{__package__}.{m}", os.stat(os.path.join(here, m + ".py")).st_mtime_ns) for m in _KEY_MODULES]
+        modules = [
+            (f"qom_py.{m}", os.stat(os.path.join(_PACKAGE_DIR, *m.split(".")) + ".py").st_mtime_ns)
+            for m in _KEY_MODULES
+        ]
     except OSError:
         return None
-    return (_CACHE_FORMAT, __version__, sys.version, root, stats, modules)
+    key = (_CACHE_FORMAT, __version__, sys.version, root, stats, modules)
+    return json.dumps(key, separators=(",", ":")).encode()
 
 
-def _cache_path(root: str, suffix: str) -> str | None:
-    """The cache file of *root*'s schema (``.pickle``) or table (``.table``); None when disabled."""
-    folder = _cache_folder()
+def _table_name(root: str) -> str:
+    """The cache file of *root*'s table."""
+    return f"schema-{os.path.splitext(os.path.basename(root))[0]}.table.json"
+
+
+def _mac(secret: bytes, body: bytes) -> bytes:
+    """The signature of *body* under *secret*: HMAC-SHA256, in hex."""
+    import hmac  # and hashlib: ~1.5 ms, only when a cache file is read or written
+
+    return hmac.digest(secret, body, "sha256").hex().encode()
+
+
+def _secret(folder: int, *, create: bool) -> bytes | None:
+    """The folder's secret; with *create*, a new one if it has none (or a broken one)."""
+    secret = _read_secret(folder)
+    if secret is not None or not create:
+        return secret
+    new = os.urandom(_SECRET_SIZE)
+    if create_file(folder, _SECRET, new):  # atomic, exclusive: a reader never sees half a secret
+        return new
+    secret = _read_secret(folder)  # made meanwhile by another process
+    if secret is not None:
+        return secret
+    replace_file(folder, _SECRET, new)  # not a usable secret: what was signed with it is void
+    return new
+
+
+def _read_secret(folder: int) -> bytes | None:
+    secret = read_file(folder, _SECRET, _SECRET_SIZE)
+    return secret if secret is not None and len(secret) == _SECRET_SIZE else None
+
+
+def _load_cached_table(root: str, key: bytes) -> CheckTable | None:
+    """The table of *root* stored by `_store_cached_table` under *key*, if every check passes; else None."""
+    path = _cache_folder()
+    folder = None if path is None else open_folder(path, create=False)
     if folder is None:
         return None
-    return os.path.join(folder, f"schema-{os.path.splitext(os.path.basename(root))[0]}{suffix}")
-
-
-def _load_cached(path: str, key: tuple[Any, ...], load: Callable[[IO[bytes]], Any]) -> Any:
-    """The value stored in *path* under *key* by `_store_cached`, or None."""
     try:
-        with open(path, "rb") as f:
-            if load(f) != key:  # the key first: a stale file is not read further
-                return None
-            return load(f)
-    except Exception:  # noqa: BLE001 - missing, unreadable, corrupt, truncated: rebuild instead
+        data = read_file(folder, _table_name(root), _TABLE_LIMIT)
+        secret = None if data is None else _secret(folder, create=False)
+    finally:
+        os.close(folder)
+    if data is None or secret is None:
         return None
+    import hmac
+
+    mac, _, body = data.partition(b"\n")
+    stored_key, _, text = body.partition(b"\n")
+    if not hmac.compare_digest(mac, _mac(secret, body)) or stored_key != key:
+        return None  # written by someone without the secret, or stale
+    from ._table_json import table_from_json
+
+    return table_from_json(text)
 
 
-def _store_cached(path: str, key: tuple[Any, ...], value: object, dump: Callable[[object, IO[bytes]], None]) -> None:
-    """Write *key*, then *value*, to *path* atomically; never raise."""
+def _store_cached_table(root: str, key: bytes, table: CheckTable) -> None:
+    """Store *table* under *key*, signed, atomically; never raise."""
+    path = _cache_folder()
+    folder = None if path is None else open_folder(path, create=True)
+    if folder is None:
+        return
     try:
-        import tempfile  # a few ms of imports (shutil, random): only when the cache is written
+        from ._table_json import table_to_json
 
-        folder, name = os.path.split(path)
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=name + ".", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                dump(key, f)
-                dump(value, f)
-            os.replace(tmp, path)  # atomic: readers see the old file or the new one
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except Exception:  # noqa: BLE001, S110 - a cache: never an error (read-only home, full disk, ...)
+        secret = _secret(folder, create=True)
+        if secret is not None:
+            body = key + b"\n" + table_to_json(table)
+            replace_file(folder, _table_name(root), _mac(secret, body) + b"\n" + body)
+    except Exception:  # noqa: BLE001, S110 - a cache: never an error (read-only folder, full disk, ...)
         pass
-
-
-def _pickle_load(f: IO[bytes]) -> Any:
-    import pickle  # the schema model's cache only: a daemon's checks need the table alone
-
-    return pickle.load(f)
-
-
-def _pickle_dump(value: object, f: IO[bytes]) -> None:
-    import pickle
-
-    pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _marshal_dump(value: Any, f: IO[bytes]) -> None:
-    marshal.dump(value, f)
+    finally:
+        os.close(folder)
 
 
 @functools.cache
 def _shipped(root: str) -> QAPISchema:
     from ._schema import QAPISchema
 
-    path = _cache_path(root, ".pickle")
-    key = _cache_key(root) if path is not None else None
-    if path is None or key is None:
-        return QAPISchema.from_file(root, _read_shipped)
-    schema = _load_cached(path, key, _pickle_load)
-    if not isinstance(schema, QAPISchema):
-        schema = QAPISchema.from_file(root, _read_shipped)
-        _store_cached(path, key, schema, _pickle_dump)
-    return schema
-
-
-def _is_table(value: object) -> bool:
-    """Whether *value* has a check table's shape (a file of another layout does not)."""
-    return (
-        type(value) is dict
-        and value.keys() == {"types", "commands"}
-        and type(value["types"]) is dict
-        and type(value["commands"]) is dict
-    )
+    return QAPISchema.from_file(root, _read_shipped)
 
 
 @functools.cache
@@ -234,17 +265,16 @@ def load_table(root: str = ROOT_SCHEMA) -> CheckTable:
         OSError: *root* is not a shipped file.
         QAPISchemaError: a shipped file is malformed (a packaging bug).
     """
-    path = _cache_path(root, ".table")
-    key = _cache_key(root) if path is not None else None
-    if path is not None and key is not None:
-        table = _load_cached(path, key, marshal.load)
-        if _is_table(table):
-            return table  # type: ignore[no-any-return]  # shape checked
+    key = _cache_key(root) if _cache_folder() is not None else None
+    if key is not None:
+        table = _load_cached_table(root, key)
+        if table is not None:
+            return table
     from ._table import check_table
 
     table = check_table(_shipped(root))
-    if path is not None and key is not None:
-        _store_cached(path, key, table, _marshal_dump)
+    if key is not None:
+        _store_cached_table(root, key, table)
     return table
 
 

@@ -23,6 +23,7 @@ for all the types at once, which also appends ``widget`` to the
 from __future__ import annotations
 
 import copy
+import os.path
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -157,16 +158,17 @@ class _Build:
         return result
 
     def implicit_object(
-        self, data: Mapping[str, Any], info: SourceInfo, meta: str, defn_name: str, role: str
+        self, data: Mapping[str, Any], info: SourceInfo, meta: str, defn_name: str, role: str, ifcond: str | None
     ) -> str | None:
         # QEMU's _make_implicit_object_type(): none for no members; a second user
         # of the same name can only be a duplicate definition, flagged later.
+        # It has its user's condition.
         if not data:
             return None
         name = f"q_obj_{defn_name}-{role}"
         members = self.members(data, info, meta, defn_name, name)
         if self.lookup(name) is None:
-            self.define(ObjectType(name=name, info=info, local_members=members), meta, defn_name)
+            self.define(ObjectType(name=name, info=info, local_members=members, ifcond=ifcond), meta, defn_name)
         return name
 
     def define_expr(self, parsed: ParsedExpr, meta: str) -> None:
@@ -191,7 +193,7 @@ class _Build:
         elif meta == "union":
             base = expr["base"]
             if isinstance(base, dict):
-                base = self.implicit_object(base, info, meta, name, "base")
+                base = self.implicit_object(base, info, meta, name, "base", common["ifcond"])
             variants = [
                 Variant(case=case, type=self.type_name(v["type"], info, meta, name), ifcond=_ifcond_text(v.get("if")))
                 for case, v in expr["data"].items()
@@ -205,7 +207,11 @@ class _Build:
             entity = AlternateType(variants=Variants("type", variants), **common)
         else:
             data = expr.get("data")
-            arg_type = self.implicit_object(data, info, meta, name, "arg") if isinstance(data, dict) else data
+            arg_type = (
+                self.implicit_object(data, info, meta, name, "arg", common["ifcond"])
+                if isinstance(data, dict)
+                else data
+            )
             if meta == "command":
                 rets = expr.get("returns")
                 entity = Command(
@@ -348,7 +354,7 @@ class _Build:
             self.check_clash(info, seen, c_name(v.case), role)
             typ = self.resolve(v.type, info, role)
             qtype = _ALTERNATE_QTYPES.get(typ.json_type)
-            if qtype is None or isinstance(typ, ArrayType):
+            if qtype is None:
                 raise info.error(f"{role} cannot use {typ.describe()}")
             conflicting = {qtype}
             if qtype == "QTYPE_QSTRING":
@@ -400,6 +406,7 @@ _ALTERNATE_QTYPES = {
     "int": "QTYPE_QNUM",
     "boolean": "QTYPE_QBOOL",
     "object": "QTYPE_QDICT",
+    "array": "QTYPE_QLIST",
 }
 
 
@@ -673,6 +680,33 @@ class QAPISchema:
     def events(self) -> list[Event]:
         """Every event, in definition order."""
         return [e for e in self._entities.values() if isinstance(e, Event)]
+
+    def in_visit_order(self, entities: Iterable[SchemaEntity] | None = None) -> list[SchemaEntity]:
+        """
+        The entities in the order QEMU's ``QAPISchema.visit()`` visits them: module by module.
+
+        *entities*: some of this schema's, in definition order (default: all).
+
+        A module is one schema file; the modules come in the order each file
+        was first included (the root first, after the built-ins), each one's
+        entities in definition order.  Definitions added from text of no file
+        read (``<runtime>``) follow, file by file.  So a file's commands come
+        before those of the files it includes, wherever the includes stand.
+        """
+        rank = {name: i for i, name in enumerate(self.files)}
+        modules: dict[int, list[SchemaEntity]] = {-1: []}  # -1: the built-ins
+        file_rank: dict[str, int] = {}
+        for entity in self._entities.values() if entities is None else entities:
+            if entity.info is None:
+                modules[-1].append(entity)
+                continue
+            file = entity.info.file
+            index = file_rank.get(file)
+            if index is None:
+                index = rank.get(os.path.normpath(file), len(rank) + len(file_rank))
+                file_rank[file] = index
+            modules.setdefault(index, []).append(entity)
+        return [entity for index in sorted(modules) for entity in modules[index]]
 
     def types(self) -> list[SchemaType]:
         """Every type (built-ins and implicit ones included), in definition order."""

@@ -5,12 +5,13 @@ QEMU checks values with visitors generated from its schema and never loads
 the schema model at run time.  The table plays the generated code's part:
 `check_table` derives it from a `QAPISchema` (the schema stays the one
 truth), `qom_py.qapi.Checker` works from it, and the loader caches the
-shipped schema's table with `marshal` (`qom_py.qapi._loader.load_table`), so
+shipped schema's table as JSON (`qom_py.qapi._loader.load_table`), so
 that a daemon checks ``--object`` options and QMP arguments without
 importing the entity model.
 
-A table is tuples, strings, booleans, None and dicts only (`marshal` writes
-it).  Each type's entry starts with its kind:
+A table is tuples, strings, booleans, None and dicts only (plain data:
+`qom_py.qapi._table_json` writes it, and reads it back validated).  Each
+type's entry starts with its kind:
 
 * ``("builtin", json_type)``: ``str``, ``int``, ``uint8``, ``any``, ... by name;
 * ``("enum", values)``: the values in order;

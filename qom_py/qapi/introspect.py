@@ -4,10 +4,12 @@ Introspection: a `QAPISchema` as QMP ``query-qmp-schema`` answers it.
 `schema_info` generates QEMU's ``SchemaInfo`` list as QEMU 7.2's
 ``scripts/qapi/introspect.py`` does at build time:
 
-* first the commands and events, in definition order (only those asked for:
-  a server lists what it serves), then every type they reach, in order of
-  first use (a work list that grows while it is walked, so a type's own
-  references follow it);
+* first the commands and events, in QEMU's visit order (module by module,
+  each file's in definition order, the files in the order each was first
+  included: `QAPISchema.in_visit_order`; only those asked for: a server
+  lists what it serves), then every type they reach, in order of first use
+  (a work list that grows while it is walked, so a type's own references
+  follow it);
 * every integer type shows as ``int``, and a list of any integer type as
   ``[int]`` (QEMU maps them to ``int`` / ``intList`` before use);
 * a command or event without ``data`` (or ``returns``) names ``q_empty``;
@@ -18,6 +20,11 @@ Introspection: a `QAPISchema` as QMP ``query-qmp-schema`` answers it.
 * optional members carry ``default: null``; enums carry 7.2's ``members``
   (with their features) and the older ``values``; ``allow-oob`` appears only
   when true; ``features`` only when there are some.
+* ``if`` conditions, given the symbols a build defines, are evaluated as the
+  C preprocessor evaluates QEMU's generated ``#if``: after every name is
+  numbered and every type used, so a dropped entry leaves a gap in the
+  numbering and the unconditional types only it reaches stay.  An array has
+  its element's condition, an implicit object type its user's.
 
 `schema_path_get` / `schema_path_exists` resolve libvirt's probe paths
 (``object-add/arg-type/+iothread/thread-pool-max``) in such a list, as
@@ -28,8 +35,8 @@ Pure functions of the schema: nothing here knows about objects or QMP.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Final, TypeAlias, cast
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, Final, Protocol, TypeAlias, TypeVar, cast
 
 from ..errors import SchemaPathError
 from ._entities import (
@@ -45,6 +52,7 @@ from ._entities import (
     SchemaType,
     array_name,
 )
+from ._ifcond import ifcond_holds
 from ._schema import QAPISchema
 
 __all__ = [
@@ -58,23 +66,46 @@ __all__ = [
 #: One entry of the ``query-qmp-schema`` answer (a JSON object).
 SchemaInfo: TypeAlias = dict[str, Any]
 
+_T = TypeVar("_T")
 
-def _features(features: Iterable[Feature]) -> list[str]:
-    return [f.name for f in features]
+
+class _Conditional(Protocol):
+    """A part of the schema that may have an ``if`` condition."""
+
+    @property
+    def ifcond(self) -> str | None: ...
 
 
 class _Introspector:
-    """One run of QEMU's ``QAPISchemaGenIntrospectVisitor``."""
+    """
+    One run of QEMU's ``QAPISchemaGenIntrospectVisitor``, then of the C preprocessor.
 
-    def __init__(self, schema: QAPISchema, unmask: bool) -> None:
+    Every entry is generated, names numbered and types used whatever the
+    conditions (QEMU's generator does not evaluate them); with *defines*, an
+    entry (entity, member, branch, enum value or feature) whose condition
+    fails is then dropped, as ``#if`` drops it from QEMU's generated C.
+    """
+
+    def __init__(self, schema: QAPISchema, unmask: bool, defines: Collection[str] | None) -> None:
         self._schema = schema
         self._unmask = unmask
+        self._defines = defines
         # The work list: types in order of first use; walked while it grows.
         self._used: list[SchemaType] = []
         self._used_names: set[str] = set()
         # Real name -> masked name, numbered in order of first use.
         self._names: dict[str, str] = {}
         self.infos: list[SchemaInfo] = []
+
+    def _kept(self, entries: list[_T], parts: Sequence[_Conditional]) -> list[_T]:
+        """The *entries* generated for *parts* whose condition holds (all when conditions are not evaluated)."""
+        defines = self._defines
+        if defines is None:
+            return entries
+        return [entry for entry, part in zip(entries, parts, strict=True) if ifcond_holds(part.ifcond, defines)]
+
+    def _features(self, features: Sequence[Feature]) -> list[str]:
+        return self._kept([f.name for f in features], features)
 
     def _name(self, name: str) -> str:
         if self._unmask:
@@ -102,19 +133,21 @@ class _Introspector:
     def _use(self, name: str) -> str:
         return self._use_type(self._schema.resolve_type(name))
 
-    def _emit(self, name: str, meta_type: str, body: SchemaInfo, features: Iterable[Feature]) -> None:
+    def _emit(
+        self, name: str, meta_type: str, body: SchemaInfo, features: Sequence[Feature], ifcond: str | None
+    ) -> None:
         info: SchemaInfo = {"name": name, "meta-type": meta_type, **body}
-        names = _features(features)
-        if names:
-            info["features"] = names
-        self.infos.append(info)
+        if features:  # QEMU tests the list, the preprocessor may still empty it
+            info["features"] = self._features(features)
+        if ifcond is None or self._defines is None or ifcond_holds(ifcond, self._defines):
+            self.infos.append(info)
 
     def _member(self, member: Member) -> SchemaInfo:
         info: SchemaInfo = {"name": member.name, "type": self._use(member.type)}
         if member.optional:
             info["default"] = None
         if member.features:
-            info["features"] = _features(member.features)
+            info["features"] = self._features(member.features)
         return info
 
     # -- the entities -------------------------------------------------------------
@@ -127,11 +160,12 @@ class _Introspector:
         }
         if command.allow_oob:
             body["allow-oob"] = True
-        self._emit(command.name, "command", body, command.features)
+        self._emit(command.name, "command", body, command.features, command.ifcond)
 
     def event(self, event: Event) -> None:
         empty = self._schema.the_empty_object_type.name
-        self._emit(event.name, "event", {"arg-type": self._use(event.arg_type or empty)}, event.features)
+        body = {"arg-type": self._use(event.arg_type or empty)}
+        self._emit(event.name, "event", body, event.features, event.ifcond)
 
     def types(self) -> None:
         index = 0
@@ -142,29 +176,34 @@ class _Introspector:
     def _type(self, typ: SchemaType) -> None:
         body: SchemaInfo
         if isinstance(typ, BuiltinType):
-            self._emit(typ.name, "builtin", {"json-type": typ.json_type}, ())
+            self._emit(typ.name, "builtin", {"json-type": typ.json_type}, (), None)
         elif isinstance(typ, ArrayType):
-            element = self._use(typ.element_type)
-            self._emit("[" + element + "]", "array", {"element-type": element}, ())
+            element_type = self._schema.element_type(typ)
+            element = self._use_type(element_type)
+            # An array has its element type's condition (QEMU's QAPISchemaArrayType.ifcond).
+            self._emit("[" + element + "]", "array", {"element-type": element}, (), element_type.ifcond)
         elif isinstance(typ, EnumType):
             members: list[SchemaInfo] = []
             for value in typ.values:
                 entry: SchemaInfo = {"name": value.name}
                 if value.features:
-                    entry["features"] = _features(value.features)
+                    entry["features"] = self._features(value.features)
                 members.append(entry)
-            body = {"members": members, "values": list(typ.value_names)}
-            self._emit(self._name(typ.name), "enum", body, typ.features)
+            values = typ.values
+            body = {"members": self._kept(members, values), "values": self._kept(list(typ.value_names), values)}
+            self._emit(self._name(typ.name), "enum", body, typ.features, typ.ifcond)
         elif isinstance(typ, AlternateType):
-            body = {"members": [{"type": self._use(v.type)} for v in typ.variants.variants]}
-            self._emit(self._name(typ.name), "alternate", body, typ.features)
+            branches = typ.variants.variants
+            body = {"members": self._kept([{"type": self._use(v.type)} for v in branches], branches)}
+            self._emit(self._name(typ.name), "alternate", body, typ.features, typ.ifcond)
         else:
             assert isinstance(typ, ObjectType), typ
-            body = {"members": [self._member(m) for m in typ.members]}
+            body = {"members": self._kept([self._member(m) for m in typ.members], typ.members)}
             if typ.variants is not None:
                 body["tag"] = typ.variants.tag
-                body["variants"] = [{"case": v.case, "type": self._use(v.type)} for v in typ.variants.variants]
-            self._emit(self._name(typ.name), "object", body, typ.features)
+                branches = typ.variants.variants
+                body["variants"] = self._kept([{"case": v.case, "type": self._use(v.type)} for v in branches], branches)
+            self._emit(self._name(typ.name), "object", body, typ.features, typ.ifcond)
 
 
 def schema_info(
@@ -173,6 +212,7 @@ def schema_info(
     commands: Collection[str] | None = None,
     events: Collection[str] | None = None,
     unmask: bool = False,
+    defines: Collection[str] | None = None,
 ) -> list[SchemaInfo]:
     """
     Return *schema* as QEMU 7.2's ``query-qmp-schema`` answers it.
@@ -183,12 +223,16 @@ def schema_info(
             names *schema* does not define are ignored.
         events: the event names to list (None: every event).
         unmask: keep the real type names instead of QEMU's numbers.
+        defines: the ``if`` symbols the build defines (``CONFIG_LINUX``, ...):
+            what is conditional on others is left out, as that build of
+            QEMU leaves it out.  None: conditions are not evaluated, every
+            conditional part is there.
 
     Returns:
         Fresh ``SchemaInfo`` dicts (the caller may keep or change them).
     """
-    gen = _Introspector(schema, unmask)
-    for entity in schema:
+    gen = _Introspector(schema, unmask, defines)
+    for entity in schema.in_visit_order(e for e in schema if isinstance(e, (Command, Event))):
         if isinstance(entity, Command):
             if commands is None or entity.name in commands:
                 gen.command(entity)

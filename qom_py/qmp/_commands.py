@@ -216,8 +216,8 @@ def qmp_qom_list_properties(args: dict[str, Any], registry: TypeRegistry = defau
 
 
 def qmp_query_iothreads(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
-    """``query-iothreads``: the iothreads under ``/objects``."""
-    return query_iothreads()
+    """``query-iothreads``: the iothreads under *registry*'s ``/objects``."""
+    return query_iothreads(registry)
 
 
 def _pool_entry(name: str, pool: ThreadPool) -> dict[str, Any]:

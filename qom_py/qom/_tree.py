@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._unset import UNSET
 from ..errors import DeviceNotFoundError, ParameterError, QOMInternalError
@@ -97,7 +97,7 @@ class TreeMixin:
     @property
     def canonical_path(self) -> str | None:
         """``/a/b/c`` up to the root container, ``/`` for the root, None when detached."""
-        me: Object = self  # type: ignore[assignment]  # TreeMixin is only mixed into Object
+        me = cast("Object", self)  # TreeMixin is only mixed into Object
         if me is me.registry.root_if_created():
             return "/"
         parts: list[str] = []
@@ -114,7 +114,7 @@ class TreeMixin:
 
     def children(self) -> Iterator[tuple[str, Object]]:
         """Yield ``(name, child)`` for every ``child<>`` property, in insertion order."""
-        me: Object = self  # type: ignore[assignment]
+        me = cast("Object", self)
         for prop in list(me._properties.values()):
             if _is_child(prop) and prop.resolve is not None:
                 child = prop.resolve(me, prop.name)
@@ -150,7 +150,7 @@ class TreeMixin:
         On failure the caller still owns its reference.  Creation uses this: a new
         object's only reference passes to the tree, with no ref/unref pair.
         """
-        me: Object = self  # type: ignore[assignment]
+        me = cast("Object", self)
         if child._parent is not None:
             msg = f"object '{child.canonical_path}' already has a parent"
             raise QOMInternalError(msg)
@@ -165,10 +165,10 @@ class TreeMixin:
         return self.canonical_path
 
     def _child_resolve(self, parent: Object, pname: str) -> Object | None:
-        return self  # type: ignore[return-value]  # TreeMixin is only mixed into Object
+        return cast("Object", self)  # TreeMixin is only mixed into Object
 
     def _child_release(self, parent: Object, pname: str) -> None:
-        me: Object = self  # type: ignore[assignment]
+        me = cast("Object", self)
         hook = getattr(me.klass, "unparent", None)
         if hook is not None:
             hook(me)
@@ -195,7 +195,7 @@ class TreeMixin:
         ``writable=False`` makes the link read-only.  A *strong* link holds a
         reference on its target.  The current target is `link_target`.
         """
-        me: Object = self  # type: ignore[assignment]
+        me = cast("Object", self)
         # Fix (tests/test_property.py, TestLink): the target is stored under the
         # property's *final* name, bound below once property_add has succeeded.
         # Storing under *name* up front let a refused duplicate add clobber the
@@ -260,7 +260,7 @@ class TreeMixin:
         integer's width, the target's setter) and access errors (``Property
         'T.target_name' is not writable``) name the target.
         """
-        me: Object = self  # type: ignore[assignment]
+        me = cast("Object", self)
         tprop = target.property(target_name)
         type_ = tprop.type
         if type_.startswith("child<"):
@@ -284,7 +284,7 @@ class TreeMixin:
 
     def resolve_component(self, part: str) -> Object | None:
         """Resolve one path component: a child, a link's target, an alias's target."""
-        me: Object = self  # type: ignore[assignment]
+        me = cast("Object", self)
         prop = me.property_find(part)
         if prop is None or prop.resolve is None:
             return None
@@ -292,7 +292,7 @@ class TreeMixin:
 
     def resolve_relative(self, parts: list[str]) -> Object | None:
         """Walk *parts* from this object (QEMU's ``object_resolve_abs_path``)."""
-        node: Object | None = self  # type: ignore[assignment]
+        node: Object | None = cast("Object", self)
         for part in parts:
             if node is None:
                 return None

@@ -1,46 +1,19 @@
-"""Fixtures for the event-loop tests: leak checks, loops, pools and contexts."""
+"""Fixtures for the event-loop tests: loops, pools and contexts (the leak check is tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
 
-from qom_py.loop import AioContext, ThreadPool, reset_main_aio_context
+from qom_py.loop import AioContext, ThreadPool
 
 _T = TypeVar("_T")
 
-#: Seconds a test's leftover threads get to finish before they count as leaked.
-LEAK_GRACE: float = 2.0
 #: Upper bound for any single blocking wait in these tests.
 TIMEOUT: float = 10.0
-
-
-@pytest.fixture(autouse=True)
-def no_loop_thread_leaks() -> Iterator[None]:
-    """
-    Fail a test that leaves threads behind; reset the main context around it.
-
-    Named apart from tests/conftest.py's ``no_thread_leaks`` so that both apply.
-    """
-    reset_main_aio_context(timeout=TIMEOUT)
-    before = set(threading.enumerate())
-    yield
-    reset_main_aio_context(timeout=TIMEOUT)
-    deadline = time.monotonic() + LEAK_GRACE
-    while True:
-        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-        if not leaked:
-            return
-        if time.monotonic() >= deadline:
-            names = sorted(t.name for t in leaked)
-            pytest.fail(f"threads leaked by the test: {names}")
-        for thread in leaked:
-            thread.join(timeout=0.05)
 
 
 @pytest.fixture

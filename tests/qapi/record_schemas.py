@@ -5,6 +5,8 @@ Record QEMU 7.2's ``query-qmp-schema`` answers into ``tests/data`` (run by hand,
 ``qemu-system-x86_64`` with a QMP socket, asks each for its schema and writes:
 
 * ``qsd-7.2-query-qmp-schema.json``: qsd's whole answer;
+* ``qemu-system-7.2-query-qmp-schema.json``: ``qemu-system-x86_64 -machine none``'s
+  whole answer;
 * ``qemu-system-7.2-query-iothreads-schema.json``: qemu-system's entries for
   ``query-iothreads`` and ``SHUTDOWN`` (commands qsd lacks), with every type
   they reach, in qemu-system's order and masked names.
@@ -92,6 +94,7 @@ def main() -> None:
     for version in (qsd_version, sys_version):
         assert version["qemu"]["major"] == 7 and version["qemu"]["minor"] == 2, version
     _write("qsd-7.2-query-qmp-schema.json", qsd_schema)
+    _write("qemu-system-7.2-query-qmp-schema.json", sys_schema)
     _write("qemu-system-7.2-query-iothreads-schema.json", _closure(sys_schema, ["query-iothreads", "SHUTDOWN"]))
     print(f"qsd {qsd_version['package']}, qemu-system {sys_version['package']}", file=sys.stderr)
 

@@ -1,7 +1,8 @@
-"""The on-disk cache of the shipped schema (`qom_py.qapi._loader`): hit, invalidation, failures."""
+"""The on-disk cache of the shipped schema's check table (`qom_py.qapi._loader`): hit, invalidation, failures."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import qom_py._version
-from qom_py.qapi import QAPISchema, _loader
+from qom_py.qapi import QAPISchema, _loader, check_table
+from qom_py.qapi._table import CheckTable
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -23,9 +25,9 @@ def schemas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(_loader, "schema_files", lambda: folder)
     monkeypatch.setattr(_loader, "_plain_folder", lambda: None)  # found through schema_files
     monkeypatch.setenv("QOM_PY_CACHE_DIR", str(tmp_path / "cache"))
-    _loader._shipped.cache_clear()
+    clear_memo()
     yield folder
-    _loader._shipped.cache_clear()  # later tests get the real shipped schema back
+    clear_memo()  # later tests get the real shipped schema back
 
 
 @pytest.fixture
@@ -42,42 +44,95 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def load_fresh() -> QAPISchema:
-    """`load_schema` as a new process would run it (the per-process memo cleared)."""
+def clear_memo() -> None:
     _loader._shipped.cache_clear()
-    return _loader.load_schema()
+    _loader.load_table.cache_clear()
 
 
-def cache_file(tmp_path: Path) -> Path:
-    return tmp_path / "cache" / "schema-qom-py.pickle"
+def load_fresh() -> CheckTable:
+    """`load_table` as a new process would run it (the per-process memo cleared)."""
+    clear_memo()
+    return _loader.load_table()
 
 
-def test_hit(schemas: Path, parses: list[str], tmp_path: Path) -> None:
-    """The first run parses and stores; the next reads the file and parses nothing."""
-    first = load_fresh()
+def parsed_table() -> CheckTable:
+    """The table derived from a fresh parse of the shipped files (no cache)."""
+    return check_table(QAPISchema.from_file(_loader.ROOT_SCHEMA, _loader._read_shipped))
+
+
+def table_file(tmp_path: Path) -> Path:
+    return tmp_path / "cache" / "schema-qom-py.table.json"
+
+
+def test_hit(schemas: Path, parses: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first run derives and stores the table; the next reads the file and loads no model."""
+    reference = parsed_table()
+    parses.clear()
+    assert load_fresh() == reference
     assert parses == ["qom-py.json"]
-    assert cache_file(tmp_path).is_file()
-    second = load_fresh()
+    assert sorted(p.name for p in table_file(tmp_path).parent.iterdir()) == [table_file(tmp_path).name, "secret"]
+
+    def no_model(root: str) -> QAPISchema:
+        raise AssertionError("the cached table needs no schema model")
+
+    clear_memo()
+    monkeypatch.setattr(_loader, "_shipped", no_model)
+    assert _loader.load_table() == reference
+    monkeypatch.undo()  # before the fixture clears the memo
+
+
+def test_file_is_signed_json(schemas: Path, tmp_path: Path) -> None:
+    """The file: the HMAC-SHA256 of the rest under the folder's secret, the key, the table as JSON."""
+    import hashlib
+    import hmac
+    import json
+
+    table = load_fresh()
+    mac, key, text = table_file(tmp_path).read_bytes().split(b"\n", 2)
+    secret = (tmp_path / "cache" / "secret").read_bytes()
+    assert len(secret) == 32
+    assert mac == hmac.new(secret, key + b"\n" + text, hashlib.sha256).hexdigest().encode()
+    assert key == _loader._cache_key(_loader.ROOT_SCHEMA)
+    assert json.loads(text) == json.loads(json.dumps(table))
+
+
+def test_no_pickle_or_marshal() -> None:
+    """No module of qom_py imports pickle or marshal (they can run or build code from a file)."""
+    offenders = []
+    for path in (ROOT / "qom_py").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"pickle", "marshal", "shelve"}]
+    assert offenders == []
+
+
+def test_model_is_parsed_each_process(schemas: Path, parses: list[str], tmp_path: Path) -> None:
+    """The schema model is not cached (it was a pickle): `load_schema` parses once per process."""
+    first = _loader.load_schema()
+    second = _loader.load_schema()
     assert parses == ["qom-py.json"]
     assert [e.name for e in second] == [e.name for e in first]
-    assert second.files == first.files
-    assert [p.name for p in cache_file(tmp_path).parent.iterdir()] == [cache_file(tmp_path).name]  # no temp files
+    clear_memo()
+    _loader.load_schema()
+    assert len(parses) == 2
+    assert not (tmp_path / "cache").exists()
 
 
 def test_schema_change_invalidates(schemas: Path, parses: list[str]) -> None:
-    """Editing a schema file (size or time) makes the next run parse it again, and see the edit."""
+    """Editing a schema file (size or time) makes the next run derive the table again, and see the edit."""
     load_fresh()
     qom = schemas / "qom.json"
     qom.write_text(qom.read_text() + "\n{ 'struct': 'CacheProbe', 'data': {} }\n")
-    schema = load_fresh()
+    assert "CacheProbe" in load_fresh()["types"]
     assert len(parses) == 2
-    assert "CacheProbe" in schema
-    load_fresh()
+    assert "CacheProbe" in load_fresh()["types"]
     assert len(parses) == 2  # and that result is cached in turn
 
 
 def test_touch_invalidates(schemas: Path, parses: list[str]) -> None:
-    """Only the modification time changed: parsed again (as Python's bytecode cache does)."""
+    """Only the modification time changed: derived again (as Python's bytecode cache does)."""
     load_fresh()
     stat = (schemas / "misc.json").stat()
     os.utime(schemas / "misc.json", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
@@ -93,46 +148,60 @@ def test_version_change_invalidates(schemas: Path, parses: list[str], monkeypatc
     assert len(parses) == 2
 
 
-@pytest.mark.parametrize("content", [b"", b"not a pickle", b"\x80\x05\x95"], ids=["empty", "garbage", "truncated"])
+def test_key_stats_the_table_modules() -> None:
+    """The key names the modules that read the schema and derive the table by their files, without importing them."""
+    import json
+
+    key = _loader._cache_key(_loader.ROOT_SCHEMA)
+    assert key is not None
+    modules = dict(json.loads(key)[-1])
+    assert set(modules) == {f"qom_py.{m}" for m in _loader._KEY_MODULES}
+    from qom_py.qapi import _entities
+
+    assert modules["qom_py.qapi._entities"] == Path(_entities.__file__).stat().st_mtime_ns
+    assert {"qom_py.qapi._parser", "qom_py.qapi._table", "qom_py.qapi._table_json"} <= set(modules)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"garbage", b"0" * 64 + b"\n", b"\x80\x05\x95", b"key-then-nothing", b"half"],
+    ids=["empty", "garbage", "mac-only", "pickle-header", "key-then-nothing", "truncated"],
+)
 def test_corrupt_file(schemas: Path, parses: list[str], tmp_path: Path, content: bytes) -> None:
-    """A corrupt cache file is ignored and replaced by a good one."""
-    reference = [e.name for e in load_fresh()]
-    cache_file(tmp_path).write_bytes(content)
-    assert [e.name for e in load_fresh()] == reference
+    """A corrupt or truncated table file is ignored and replaced by a good one."""
+    reference = load_fresh()
+    good = table_file(tmp_path).read_bytes()
+    if content == b"key-then-nothing":
+        content = good[: good.index(b"\n", 65) + 1]
+    elif content == b"half":
+        content = good[: len(good) // 2]
+    table_file(tmp_path).write_bytes(content)
+    assert load_fresh() == reference
     assert len(parses) == 2
+    assert table_file(tmp_path).read_bytes() == good  # rewritten (same secret, same key)
     load_fresh()
-    assert len(parses) == 2  # rewritten
-
-
-def test_truncated_after_key(schemas: Path, parses: list[str], tmp_path: Path) -> None:
-    """A file cut short after a valid key (a writer without rename would leave one) is ignored."""
-    load_fresh()
-    data = cache_file(tmp_path).read_bytes()
-    cache_file(tmp_path).write_bytes(data[: len(data) // 2])
-    assert "ObjectOptions" in load_fresh()
     assert len(parses) == 2
 
 
 def test_unwritable_dir(schemas: Path, parses: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cache folder that cannot be created is no error: the schema is parsed every time."""
+    """A cache folder that cannot be created is no error: the table is derived every time."""
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("QOM_PY_CACHE_DIR", str(blocker / "cache"))  # a folder under a file: ENOTDIR
-    assert "ObjectOptions" in load_fresh()
-    assert "ObjectOptions" in load_fresh()
+    reference = load_fresh()
+    assert load_fresh() == reference
     assert len(parses) == 2
 
 
-def test_read_only_dir(schemas: Path, parses: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_write(schemas: Path, parses: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failing write (read-only folder, full disk) is no error and leaves no temporary file."""
-    (tmp_path / "cache").mkdir()
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(_loader.os, "replace", refuse)
-    assert "ObjectOptions" in load_fresh()
-    assert list((tmp_path / "cache").iterdir()) == []
+    monkeypatch.setattr(os, "replace", refuse)  # the module's os: the one os
+    assert load_fresh() == parsed_table()
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["secret"]  # linked into place, not replaced
 
 
 def test_disabled(schemas: Path, parses: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

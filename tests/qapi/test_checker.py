@@ -126,6 +126,32 @@ def test_union(checker: Checker) -> None:
     assert fails(checker, "ObjectOptions", [1]) == "Invalid parameter type for '<anonymous>', expected: object"
 
 
+@pytest.mark.parametrize(
+    ("typ", "raw", "mode", "message"),
+    [
+        ("int", "x", "json", "Invalid parameter type for '<anonymous>', expected: integer"),
+        ("bool", 1, "json", "Invalid parameter type for '<anonymous>', expected: boolean"),
+        ("null", 1, "json", "Invalid parameter type for '<anonymous>', expected: null"),
+        ("QAuthZListPolicy", 1, "json", "Invalid parameter type for '<anonymous>', expected: string"),
+        ("int", "x", "keyval", "Parameter '<anonymous>' expects integer"),
+        ("size", "x", "keyval", "Parameter '<anonymous>' expects size"),
+        ("int", 5, "keyval", "Internal error: parameter <anonymous> invalid"),
+        ("str", {"a": "1"}, "keyval", "Parameters '<anonymous>.*' are unexpected"),
+        ("int", "x", "string", "Parameter 'null' expects int64"),  # string-input-visitor.c: name ?: "null"
+        ("uint8", 300, "json", "Parameter 'null' expects uint8_t"),  # visit_type_uintN(): name ?: "null"
+        (["QAuthZListRule"], [{"match": "x", "policy": "allow"}, {"match": 1}], "json",
+         "Invalid parameter type for '[1].match', expected: string"),
+        (["QAuthZListRule"], [{"match": "x", "policy": "allow"}, {"match": "y"}], "keyval",
+         "Parameter '1.policy' is missing"),
+        (["int"], ["1", "x"], "keyval", "Parameter '1' expects integer"),
+        (["QAuthZListRule"], ["x"], "keyval", "Invalid parameter type for '0', expected: object"),
+    ],
+)  # fmt: skip
+def test_unnamed_root_values(checker: Checker, typ: Any, raw: Any, mode: Mode, message: str) -> None:
+    """A value with no name is named as QEMU's full_name() names it: '<anonymous>', a root list's elements 0, 1, ..."""
+    assert fails(checker, typ, raw, mode) == message
+
+
 def test_alternate(checker: Checker) -> None:
     assert checker.check("IntOrRule", 5, name="x") == 5
     assert checker.check("IntOrRule", {"match": "m", "policy": "deny"}, name="x") == {"match": "m", "policy": "deny"}

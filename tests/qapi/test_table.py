@@ -8,16 +8,14 @@ shipped schema and of the checker tests' definitions, in every mode.
 
 from __future__ import annotations
 
-import marshal
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from qom_py.errors import ParameterError, QAPITypeNotFoundError
-from qom_py.qapi import Checker, Mode, QAPISchema, TypeExpr, _loader, load_schema
-from qom_py.qapi._table import CheckTable, check_table
+from qom_py.qapi import Checker, Mode, QAPISchema, TypeExpr, load_schema
+from qom_py.qapi._table import check_table
 from tests.qapi.test_checker import AUTHZ, REF
 
 MODES: list[Mode] = ["json", "keyval", "string"]
@@ -97,12 +95,6 @@ def values_of(schema: QAPISchema, type_name: str, mode: Mode) -> Iterator[Any]:
                 yield {**good, key: bad}
 
 
-def test_marshal_round_trip(schema: QAPISchema) -> None:
-    """A table is plain data: marshal writes and reads it back equal."""
-    table: Any = check_table(schema)  # marshal's stubs know no TypedDict
-    assert marshal.loads(marshal.dumps(table)) == table
-
-
 def test_table_checks_agree_with_model(schema: QAPISchema) -> None:
     """Every type, many values, every mode: the table-backed checker answers as the model-backed one."""
     model, table = Checker(schema), Checker.from_table(check_table(schema))
@@ -154,86 +146,3 @@ def test_commands(schema: QAPISchema) -> None:
     assert commands == {c.name: c.arg_type for c in schema.commands()}
     assert commands["qom-get"] == "q_obj_qom-get-arg"
     assert commands["quit"] is None
-
-
-# -- the cache -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private cache folder and no per-process memo of the schema or its table."""
-    monkeypatch.setenv("QOM_PY_CACHE_DIR", str(tmp_path))
-    _loader._shipped.cache_clear()
-    _loader.load_table.cache_clear()
-    yield tmp_path
-    _loader._shipped.cache_clear()
-    _loader.load_table.cache_clear()
-
-
-def load_table_fresh() -> CheckTable:
-    """`load_table` as a new process would run it."""
-    _loader._shipped.cache_clear()
-    _loader.load_table.cache_clear()
-    return _loader.load_table()
-
-
-def test_cached_table_is_the_parsed_schemas(fresh_cache: Path) -> None:
-    """The table read from the cache equals the one derived from a freshly parsed schema; no model is loaded."""
-    parsed = check_table(QAPISchema.from_file(_loader.ROOT_SCHEMA, _loader._read_shipped))
-    assert load_table_fresh() == parsed  # derived and stored
-    assert (fresh_cache / "schema-qom-py.table").is_file()
-    assert (fresh_cache / "schema-qom-py.pickle").is_file()
-
-    def no_model(root: str) -> QAPISchema:
-        raise AssertionError("the cached table needs no schema model")
-
-    _loader.load_table.cache_clear()
-    with pytest.MonkeyPatch.context() as patch:  # undone before the fixture clears the memo
-        patch.setattr(_loader, "_shipped", no_model)
-        assert _loader.load_table() == parsed
-
-
-@pytest.mark.parametrize(
-    "content",
-    [b"", b"garbage", marshal.dumps(None), b"key-then-nothing"],
-    ids=["empty", "garbage", "no-key", "truncated"],
-)
-def test_bad_table_file(fresh_cache: Path, content: bytes) -> None:
-    """A corrupt, truncated or foreign table file is ignored and replaced."""
-    reference = load_table_fresh()
-    path = fresh_cache / "schema-qom-py.table"
-    if content == b"key-then-nothing":
-        key = _loader._cache_key(_loader.ROOT_SCHEMA)
-        content = marshal.dumps(key)
-    path.write_bytes(content)
-    assert load_table_fresh() == reference
-    key = _loader._cache_key(_loader.ROOT_SCHEMA)
-    with path.open("rb") as f:
-        assert marshal.load(f) == key
-        assert marshal.load(f) == reference  # rewritten
-
-
-def test_foreign_shape_is_ignored(fresh_cache: Path) -> None:
-    """A file under the right key holding something else than a table is not used."""
-    reference = load_table_fresh()
-    path = fresh_cache / "schema-qom-py.table"
-    path.write_bytes(marshal.dumps(_loader._cache_key(_loader.ROOT_SCHEMA)) + marshal.dumps({"types": []}))
-    assert load_table_fresh() == reference
-
-
-def test_key_stats_the_model_modules(fresh_cache: Path) -> None:
-    """The key names the model's and the table's modules by their files, without importing them."""
-    key = _loader._cache_key(_loader.ROOT_SCHEMA)
-    assert key is not None
-    modules = dict(key[-1])
-    assert set(modules) == {f"qom_py.qapi.{m}" for m in ("_entities", "_pragma", "_schema", "_source", "_table")}
-    from qom_py.qapi import _entities
-
-    assert modules["qom_py.qapi._entities"] == Path(_entities.__file__).stat().st_mtime_ns
-
-
-def test_disabled_cache(fresh_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An empty ``QOM_PY_CACHE_DIR``: the table is derived from the schema, nothing is written."""
-    monkeypatch.setenv("QOM_PY_CACHE_DIR", "")
-    assert load_table_fresh() == check_table(load_schema())
-    assert list(fresh_cache.iterdir()) == []

@@ -1,4 +1,4 @@
-"""Fixtures for the QMP tests: a thread-leak check, a server on a background loop, qsd."""
+"""Fixtures for the QMP tests: a server on a background loop, qsd (the leak check is tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -23,24 +23,6 @@ _T = TypeVar("_T")
 TIMEOUT: float = 10.0
 #: The qemu-storage-daemon binary, when installed (differential tests need it).
 QSD: str | None = shutil.which("qemu-storage-daemon")
-
-
-@pytest.fixture(autouse=True)
-def no_qmp_thread_leaks() -> Iterator[None]:
-    """
-    Fail a QMP test that leaves threads behind.
-
-    Named apart from tests/conftest.py's ``no_thread_leaks`` so that both apply.
-    """
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-        if not leaked or time.monotonic() > deadline:
-            break
-        time.sleep(0.01)
-    assert not leaked, f"threads leaked: {[t.name for t in leaked]}"
 
 
 class LoopThread:
