@@ -6,12 +6,15 @@ to cost O(N^2): each new type copied the whole schema view, rebuilt the union's
 branches and value names, and every class property added while a class was
 realized cleared every realized class's caches.  These tests count work, not
 time (the machine may be loaded): the Python-level calls made per type, with a
-profile hook, at two sizes, and the schema copies made.  ``bench/scale.py``
+profile hook, at two sizes, and the schema copies made; and that a daemon's
+first creation of a run-time type needs no schema model.  ``bench/scale.py``
 measures the times.
 """
 
 from __future__ import annotations
 
+import ast
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +24,7 @@ import pytest
 import qom_py
 from qom_py.qapi import QAPISchema
 from qom_py.qom._user_creatable import user_creatable_add_qapi
+from tests.daemon import child_env
 
 #: The two sizes compared (quadratic cost would make the larger 10x as costly per type).
 SMALL, LARGE = 40, 400
@@ -119,9 +123,40 @@ def test_no_schema_copy_per_type(monkeypatch: pytest.MonkeyPatch) -> None:
         copies += 1
         return original(self, exclude)
 
+    qom_py.object_schema().current()  # the schema model loaded and a view made, before counting
     monkeypatch.setattr(QAPISchema, "copy", counting_copy)
     _cycle(_register(0, SMALL))
     assert copies == 0
     union = qom_py.object_schema().current().object_type("ObjectOptions")  # the whole union: one copy
     assert union.variants is not None and union.variants.case(f"scale-test-{SMALL - 1}") is not None
     assert copies == 1
+
+
+#: A fresh process: 2,000 types registered, one created through QMP (then its enum refused), what is loaded.
+FIRST_CREATION = """\
+import sys, qom_py
+from qom_py.qmp import QMPError
+from qom_py.testing import qmp_client
+def class_init(klass, data):
+    klass.property_add_enum("mode", "mode-enum", ["slow", "fast"], lambda o: "slow", lambda o, v: None)
+    klass.property_add_str("node_name", lambda o: "", lambda o, v: None)
+for i in range(2000):
+    qom_py.type_register(qom_py.TypeInfo(f"t_{i}", interfaces=["user-creatable"], class_init=class_init))
+qmp = qmp_client()
+qmp.execute("object-add", {"qom-type": "t_1999", "id": "a", "mode": "fast", "node_name": "n"})
+try:
+    qmp.execute("object-add", {"qom-type": "t_7", "id": "b", "mode": "turbo"})
+except QMPError as err:
+    print(err)
+print(repr(sorted(sys.modules)))
+"""
+
+
+def test_first_creation_loads_no_model() -> None:
+    """A run-time type's struct goes to the check table's checker: the first creation loads no schema model."""
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_CREATION], capture_output=True, text=True, env=child_env(), timeout=120, check=True
+    )
+    *lines, modules = result.stdout.splitlines()
+    assert lines == ["Parameter 'mode' does not accept value 'turbo'"]
+    assert {"qom_py.qapi._entities", "qom_py.qapi._schema"} & set(ast.literal_eval(modules)) == set()

@@ -19,11 +19,12 @@ revision.  QOM names are free strings: derived structs are exempt from QAPI's
 naming rules (`QAPISchema.add_derived`); see `_add_struct` for enum names.
 
 While the registry's schema is the shipped one, not loaded (`TypeRegistry.qapi_table`),
-and no run-time type needs a derived branch, the checks work from the shipped
-schema's check table, as QEMU's generated visitors do: a daemon's ``--object``
-options need no schema model.  What needs the model (`ObjectSchema.current`,
-`ObjectSchema.branch`, `ObjectSchema.json_schema`, a derived branch) loads it,
-and the view works from the model from then on.
+the checks work from the shipped schema's check table, as QEMU's generated
+visitors do: a daemon's ``--object`` options need no schema model, and a
+run-time type's struct then goes to the checker as a table entry.  What needs
+the model (`ObjectSchema.current`, `ObjectSchema.branch`,
+`ObjectSchema.json_schema`, a structured property) loads it, and the view
+works from the model from then on (the derived structs made anew in it).
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from .._names import camel_name
-from ..errors import QOMError
+from ..errors import QAPITypeNotFoundError, QOMError
 from ..qapi._checker import Checker, MemberCheck, Mode, check_leftovers
 from ..qapi._visitors import INT_RANGES, InputVisitor
 from ._object import Object, ObjectClass
@@ -43,8 +42,10 @@ from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, ObjectProperty, Proper
 from ._registry import TypeRegistry, default_registry
 
 if TYPE_CHECKING:
+    from .._qapi_property import QAPIKind
     from ..qapi import Member, ObjectType, QAPISchema
     from ..qapi._source import SourceInfo
+    from ..qapi._table import TypeEntry
 
 __all__ = ["ObjectSchema", "StructCodec", "add_derived_struct", "derive_members", "json_type", "object_schema"]
 
@@ -152,7 +153,8 @@ class ObjectSchema:
     the enums its properties need) is added to it when the type is first
     needed, at a cost of O(its own properties), and requests of that type are
     checked by the union's base members (``qom-type`` read as a string, its
-    value known to be a creatable type) and then the struct's.  `current`
+    value known to be a creatable type) and then the struct's.  (Without a
+    schema model the struct is a table entry of the checker.)  `current`
     assembles the whole union (``ObjectType`` with every run-time type) once
     per revision of the registry.  The view is made anew (a copy of the
     registry's schema) only when that schema grows (`qom_py.qapi_load`).
@@ -238,15 +240,13 @@ class ObjectSchema:
         entry = checker.entry(_OPTIONS)
         assert entry[0] == "object" and entry[3] is not None, entry
         self._base_names = tuple(name for name, _, _ in entry[1])
-        if view is not None:
-            # The union's base with the tag read as a string: run-time types are
-            # not values of the view's ObjectType (adding each would cost O(all)).
-            base = view.object_type(entry[3])
-            from ..qapi._entities import ObjectType  # the model is loaded: there is a view
-
-            tag = entry[2][0] if entry[2] is not None else ""
-            members = [attrs.evolve(m, type="str") if m.name == tag else m for m in base.members]
-            view.add_derived([ObjectType(name=_HEAD, members=members, local_members=members)])
+        # The union's base with the tag read as a string: run-time types are not
+        # values of the view's ObjectType (adding each would cost O(all types)).
+        tag = entry[2][0] if entry[2] is not None else ""
+        base = checker.entry(entry[3])
+        assert base[0] == "object", base
+        head = tuple((name, optional, "str" if name == tag else typ) for name, optional, typ in base[1])
+        checker.define(_HEAD, ("object", head, None, None))
 
     def _model_view(self) -> QAPISchema:
         """The view, from the model (loaded now if the checks worked from the table)."""
@@ -268,16 +268,25 @@ class ObjectSchema:
         return found
 
     def _derive(self, klass: ObjectClass) -> _Branch:
-        """Add the derived struct of *klass* to the view: O(its properties)."""
-        props = derive_members(klass)  # may realize classes and grow the registry's schema
-        view = self._model_view()
+        """
+        Add the derived struct of *klass* to the view: O(its properties).
+
+        While the checks work from the shipped table (no schema model), the
+        struct goes to the checker as a table entry, and to a view once the
+        model is loaded: a daemon's first creation of a run-time type loads no model.
+        """
+        props = derive_members(klass)  # may realize classes, load the model, grow the registry's schema
+        self._refresh(force=self._view is None and self.registry.qapi_table() is None)
         if klass.type_name in self._structs:
             # Derived before, for a class since replaced or given new properties:
-            # the checker knows the old struct by its name, so start a new view.
-            self._new_view()
-            view = self._model_view()
+            # the checker knows the old struct by its name, so start anew.
+            if self._view is None:
+                self._refresh(force=True)
+            else:
+                self._new_view()
         self._structs.add(klass.type_name)
-        struct, kinds = _add_struct(view, klass.type_name, props, self._base_names, self._enums)
+        target = _TableTarget(self._checker) if self._view is None else _SchemaTarget(self._view)
+        struct, kinds = target.add(klass.type_name, props, self._base_names, self._enums)
         branch = _Branch(self, self._generation, struct, kinds)
         klass.memo[_DERIVED] = branch
         return branch
@@ -593,109 +602,173 @@ def add_derived_struct(schema: QAPISchema, klass: ObjectClass) -> str:
     """
     Add the properties struct of *klass* to *schema*, derived from its writable properties.
 
-    Members are optional and typed by the property's kind (see `_add_struct`),
+    Members are optional and typed by the property's kind (see `_derive_struct`),
     ``link<T>`` as ``str``, anything else ``any``.  Named as QEMU names
     branches: ``test-widget`` -> ``TestWidgetProperties``.
 
     Returns:
         the struct's name.
     """
-    return _add_struct(schema, klass.type_name, derive_members(klass), (), {})[0]
+    return _SchemaTarget(schema).add(klass.type_name, derive_members(klass), (), {})[0]
 
 
 #: A QAPI type name as QAPI's rules have it (CamelCase; ``...List`` is an array's).
 _QAPI_TYPE_NAME: Final = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*")
 
 
-def _fresh_name(schema: QAPISchema, stem: str) -> str:
-    """A type name not defined in *schema*, made from *stem*."""
-    name = stem
-    i = 1
-    while name in schema:
-        i += 1
-        name = f"{stem}{i}"
-    return name
-
-
-def _add_struct(
-    schema: QAPISchema,
-    typename: str,
-    props: list[ObjectProperty],
-    skip: tuple[str, ...],
-    enums: dict[tuple[str, tuple[str, ...]], str],
-) -> tuple[str, tuple[PropertyKind | None, ...]]:
+class _Target:
     """
-    Add the struct of the run-time type *typename* with members *props* to *schema*.
+    Where derived types go: a schema view (entities) or, without a model, a checker (table entries).
 
-    QOM names are free strings: the struct and its enums are added as built
-    (`QAPISchema.add_derived`), exempt from QAPI's naming rules.  An enum kind
-    is checked by the schema's enum of that name when it has exactly the
-    kind's values, else by one added for it: under the kind's own name when
-    that is a QAPI type name no other definition has, else under a mapped name
-    (``my-color`` -> ``QomPyMyColor``); *enums* remembers the choice.  The
-    type string users see (``qom-list-properties``, help) is the property's,
-    the name it was given.  Members named in *skip* (the union's base members)
-    are left out: a request's ``id`` is the union's.
-
-    Returns:
-        the struct's name, and per member the property kind its checked value
-        is good for as is (None: the property's setter checks again).
+    QOM names are free strings: the struct and its enums are added as built,
+    exempt from QAPI's naming rules.  An enum kind is checked by the enum of
+    that name when it has exactly the kind's values, else by one added for it:
+    under the kind's own name when that is a QAPI type name no other
+    definition has, else under a mapped name (``my-color`` -> ``QomPyMyColor``);
+    the *enums* memo of `add` remembers the choice.  The type string users see
+    (``qom-list-properties``, help) is the property's: the name it was given.
     """
-    from .._qapi_property import QAPIKind  # a kind only structured properties have
-    from ..qapi._entities import Member, ObjectType  # the model is loaded: *schema* is one
-    from ..qapi._source import SourceInfo
 
-    info = SourceInfo(f"<{typename}>", 1)
-    name = f"{camel_name(typename)}Properties"
-    while name in schema:
-        name = f"QomPy{name}"
-    members: list[Member] = []
-    kinds: list[PropertyKind | None] = []
-    for prop in props:
-        if prop.name in skip:
-            continue
-        kind = prop.kind
-        good: PropertyKind | None = None
-        if type(kind) is QAPIKind:
-            typ = schema.resolve_type(kind.type_expr).name
-            good = kind if typ == kind.qapi_type else None
-        elif type(kind) is EnumKind:
-            typ = _enum_type(schema, kind, info, enums)
-            good = kind
-        elif kind is not None and kind.schema_type in _BUILTINS:
-            typ = kind.schema_type
-            good = _BUILTINS[typ] if _BUILTINS[typ] == kind else None
-        elif prop.type.startswith("link<"):
-            typ = "str"
-        else:
-            typ = "any"
-        members.append(Member(name=prop.name, type=typ, optional=True, defined_in=name))
-        kinds.append(good)
-    schema.add_derived([ObjectType(name=name, info=info, local_members=members, members=members)])
-    return name, tuple(kinds)
+    def defined(self, name: str) -> TypeEntry | None:
+        """The check-table entry of the type *name*, or None if there is none."""
+        raise NotImplementedError
+
+    def add_enum(self, name: str, values: tuple[str, ...], info: SourceInfo) -> None:
+        raise NotImplementedError
+
+    def add_struct(self, name: str, members: list[tuple[str, str]], info: SourceInfo) -> None:
+        raise NotImplementedError
+
+    def qapi_type(self, kind: QAPIKind) -> str:
+        """The name of a structured kind's type here (a model is loaded: the kind exists)."""
+        raise NotImplementedError
+
+    def add(
+        self,
+        typename: str,
+        props: list[ObjectProperty],
+        skip: tuple[str, ...],
+        enums: dict[tuple[str, tuple[str, ...]], str],
+    ) -> tuple[str, tuple[PropertyKind | None, ...]]:
+        """
+        Add the struct of the run-time type *typename* with members *props*; O(len(props)).
+
+        Members named in *skip* (the union's base members) are left out: a
+        request's ``id`` is the union's.
+
+        Returns:
+            the struct's name, and per member the property kind its checked value
+            is good for as is (None: the property's setter checks again).
+        """
+        from .._qapi_property import QAPIKind  # a kind only structured properties have
+        from ..qapi._source import SourceInfo
+
+        info = SourceInfo(f"<{typename}>", 1)
+        name = f"{camel_name(typename)}Properties"
+        while self.defined(name) is not None:
+            name = f"QomPy{name}"
+        members: list[tuple[str, str]] = []
+        kinds: list[PropertyKind | None] = []
+        for prop in props:
+            if prop.name in skip:
+                continue
+            kind = prop.kind
+            good: PropertyKind | None = None
+            if type(kind) is QAPIKind:
+                typ = self.qapi_type(kind)
+                good = kind if typ == kind.qapi_type else None
+            elif type(kind) is EnumKind:
+                typ = self._enum(kind, info, enums)
+                good = kind
+            elif kind is not None and kind.schema_type in _BUILTINS:
+                typ = kind.schema_type
+                good = _BUILTINS[typ] if _BUILTINS[typ] == kind else None
+            elif prop.type.startswith("link<"):
+                typ = "str"
+            else:
+                typ = "any"
+            members.append((prop.name, typ))
+            kinds.append(good)
+        self.add_struct(name, members, info)
+        return name, tuple(kinds)
+
+    def _enum(self, kind: EnumKind, info: SourceInfo, enums: dict[tuple[str, tuple[str, ...]], str]) -> str:
+        """The name of the enum checking *kind*'s values (added if need be)."""
+        key = (kind.enum_name, kind.values)
+        found = enums.get(key)
+        if found is not None:
+            return found
+        name = kind.enum_name
+        existing = self.defined(name)
+        if existing is None or existing[0] != "enum" or tuple(existing[1]) != kind.values:
+            if existing is not None or not _QAPI_TYPE_NAME.fullmatch(name) or name.endswith("List"):
+                stem = camel_name(name)
+                stem = f"QomPy{stem}" if stem[:1].isalpha() else f"QomPyEnum{stem}"
+                stem += "Enum" if stem.endswith("List") else ""
+                name = stem
+                i = 1
+                while self.defined(name) is not None:
+                    i += 1
+                    name = f"{stem}{i}"
+            self.add_enum(name, kind.values, info)
+        enums[key] = name
+        return name
 
 
-def _enum_type(
-    schema: QAPISchema, kind: EnumKind, info: SourceInfo, enums: dict[tuple[str, tuple[str, ...]], str]
-) -> str:
-    """The name of *schema*'s enum checking *kind*'s values (added if need be; see `_add_struct`)."""
-    from ..qapi._entities import EnumType, EnumValue
+class _SchemaTarget(_Target):
+    """Derived types as entities of a schema view (`QAPISchema.add_derived`)."""
 
-    key = (kind.enum_name, kind.values)
-    found = enums.get(key)
-    if found is not None:
-        return found
-    name = kind.enum_name
-    existing = schema.lookup_type(name)
-    if not (isinstance(existing, EnumType) and existing.value_names == kind.values):
-        if existing is not None or not _QAPI_TYPE_NAME.fullmatch(name) or name.endswith("List"):
-            stem = camel_name(name)
-            stem = f"QomPy{stem}" if stem[:1].isalpha() else f"QomPyEnum{stem}"
-            name = _fresh_name(schema, stem + ("Enum" if stem.endswith("List") else ""))
-        values = [EnumValue(name=value) for value in kind.values]
-        schema.add_derived([EnumType(name=name, info=info, values=values)])
-    enums[key] = name
-    return name
+    def __init__(self, schema: QAPISchema) -> None:
+        self.schema = schema
+
+    def defined(self, name: str) -> TypeEntry | None:
+        from ..qapi._table import type_entry
+
+        typ = self.schema.lookup_type(name)
+        if typ is None:
+            return None if name not in self.schema else ("builtin", "value")  # a command's or event's name
+        if typ.meta == "enum":
+            return ("enum", self.schema.enum_type(name).value_names)
+        if typ.meta == "alternate":
+            return ("alternate", ())
+        return type_entry(self.schema, typ)
+
+    def add_enum(self, name: str, values: tuple[str, ...], info: SourceInfo) -> None:
+        from ..qapi._entities import EnumType, EnumValue
+
+        self.schema.add_derived([EnumType(name=name, info=info, values=[EnumValue(name=v) for v in values])])
+
+    def add_struct(self, name: str, members: list[tuple[str, str]], info: SourceInfo) -> None:
+        from ..qapi._entities import Member, ObjectType
+
+        built = [Member(name=member, type=typ, optional=True, defined_in=name) for member, typ in members]
+        self.schema.add_derived([ObjectType(name=name, info=info, local_members=built, members=built)])
+
+    def qapi_type(self, kind: QAPIKind) -> str:
+        return self.schema.resolve_type(kind.type_expr).name
+
+
+class _TableTarget(_Target):
+    """Derived types as entries of a checker working from the shipped table (no schema model)."""
+
+    def __init__(self, checker: Checker) -> None:
+        self.checker = checker
+
+    def defined(self, name: str) -> TypeEntry | None:
+        try:
+            return self.checker.entry(name)
+        except QAPITypeNotFoundError:
+            return None
+
+    def add_enum(self, name: str, values: tuple[str, ...], info: SourceInfo) -> None:
+        self.checker.define(name, ("enum", values))
+
+    def add_struct(self, name: str, members: list[tuple[str, str]], info: SourceInfo) -> None:
+        self.checker.define(name, ("object", tuple((member, True, typ) for member, typ in members), None, None))
+
+    def qapi_type(self, kind: QAPIKind) -> str:
+        msg = "a structured property's type needs the schema model"  # loaded when the kind was made
+        raise AssertionError(msg)
 
 
 def object_schema(registry: TypeRegistry = default_registry) -> ObjectSchema:
