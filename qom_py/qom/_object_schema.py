@@ -182,6 +182,7 @@ class ObjectSchema:
         self._base: dict[str, MemberCheck] = {}
         self._head: dict[str, MemberCheck] = {}
         self._base_names: tuple[str, ...] = ()
+        self._plain_head = False
         # (registry revision, the accepted qom-type values); ((revision, generation), the whole view)
         self._listed: tuple[int, tuple[str, ...]] | None = None
         self._full: tuple[tuple[int, int], QAPISchema] | None = None
@@ -247,6 +248,8 @@ class ObjectSchema:
         assert base[0] == "object", base
         head = tuple((name, optional, "str" if name == tag else typ) for name, optional, typ in base[1])
         checker.define(_HEAD, ("object", head, None, None))
+        # The shipped head: qom-type (checked by then) and a string id, which a string passes as is.
+        self._plain_head = head == (("qom-type", False, "str"), ("id", False, "str"))
 
     def _model_view(self) -> QAPISchema:
         """The view, from the model (loaded now if the checks worked from the table)."""
@@ -400,13 +403,16 @@ class ObjectSchema:
                 if found is not None:
                     self._served[asked] = found
             if found is not None:  # else the base check refuses the value, in QEMU's words
-                head = self._head.get(mode)
-                if head is None:
-                    head = self._head[mode] = self._checker.members(_HEAD, _mode(mode))
+                id_ = data.get("id")
+                if type(id_) is not str or not self._plain_head:  # the head check has more to say
+                    head = self._head.get(mode)
+                    if head is None:
+                        head = self._head[mode] = self._checker.members(_HEAD, _mode(mode))
+                    id_ = head(data, "")["id"]
                 codec = found.codecs.get(mode)
                 if codec is None:
                     codec = self._derived_codec(found, _mode(mode))
-                return asked, head(data, "")["id"], codec
+                return asked, id_, codec
         base = self._base.get(mode)
         if base is None:
             base = self._base_check(mode)
