@@ -20,11 +20,16 @@ microseconds per operation:
    and ``object_new`` + ``property_set`` per key + ``unref`` (no user-creatable layer);
 6. pydantic ``model_validate`` of an equivalent strict model (same members, bounds,
    enum, id pattern, unknown keys forbidden) -- validation only, it creates no object
-   in any tree.
+   in any tree;
+7. a structured property: ``user_creatable_add_qapi`` of ``bench-rules``, whose
+   ``rules`` is a list of 10 structs of 3 members (a string, an enum, an int),
+   creation only, against pydantic ``model_validate`` of the equivalent model.
+   The schema checks the list once; the property stores it without a second check.
 
-The ratio column is row / pydantic (above 1 means slower than pydantic); the
-target is row 4 at no more than 2.  Every contender is checked first to accept
-the values and refuse a string for the int.
+The ratio column is row / pydantic (above 1 means slower than pydantic), the
+structured rows against pydantic's structured row; the targets (issue 17): row 4
+and the structured creation at no more than 1.5.  Every contender is checked
+first to accept the values and refuse a string for the int.
 
 Run: ``python bench/user_creatable.py`` (well under a minute).
 """
@@ -49,10 +54,18 @@ from qom_py.qapi._visitors import JSON_VISITOR  # noqa: E402
 from qom_py.qom._user_creatable import user_creatable_add_qapi  # noqa: E402
 
 TYPE = "bench-widget"
+RULES_TYPE = "bench-rules"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 TEXT = f"{TYPE},id=w,flag=on,label=hiss,colour=blue,count=42,size=4k"
 PROPS: dict[str, Any] = {"flag": True, "label": "hiss", "colour": "blue", "count": 42, "size": 4096}
 REQUEST: dict[str, Any] = {"qom-type": TYPE, "id": "w", **PROPS}
+RULES: list[dict[str, Any]] = [
+    {"match": f"host{i}.example.org", "policy": "allow" if i % 2 else "deny", "weight": i} for i in range(10)
+]
+RULES_REQUEST: dict[str, Any] = {"qom-type": RULES_TYPE, "id": "r", "rules": RULES}
+
+#: The label prefix of the structured-property rows.
+STRUCTURED = "10x3 list: "
 
 #: Operations per round, rounds.  Arbitrary; sized to finish well under a minute.
 LOOPS, RUNS = 5_000, 9
@@ -68,6 +81,36 @@ class Widget(Object):
 
     def complete(self) -> None:
         pass
+
+
+qom_py.qapi_load(
+    """
+    { 'enum': 'BenchPolicy', 'data': [ 'deny', 'allow' ] }
+    { 'struct': 'BenchRule', 'data': { 'match': 'str', 'policy': 'BenchPolicy', 'weight': 'int' } }
+    """
+)
+
+
+@qom_type(RULES_TYPE, interfaces=[qom_py.TYPE_USER_CREATABLE])
+class Rules(Object):
+    rules = prop.QAPIList("BenchRule")
+
+    def complete(self) -> None:
+        pass
+
+
+class PydanticRule(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(strict=True, extra="forbid")
+    match: str
+    policy: Literal["deny", "allow"]
+    weight: Annotated[int, pydantic.Field(ge=INT64_MIN, le=INT64_MAX)]
+
+
+class PydanticRules(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(strict=True, extra="forbid", populate_by_name=True)
+    qom_type: Literal["bench-rules"] = pydantic.Field(alias="qom-type")
+    id: Annotated[str, pydantic.Field(pattern=r"^[A-Za-z][A-Za-z0-9._-]*$")]
+    rules: list[PydanticRule] | None = None
 
 
 class PydanticWidget(pydantic.BaseModel):
@@ -97,6 +140,13 @@ def sanity_checks() -> None:
     assert refuses(lambda: PydanticWidget.model_validate({**REQUEST, "count": "42"}))
     assert refuses(lambda: PydanticWidget.model_validate({**REQUEST, "bogus": 1}))
     assert refuses(lambda: PydanticWidget.model_validate({**REQUEST, "id": "1w"}))
+    obj = user_creatable_add_qapi(RULES_REQUEST)
+    assert obj.property_get("rules") == RULES
+    qom_py.object_del("r")
+    bad = [*RULES[:9], {**RULES[9], "weight": "9"}]
+    assert refuses(lambda: user_creatable_add_qapi({**RULES_REQUEST, "rules": bad}))
+    assert refuses(lambda: PydanticRules.model_validate({**RULES_REQUEST, "rules": bad}))
+    assert PydanticRules.model_validate(RULES_REQUEST).model_dump()["rules"] == RULES
     assert not list(qom_py.object_get_objects_root().children())
 
 
@@ -116,16 +166,19 @@ def contenders() -> list[tuple[str, Runner]]:
         user_creatable_add_qapi(REQUEST)
         delete("w")
 
-    requests = [{**REQUEST, "id": f"w{i}"} for i in range(LOOPS)]
+    def create_only(template: dict[str, Any]) -> Runner:
+        requests = [{**template, "id": f"w{i}"} for i in range(LOOPS)]
 
-    def create_only(loops: int) -> float:
-        start = time.perf_counter()
-        for request in requests[:loops]:
-            user_creatable_add_qapi(request)
-        elapsed = time.perf_counter() - start
-        for request in requests[:loops]:
-            delete(request["id"])
-        return elapsed
+        def run(loops: int) -> float:
+            start = time.perf_counter()
+            for request in requests[:loops]:
+                user_creatable_add_qapi(request)
+            elapsed = time.perf_counter() - start
+            for request in requests[:loops]:
+                delete(request["id"])
+            return elapsed
+
+        return run
 
     def bare_object() -> None:
         obj = qom_py.object_new(TYPE)
@@ -137,11 +190,13 @@ def contenders() -> list[tuple[str, Runner]]:
         ("object_option_parse(keyval) + object_del", per_call(from_string)),
         ("object_add(**props) + object_del", per_call(from_kwargs)),
         ("user_creatable_add_qapi(dict) + object_del", per_call(from_dict)),
-        ("user_creatable_add_qapi(dict), creation only", create_only),
+        ("user_creatable_add_qapi(dict), creation only", create_only(REQUEST)),
         ("  part: keyval_parse", per_call(lambda: keyval_parse_with_help(TEXT, "qom-type"))),
         ("  part: ObjectSchema.validate (JSON mode)", per_call(lambda: validate(REQUEST, JSON_VISITOR))),
         ("  part: object_new + property_set x5 + unref", per_call(bare_object)),
         ("pydantic model_validate (validation only)", per_call(lambda: PydanticWidget.model_validate(REQUEST))),
+        (STRUCTURED + "user_creatable_add_qapi, creation only", create_only(RULES_REQUEST)),
+        (STRUCTURED + "pydantic model_validate", per_call(lambda: PydanticRules.model_validate(RULES_REQUEST))),
     ]
 
 
@@ -151,11 +206,13 @@ def main() -> None:
     print(f"--object {TEXT}")
     rows = [(label, seconds * 1e6) for label, seconds in interleaved(contenders(), LOOPS, RUNS)]
     assert not list(qom_py.object_get_objects_root().children())
-    peer = rows[-1][1]
+    peer = rows[-3][1]
+    structured_peer = rows[-1][1]
     print(f"\nmedian of {RUNS} interleaved rounds x {LOOPS} operations")
-    print(f"  {'operation':<46} {'us/op':>9} {'ops/s':>10} {'/ pydantic':>11}")
+    print(f"  {'operation':<50} {'us/op':>9} {'ops/s':>10} {'/ pydantic':>11}")
     for label, us in rows:
-        print(f"  {label:<46} {us:>9.2f} {1e6 / us:>10.0f} {us / peer:>11.2f}")
+        ratio = us / (structured_peer if label.startswith(STRUCTURED) else peer)
+        print(f"  {label:<50} {us:>9.2f} {1e6 / us:>10.0f} {ratio:>11.2f}")
 
 
 if __name__ == "__main__":

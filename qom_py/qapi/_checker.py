@@ -171,6 +171,18 @@ class Checker:
         self._entries.setdefault(name, ("array", element))
         return name
 
+    def define(self, type_name: str, entry: TypeEntry) -> None:
+        """
+        Add the entry of a type its schema (or table) does not define: a type derived at run time.
+
+        Raises:
+            ValueError: *type_name* is known already (an entry is never replaced).
+        """
+        if type_name in self._entries or (self.schema is not None and type_name in self.schema):
+            msg = f"type '{type_name}' is defined already"
+            raise ValueError(msg)
+        self._entries[type_name] = entry
+
     def entry(self, type_name: str) -> TypeEntry:
         """
         The check-table entry of the type *type_name* (`qom_py.qapi._table`).

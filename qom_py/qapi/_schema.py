@@ -10,13 +10,14 @@ duplicate definitions, member clashes, base and branch kinds, the union
 discriminator).  An `add` is atomic: on error the schema is unchanged.
 
 Entities are frozen, so a schema is cheap to copy (`QAPISchema.copy` shares
-them) and safe to cache.  The recommended way to serve types registered at run
-time: keep the schema read from ``schemas/`` unchanged (cached), and build each
-registry's view as ``view = base.copy()``, then ``view.add(exprs)`` for the
-derived properties structs and ``view.add_union_branches("ObjectOptions",
-{"widget": "WidgetProperties"})``, which also appends ``widget`` to the
-``ObjectType`` enum.  Rebuild the view when the registry changes; nothing is
-ever removed from a schema.
+them) and safe to cache.  The way types registered at run time are served
+(`qom_py.qom._object_schema`): keep the schema read from ``schemas/``
+unchanged (cached), make each registry's view as ``view = base.copy()``, grow
+it with `QAPISchema.add_derived` (the properties structs, built as entities:
+QOM names follow no QAPI naming rule), and, to present the whole union, add
+``view.add_union_branches("ObjectOptions", {"widget": "WidgetProperties"})``
+for all the types at once, which also appends ``widget`` to the
+``ObjectType`` enum.  Nothing is ever removed from a schema.
 """
 
 from __future__ import annotations
@@ -577,7 +578,8 @@ class QAPISchema:
         discriminator's enum unless it is a value already, and the branch gets
         the object type *type* (None: ``q_empty``).  Explicit branches keep
         their order with the new ones after them; implicit (``q_empty``)
-        branches follow in enum order, as QEMU orders them.
+        branches follow in enum order, as QEMU orders them.  One call costs
+        O(the union's size + the schema's unions): add many branches at once.
 
         Raises:
             QAPITypeNotFoundError: *union* or a branch type is not defined.
@@ -592,18 +594,23 @@ class QAPISchema:
         assert tag is not None
         enum = self.enum_type(tag.type)
         values = list(enum.values)
-        explicit = [v for v in obj.variants.variants if not v.implicit]
+        names = set(enum.value_set)
+        c_names = {c_name(v) for v in names}
+        # case -> branch, in order: a case given again moves to the end
+        explicit = {v.case: v for v in obj.variants.variants if not v.implicit}
         for case, type_name in branches.items():
-            if case not in enum.value_set and case not in {v.name for v in values}:
-                if c_name(case) in {c_name(v.name) for v in values}:
+            if case not in names:
+                if c_name(case) in c_names:
                     raise info.error(f"value '{case}' collides with an existing value of {enum.describe()}")
                 values.append(EnumValue(name=case))
-            explicit = [v for v in explicit if v.case != case]
+                names.add(case)
+                c_names.add(c_name(case))
+            explicit.pop(case, None)
             if type_name is not None:
                 typ = self.object_type(type_name)
                 if typ.variants is not None:
                     raise info.error(f"branch '{case}' cannot use {typ.describe()}")
-                explicit.append(Variant(case=case, type=type_name))
+                explicit[case] = Variant(case=case, type=type_name)
         enum = attrs.evolve(enum, values=values)
         self._entities[enum.name] = enum
         # Every union tagged by this enum gets its implicit branches anew.
@@ -612,10 +619,35 @@ class QAPISchema:
                 entity_tag = entity.member(entity.variants.tag)
                 if entity_tag is None or entity_tag.type != enum.name:
                     continue
-                own = explicit if name == union else [v for v in entity.variants.variants if not v.implicit]
+                own = (
+                    list(explicit.values())
+                    if name == union
+                    else [v for v in entity.variants.variants if not v.implicit]
+                )
                 variants = Variants(entity.variants.tag, [*own, *_implicit_variants(enum, own)])
                 self._entities[name] = attrs.evolve(entity, variants=variants)
         return self.object_type(union)
+
+    def add_derived(self, entities: Iterable[SchemaType]) -> None:
+        """
+        Add types built by the caller from run-time declarations (QOM types' properties).
+
+        No naming rule applies (a QOM name is a free string; QEMU's
+        ``member-name-exceptions`` pragma exempts legacy names alike) and the
+        definitions are not re-checked: the caller builds them complete
+        (``members`` filled) and referring only to types of the schema or of
+        *entities*.  Costs O(the new entities).
+
+        Raises:
+            QAPISchemaError: a name is taken; nothing is added then.
+        """
+        new = list(entities)
+        for entity in new:
+            if entity.name in self._entities:
+                info = entity.info or SourceInfo("<runtime>", 0)
+                raise info.error(f"'{entity.name}' is already defined")
+        for entity in new:
+            self._entities[entity.name] = entity
 
     def copy(self, exclude: Iterable[str] = ()) -> QAPISchema:
         """

@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from .._names import wire_name
 from .._unset import UNSET
+from ..errors import PropertyCallbackError, QOMError
 from ..qapi._frozen import EMPTY_LIST, freeze
+from ..qapi._visitors import JSON_VISITOR
+from ._declared import check_declaration
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
@@ -126,8 +129,19 @@ class Property(Generic[T]):
 
     def __set__(self, obj: Object, value: T) -> None:
         # Typed for checkers (``obj.rate = "seven"`` is flagged); at run time
-        # any value is validated exactly as qom-set would.
-        obj.property_set(self.name, value)
+        # any value is validated exactly as qom-set would: `Object.property_set`,
+        # its common case (a writable class property, no observers) inlined.
+        klass = obj.klass
+        setter = (klass._setters if klass._find_cache else klass.class_setters()).get(self.name)
+        if setter is None or obj._observers:
+            obj.property_set(self.name, value)
+            return
+        try:
+            setter(obj, JSON_VISITOR, self.name, value)
+        except QOMError:
+            raise
+        except Exception as exc:  # the user's code, as in property_set (try is free in 3.11)
+            raise PropertyCallbackError.of(obj.type_name, self.name, exc) from exc
 
     def store(self, obj: Object, value: Any) -> None:
         """
@@ -395,6 +409,9 @@ def declare_type(
                 break
     own = cls.__dict__
     props = [v for v in own.values() if isinstance(v, Property)]
+    for declared in props:  # refused now, not when the class is first used
+        if not declared.read_only:
+            check_declaration(registry, typename, declared.name, declared.kind)
     links = [v for v in own.values() if isinstance(v, Link)]
     slots = {name: own[name] for name in CLASS_SLOTS if name in own}
     user_class_init = own.get("class_init")

@@ -29,6 +29,7 @@ from ..errors import (
     QOMInternalError,
 )
 from ..qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, STRING_VISITOR, InputVisitor, string_output
+from ._declared import check_declaration
 from ._property import ObjectProperty, PropertyBuilders, SetFn
 from ._tree import TreeMixin
 
@@ -161,13 +162,15 @@ class ObjectClass(PropertyBuilders):
     def _add_property(self, prop: ObjectProperty) -> ObjectProperty:
         if self.property_find(prop.name) is not None:
             raise DuplicatePropertyError(prop.name, self.type_name)
+        if prop.set is not None:
+            check_declaration(self.registry, self.type_name, prop.name, prop.kind)
         self._properties[prop.name] = prop
-        self.registry.class_properties_changed()
+        self.registry.class_properties_changed(self)
         return prop
 
     def property_set_default(self, prop: ObjectProperty, default: Any) -> None:
         prop.default = default
-        self.registry.class_properties_changed()  # instance plans list the properties with defaults
+        self.registry.class_properties_changed(self)  # instance plans list the properties with defaults
 
     def property_find(self, name: str) -> ObjectProperty | None:
         """Find a class property on this class or an ancestor (the most distant first)."""
@@ -452,7 +455,8 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyAccessError: ``Property 'T.name' is not readable``.
             PropertyCallbackError: the getter raised an exception that is not a `QOMError`.
         """
-        prop = self.klass.property_find(name) or self._properties.get(name)
+        klass = self.klass  # klass.property_find(name), inlined (the hot path)
+        prop = (klass._find_cache or klass.class_property_map()).get(name) or self._properties.get(name)
         if prop is None:
             raise PropertyNotFoundError(self.type_name, name)
         getter = prop.get

@@ -76,6 +76,8 @@ class TypeRegistry:
         self.memo: dict[str, Any] = {}
         self._qapi: QAPISchema | None = None
         self._realizing = 0  # depth of class hooks running
+        # The class whose hooks are running (innermost), and how many classes were realized then.
+        self._in_realization: list[tuple[ObjectClass, int]] = []
         #: Types registered on first lookup: name -> the module whose import registers it
         #: (see `register_lazy`).
         self._lazy: dict[str, str] = {}
@@ -189,9 +191,21 @@ class TypeRegistry:
         for module in modules:
             importlib.import_module(module)
 
-    def class_properties_changed(self) -> None:
-        """Drop every class's property map, instance plan and memo (a class property was added)."""
-        for klass in list(self._classes.values()):
+    def class_properties_changed(self, changed: ObjectClass | None = None) -> None:
+        """
+        Drop the property maps, instance plans and memos a new class property of *changed* affects.
+
+        A class whose hooks are running has no realized subclass (parents are
+        realized first) unless its hooks realized other classes meanwhile: then
+        only its own caches go, so realizing N classes costs O(N), not O(N^2).
+        Otherwise (or with *changed* None) every class's go.
+        """
+        current = self._in_realization[-1] if self._in_realization else None
+        if changed is not None and current is not None and changed is current[0] and len(self._classes) == current[1]:
+            classes: list[ObjectClass] = [changed]
+        else:
+            classes = list(self._classes.values())
+        for klass in classes:
             for each in (klass, *klass.interfaces):  # interface classes are not in _classes
                 each._find_cache.clear()
                 each._setters.clear()
@@ -288,6 +302,7 @@ class TypeRegistry:
         # Publish before running hooks, so class_init may look its own type up.
         self._classes[info.name] = klass
         self._realizing += 1
+        self._in_realization.append((klass, len(self._classes)))
         try:
             if parent is not None:
                 for iface in parent.interfaces:
@@ -314,6 +329,7 @@ class TypeRegistry:
             raise
         finally:
             self._realizing -= 1
+            self._in_realization.pop()
         return klass
 
     def _add_interface_class(self, klass: ObjectClass, iface_name: str, parent: ObjectClass) -> None:
