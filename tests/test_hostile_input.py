@@ -7,12 +7,20 @@ session goes on; every wait has a timeout.
 
 from __future__ import annotations
 
+import os
+import signal
 import statistics
+import subprocess
+import textwrap
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 from qom_py.qapi._json import MAX_TOKEN_COUNT, JSONStreamParser
-from tests.daemon import running
+from tests.daemon import QOM_PY, child_env, monitor_args, running, short_tmpdir, wait_for
 from tests.qmp.conftest import TIMEOUT, RawClient
 
 QUERY_VERSION = b'{"execute":"query-version"}'
@@ -101,3 +109,92 @@ class TestTokenFlood:
             finally:
                 flooder.close()
                 bystander.close()
+
+
+# --- item 6: plugins that block, interrupt or exit --------------------------------------
+
+#: A plugin that says it started (the file named by QOM_PY_TEST_MARK), then blocks.
+BLOCKERS = {
+    "sleeper": "time.sleep(3600)",
+    "fifo_reader": "open(os.environ['QOM_PY_TEST_FIFO']).read()",
+    "swallower": textwrap.dedent(
+        """
+        while True:
+            try:
+                time.sleep(3600)
+            except BaseException:
+                pass
+        """
+    ),
+}
+
+
+@pytest.fixture
+def plugin_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """An environment whose PYTHONPATH holds the plugins of this section."""
+    for name, body in BLOCKERS.items():
+        head = "import os, time\nopen(os.environ['QOM_PY_TEST_MARK'], 'w').close()\n"
+        (tmp_path / f"{name}.py").write_text(head + body + "\n")
+    (tmp_path / "interrupter.py").write_text("raise KeyboardInterrupt\n")
+    (tmp_path / "exiter.py").write_text("import sys\nsys.exit(3)\n")
+    (tmp_path / "quiet_exiter.py").write_text("import sys\nsys.exit()\n")
+    os.mkfifo(tmp_path / "fifo")
+    env = child_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH", "")]))
+    env["QOM_PY_TEST_MARK"] = str(tmp_path / "started")
+    env["QOM_PY_TEST_FIFO"] = str(tmp_path / "fifo")
+    yield env
+
+
+class TestPlugins:
+    """Signals end a start-up stuck in a plugin; every plugin failure is one line and exit 1."""
+
+    @pytest.mark.parametrize(
+        ("plugin", "signals"),
+        [
+            ("sleeper", [signal.SIGTERM]),
+            ("sleeper", [signal.SIGINT]),
+            ("sleeper", [signal.SIGHUP]),
+            ("fifo_reader", [signal.SIGTERM]),
+            ("swallower", [signal.SIGTERM, signal.SIGTERM]),
+        ],
+        ids=["sleep-term", "sleep-int", "sleep-hup", "fifo-term", "swallowed-term"],
+    )
+    def test_signal_ends_blocked_start_up(self, plugin_env: dict[str, str], plugin: str, signals: list[int]) -> None:
+        """The process dies by the signal, silently, leaving no socket and no pid file."""
+        tmp = short_tmpdir()
+        sock, pidfile = os.path.join(tmp, "qmp.sock"), os.path.join(tmp, "pid")
+        argv = [*QOM_PY, *monitor_args(sock), "--pidfile", pidfile, "--plugin", plugin]
+        mark = Path(plugin_env["QOM_PY_TEST_MARK"])
+        proc = subprocess.Popen(argv, env=plugin_env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            assert wait_for(mark.exists), "the plugin did not start"
+            time.sleep(0.1)  # into the blocking call
+            for sig in signals:
+                proc.send_signal(sig)
+                time.sleep(0.2)
+            _, stderr = proc.communicate(timeout=TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=TIMEOUT)
+            leftovers = sorted(os.listdir(tmp))
+            for name in leftovers:
+                os.unlink(os.path.join(tmp, name))
+            os.rmdir(tmp)
+        assert proc.returncode == -signals[-1]
+        assert stderr == b""
+        assert leftovers == []
+
+    @pytest.mark.parametrize(
+        ("plugin", "why"),
+        [("interrupter", "KeyboardInterrupt"), ("exiter", "SystemExit: 3"), ("quiet_exiter", "SystemExit")],
+    )
+    def test_base_exceptions_are_one_line(self, plugin_env: dict[str, str], plugin: str, why: str) -> None:
+        """A plugin raising KeyboardInterrupt or calling sys.exit() fails start-up like any other."""
+        for extra in ([], ["--print-schema"], ["--object", "iothread,help"]):
+            proc = subprocess.run(
+                [*QOM_PY, "--plugin", plugin, *extra], env=plugin_env, capture_output=True, timeout=TIMEOUT, check=False
+            )
+            assert (proc.returncode, proc.stderr.decode()) == (1, f"qom-py: --plugin {plugin}: {why}\n"), extra
+            assert proc.stdout == b""
