@@ -11,6 +11,7 @@ import os
 import signal
 import statistics
 import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -19,8 +20,14 @@ from pathlib import Path
 
 import pytest
 
+import qom_py
+from qom_py import TypeRegistry, keyval_parse
+from qom_py.errors import ParameterError
+from qom_py.qapi import Checker
+from qom_py.qapi._depth import MAX_DEPTH, nesting_depth
 from qom_py.qapi._json import MAX_TOKEN_COUNT, JSONStreamParser
-from tests.daemon import QOM_PY, child_env, monitor_args, running, short_tmpdir, wait_for
+from qom_py.qmp._protocol import to_json
+from tests.daemon import QOM_PY, QMPConnection, child_env, monitor_args, running, short_tmpdir, wait_for
 from tests.qmp.conftest import TIMEOUT, RawClient
 
 QUERY_VERSION = b'{"execute":"query-version"}'
@@ -198,3 +205,178 @@ class TestPlugins:
             )
             assert (proc.returncode, proc.stderr.decode()) == (1, f"qom-py: --plugin {plugin}: {why}\n"), extra
             assert proc.stdout == b""
+
+
+# --- item 5: deep structured values ------------------------------------------------------
+
+#: A recursive struct and a type with a property of it (also the daemon's plugin, below).
+DEEP_PLUGIN = textwrap.dedent(
+    """
+    import qom_py
+    from qom_py import TypeInfo
+
+    qom_py.qapi_load(
+        "{ 'struct': 'Node', 'data': { '*next': 'Node', '*kids': ['Node'], '*alt': 'Either', '*v': 'int' } }\\n"
+        "{ 'alternate': 'Either', 'data': { 'node': 'Node', 'text': 'str' } }"
+    )
+
+    def class_init(klass, data):
+        klass.property_add_qapi(
+            "tree", "Node", lambda o: o.__dict__.get("tree", {}), lambda o, v: o.__dict__.__setitem__("tree", v)
+        )
+
+    qom_py.type_register(TypeInfo("deep", interfaces=["user-creatable"], class_init=class_init))
+    """
+)
+
+
+def nest(levels: int, link: str = "next") -> dict[str, object]:
+    """A Node *levels* deep through *link* (``next``: one JSON level each; ``kids``: two)."""
+    value: dict[str, object] = {"v": 1}
+    for _ in range(levels):
+        value = {"kids": [value]} if link == "kids" else {link: value}
+    return value
+
+
+def keyval_key(levels: int) -> str:
+    return "tree." + "next." * levels + "v"
+
+
+@pytest.fixture
+def deep_registry() -> Iterator[TypeRegistry]:
+    """The default registry with ``Node`` and ``deep`` (the autouse reset removes ``deep`` afterwards)."""
+    registry = qom_py.default_registry
+    code = DEEP_PLUGIN
+    if registry.qapi_schema.lookup("Node") is not None:  # a schema definition outlives the reset
+        code = code[: code.index("qom_py.qapi_load(")] + code[code.index("def class_init") :]
+    exec(code, {"__name__": "deep_plugin"})  # noqa: S102 - our own text
+    yield registry
+
+
+def json_text(value: object) -> str:
+    """*value* as JSON, at any depth (plain ``==`` of deep dicts would recurse)."""
+    return to_json(value)
+
+
+@pytest.fixture
+def test_side_room() -> Iterator[None]:
+    """Room for the test's own JSON client (json.dumps/loads recurse) with 1000-level values."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(10000)
+    yield
+    sys.setrecursionlimit(old)
+
+
+class TestDeepValues:
+    """Every depth the JSON parser allows is checked; deeper is one line; keyval is linear."""
+
+    @pytest.mark.parametrize(("levels", "link"), [(300, "next"), (1000, "next"), (300, "alt"), (500, "kids")])
+    def test_checker_any_json_depth(self, deep_registry: TypeRegistry, levels: int, link: str) -> None:
+        """The checker takes what QEMU's JSON parser lets through, whatever the recursion limit."""
+        checker = Checker(deep_registry.qapi_schema)
+        value = nest(levels, link)
+        limit = sys.getrecursionlimit()
+        assert json_text(checker.check("Node", value)) == json_text(value)
+        assert nesting_depth(value) <= MAX_DEPTH
+        assert sys.getrecursionlimit() == limit  # raised for the check only
+
+    def test_checker_refuses_deeper(self, deep_registry: TypeRegistry) -> None:
+        checker = Checker(deep_registry.qapi_schema)
+        with pytest.raises(ParameterError) as info:
+            checker.check("Node", nest(MAX_DEPTH + 10))
+        assert str(info.value) == "Parameter nesting depth limit exceeded"
+
+    def test_first_error_still_named(self, deep_registry: TypeRegistry) -> None:
+        """A deep value's error is QEMU's, naming the full path, as at any depth."""
+        checker = Checker(deep_registry.qapi_schema)
+        value: dict[str, object] = {"v": "x"}
+        for _ in range(600):
+            value = {"next": value}
+        with pytest.raises(ParameterError) as info:
+            checker.check("Node", value, name="tree")
+        assert str(info.value) == "Invalid parameter type for 'tree" + ".next" * 600 + ".v', expected: integer"
+
+    def test_keyval_linear(self) -> None:
+        """18000 levels of dotted keys, dict and list: linear (compared at two sizes), no recursion."""
+
+        def cost(levels: int) -> float:
+            texts = ["a." * levels + "b=1", "a" + ".0" * levels + "=1"]
+            start = time.perf_counter()
+            for text in texts:
+                keyval_parse(text)
+            return time.perf_counter() - start
+
+        cost(1000)  # warm up
+        small, big = min(cost(4500) for _ in range(3)), min(cost(18000) for _ in range(3))
+        assert big < 2.0  # generous (was 40 s)
+        assert big < 4 * small * 3  # 4x the input: well under 16x (quadratic)
+
+    def test_object_option_parse_deep(self, deep_registry: TypeRegistry) -> None:
+        """``--object`` keyval within the bound creates the object; past it, one line."""
+        obj = qom_py.object_option_parse(f"deep,id=d1,{keyval_key(900)}=7", registry=deep_registry)
+        assert obj is not None
+        assert nesting_depth(obj.property_get("tree")) == 901
+        start = time.perf_counter()
+        with pytest.raises(ParameterError) as info:
+            qom_py.object_option_parse(f"deep,id=d2,{keyval_key(18000)}=7", registry=deep_registry)
+        assert str(info.value) == "Parameter nesting depth limit exceeded"
+        assert time.perf_counter() - start < 5.0  # generous: linear work
+        assert [name for name, _ in deep_registry.objects_root.children()] == ["d1"]
+
+
+@pytest.fixture
+def deep_plugin_env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "deep_plugin.py").write_text(DEEP_PLUGIN)
+    env = child_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH", "")]))
+    return env
+
+
+class TestDeepDaemon:
+    """Deep values over QMP and on the command line: answered, one line each; the daemon serves on."""
+
+    @pytest.mark.usefixtures("test_side_room")
+    def test_qmp_depths(self, deep_plugin_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PYTHONPATH", deep_plugin_env["PYTHONPATH"])
+        with running(["--plugin", "deep_plugin"]) as daemon:
+            with daemon.connect() as qmp:
+                self._exchanges(qmp)
+            assert daemon.stderr() == ""  # nothing logged (as a bug or otherwise)
+
+    @staticmethod
+    def _exchanges(qmp: QMPConnection) -> None:
+        for levels in (300, 600, 1000):
+            tree = nest(levels)
+            assert qmp.command("object-add", **{"qom-type": "deep", "id": f"d{levels}", "tree": tree}) == {}
+            assert qmp.command("qom-get", path=f"/objects/d{levels}", property="tree") == tree
+        reply = qmp.request("object-add", {"qom-type": "deep", "id": "kids", "tree": nest(500, "kids")})
+        assert reply.get("return") == {}, reply
+        too_deep = qmp.request("object-add", {"qom-type": "deep", "id": "x", "tree": nest(1100)})
+        assert too_deep["error"] == {"class": "GenericError", "desc": "JSON nesting depth limit exceeded"}
+        assert qmp.command("qom-list", path="/objects/kids")
+        assert qmp.command("query-version")["qemu"]["major"] == 7
+
+    @pytest.mark.parametrize(
+        ("option", "message"),
+        [
+            (f"deep,id=d,{keyval_key(18000)}=1", "Parameter nesting depth limit exceeded"),
+            (
+                '{"qom-type":"deep","id":"d","tree":' + '{"next":' * 1100 + "{}" + "}" * 1101 + "}",
+                "JSON nesting depth limit exceeded",
+            ),
+        ],
+        ids=["keyval-18000", "json-1100"],
+    )
+    def test_command_line_one_line(self, deep_plugin_env: dict[str, str], option: str, message: str) -> None:
+        proc = subprocess.run(
+            [*QOM_PY, "--plugin", "deep_plugin", "--object", option],
+            env=deep_plugin_env,
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        assert proc.returncode == 1
+        lines = proc.stderr.decode().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("qom-py: --object ")
+        assert lines[0].endswith(f": {message}")
