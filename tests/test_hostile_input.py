@@ -22,10 +22,11 @@ import pytest
 
 import qom_py
 from qom_py import TypeRegistry, keyval_parse
-from qom_py.errors import ParameterError
+from qom_py.errors import ParameterError, QAPISchemaError
 from qom_py.qapi import Checker
 from qom_py.qapi._depth import MAX_DEPTH, nesting_depth
 from qom_py.qapi._json import MAX_TOKEN_COUNT, JSONStreamParser
+from qom_py.qapi._parser import MAX_SCHEMA_NESTING, MAX_SCHEMA_SIZE
 from qom_py.qmp._protocol import to_json
 from tests.daemon import QOM_PY, QMPConnection, child_env, monitor_args, running, short_tmpdir, wait_for
 from tests.qmp.conftest import TIMEOUT, RawClient
@@ -380,3 +381,103 @@ class TestDeepDaemon:
         assert len(lines) == 1
         assert lines[0].startswith("qom-py: --object ")
         assert lines[0].endswith(f": {message}")
+
+
+# --- item 4: hostile schema files --------------------------------------------------------
+
+
+def _load(target: str, how: str) -> list[str]:
+    """`qapi_load` of the file *target* itself (``root``) or through an include."""
+    registry = TypeRegistry()
+    if how == "root":
+        return registry.qapi_load(target)
+    return registry.qapi_load(f"{{ 'include': '{target}' }}")
+
+
+class TestSchemaFiles:
+    """Schema files: regular, bounded, UTF-8, not too deep; an include's failure is QEMU's one line."""
+
+    @pytest.fixture
+    def files(self, tmp_path: Path) -> Path:
+        (tmp_path / "latin1.json").write_bytes(b"# caf\xe9\n{ 'enum': 'E', 'data': ['a'] }\n")
+        (tmp_path / "big.json").write_bytes(b"#" * MAX_SCHEMA_SIZE + b"\n")
+        (tmp_path / "fine.json").write_text(
+            "# caf\u00e9 (UTF-8 in a comment is fine)\n{ 'enum': 'Fine', 'data': ['a'] }\n"
+        )
+        os.mkfifo(tmp_path / "fifo")
+        return tmp_path
+
+    @pytest.mark.parametrize(
+        ("name", "why"),
+        [
+            ("latin1.json", "invalid UTF-8 at line 1"),
+            ("big.json", "larger than 64 MiB"),
+            ("fifo", "not a regular file"),
+            ("/dev/zero", "not a regular file"),
+            (".", "Is a directory"),
+            ("nope.json", "No such file or directory"),
+        ],
+    )
+    def test_include_fails_in_one_line(self, files: Path, name: str, why: str) -> None:
+        target = name if name.startswith("/") else str(files / name)
+        with pytest.raises(QAPISchemaError) as info:
+            _load(target, "include")
+        assert str(info.value) == f"<runtime>:1: can't read include file '{target}': {why}"
+
+    @pytest.mark.parametrize(
+        ("name", "why"),
+        [
+            ("latin1.json", "invalid UTF-8 at line 1"),
+            ("fifo", "not a regular file"),
+            ("/dev/zero", "not a regular file"),
+        ],
+    )
+    def test_root_fails_as_oserror(self, files: Path, name: str, why: str) -> None:
+        """The root file's failure is an OSError, as QEMU's parser raises for it (documented)."""
+        target = name if name.startswith("/") else str(files / name)
+        with pytest.raises(OSError) as info:
+            _load(target, "root")
+        assert info.value.strerror == why
+        assert info.value.filename == target
+
+    def test_fifo_does_not_block(self, files: Path) -> None:
+        """In a child with a timeout: a FIFO without a writer is refused at once, root or include."""
+        code = textwrap.dedent(
+            f"""
+            from qom_py import TypeRegistry
+            for text in ({str(files / "fifo")!r}, "{{ 'include': {str(files / "fifo")!r} }}"):
+                try:
+                    TypeRegistry().qapi_load(text)
+                except (OSError, ValueError) as err:
+                    print(type(err).__name__)
+            """
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code], env=child_env(), capture_output=True, timeout=TIMEOUT, check=False
+        )
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"OSError\nQAPISchemaError\n", b"")
+
+    def test_utf8_comment_and_size_within_limit(self, files: Path) -> None:
+        assert _load(str(files / "fine.json"), "root") == ["Fine"]
+        assert _load(str(files / "fine.json"), "include") == ["Fine"]
+
+    @pytest.mark.parametrize("how", ["root", "include"])
+    def test_nesting(self, tmp_path: Path, how: str) -> None:
+        """Nesting within the limit parses (and is then checked); past it, one syntax error."""
+
+        def schema(levels: int) -> str:
+            return "{ 'struct': 'S', 'data': " + "{ 'a': " * levels + "'int'" + " }" * levels + " }\n"
+
+        (tmp_path / "ok.json").write_text(schema(MAX_SCHEMA_NESTING - 2))
+        (tmp_path / "deep.json").write_text(schema(2000))
+        with pytest.raises(QAPISchemaError) as info:
+            _load(str(tmp_path / "ok.json"), how)
+        assert str(info.value).endswith(": name of struct must use CamelCase")  # read, then checked
+        with pytest.raises(QAPISchemaError) as info:
+            _load(str(tmp_path / "deep.json"), how)
+        col = len("{ 'struct': 'S', 'data': ") + len("{ 'a': ") * (MAX_SCHEMA_NESTING - 1) + 1
+        assert str(info.value) == f"{tmp_path / 'deep.json'}:1:{col}: nesting depth limit exceeded"
+
+    def test_nesting_in_text(self) -> None:
+        with pytest.raises(QAPISchemaError, match=r"^<runtime>:1:\d+: nesting depth limit exceeded$"):
+            TypeRegistry().qapi_load("{ 'struct': 'S', 'data': " + "[" * 1000 + "]" * 1000 + " }")

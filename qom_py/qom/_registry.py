@@ -131,16 +131,17 @@ class TypeRegistry:
         Raises:
             QAPISchemaError: a malformed definition (``FILE:LINE: problem``);
                 nothing is added then.
-            OSError: the file cannot be read.
+            OSError: the file cannot be read, is not a regular file (a FIFO,
+                a device), is larger than 64 MiB or is not UTF-8.
         """
         schema = self.qapi_schema
         if isinstance(source, str) and "{" in source:
             entities = schema.add(source)
         else:
+            from ..qapi._parser import read_schema_file  # a regular file of UTF-8, of bounded size
+
             path = os.fspath(source)
-            with open(path, encoding="utf-8") as file:
-                text = file.read()
-            entities = schema.add(text, path)
+            entities = schema.add(read_schema_file(path), path)
         self.revision += 1
         return [e.name for e in entities]
 
