@@ -25,7 +25,7 @@ from qom_py import TypeRegistry, keyval_parse
 from qom_py.errors import ParameterError, QAPISchemaError
 from qom_py.qapi import Checker
 from qom_py.qapi._depth import MAX_DEPTH, nesting_depth
-from qom_py.qapi._json import MAX_TOKEN_COUNT, JSONStreamParser
+from qom_py.qapi._json import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, JSONStreamParser
 from qom_py.qapi._parser import MAX_SCHEMA_NESTING, MAX_SCHEMA_SIZE
 from qom_py.qmp._protocol import to_json
 from tests.daemon import QOM_PY, QMPConnection, child_env, monitor_args, running, short_tmpdir, wait_for
@@ -40,6 +40,14 @@ def _negotiate(client: RawClient) -> None:
 
 
 # --- item 7: a message past a JSON limit gets one error -------------------------------
+
+
+def _parser(limits: dict[str, int]) -> JSONStreamParser:
+    return JSONStreamParser(
+        max_token_size=limits.get("max_token_size", MAX_TOKEN_SIZE),
+        max_token_count=limits.get("max_token_count", MAX_TOKEN_COUNT),
+        max_nesting=limits.get("max_nesting", MAX_NESTING),
+    )
 
 
 class TestTokenFlood:
@@ -78,6 +86,46 @@ class TestTokenFlood:
             "JSON parse error, stray '\ufffd'",
         ]
         assert results[2:] == [[1]]
+
+    @pytest.mark.parametrize(
+        ("data", "limits"),
+        [
+            (b"[" + b"1," * 50 + b'"s]]}{", \'q[\', [[{"a": "b"}]], @x, 1] [7]', {"max_token_count": 10}),
+            (b"[" + b"1," * 50 + b"\x01 1] [7]", {"max_token_count": 10}),
+            (b'[[[[ "x" \xff\n[1]', {"max_nesting": 2}),
+            (b'["' + b"a]" * 100 + b'", 1] [7]', {"max_token_size": 64}),
+            (b'[1, 2, 3, "a\x02]"] [7]', {"max_token_count": 3}),
+        ],
+        ids=["strings-and-garbage", "control-char", "0xff", "long-string", "control-in-string"],
+    )
+    @pytest.mark.parametrize("budget", [1, 7, 8192])
+    def test_skip_any_budget(self, data: bytes, limits: dict[str, int], budget: int) -> None:
+        """Skipping gives the same messages whatever the pieces (`run`'s budget) the input comes in."""
+        whole = _parser(limits).feed(data)
+        parser = _parser(limits)
+        parser.push(data)
+        sliced = []
+        calls = 0
+        while parser.has_work:
+            sliced += parser.run(budget, max_messages=2)
+            calls += 1
+            assert calls < 10 * len(data) + 10
+        assert [repr(r) for r in sliced] == [repr(r) for r in whole]
+        assert str(whole[0]).endswith("limit exceeded")
+        assert sum("limit" in str(r) for r in whole) == 1
+        if b"\x01" not in data and b"\x02" not in data:  # a control character ends the skip, as QEMU's resync
+            assert len(whole) == 2 + (b"\xff" in data)
+            assert whole[-1] in ([7], [1])
+
+    def test_skip_is_fast(self) -> None:
+        """Skipping 8 MiB of a message costs about what reading 1 MiB of one does (generous bounds)."""
+        parser = JSONStreamParser(max_token_count=100)
+        start = time.perf_counter()
+        results = parser.feed(b"[" + b"1," * (4 << 20) + b"1] [7]")
+        elapsed = time.perf_counter() - start
+        assert [str(r) for r in results[:1]] == ["JSON token count limit exceeded"]
+        assert results[1:] == [[7]]
+        assert elapsed < 3.0  # ~0.1 s unloaded; token by token it was ~6 s
 
     def test_daemon_one_reply_and_bystander_served(self) -> None:
         """Over QMP: one error reply, the session goes on, and another client is served meanwhile."""

@@ -502,6 +502,13 @@ _BULK_TOKEN: Final = re.compile(
     rb"|([a-z]+(?=[^a-z]))"
     rb")"
 )
+#: What a skipped message's brackets and braces hide: plain bytes (not control
+#: characters other than white space, not 0xFE/0xFF) and whole strings.
+_SKIP_RUN: Final = re.compile(
+    rb"(?:[^\[\]{}\"'\x00-\x08\x0b\x0c\x0e-\x1f\xfe\xff]+"
+    rb"|\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
+    rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')*"
+)
 #: `_BULK_TOKEN`'s group number -> token type (group 1 is looked up in `_STRUCTURAL`).
 _BULK_KINDS: Final = (0, 0, _STRING, _INTEGER, _FLOAT, _KEYWORD)
 _STRUCTURAL: Final = {
@@ -912,29 +919,36 @@ class JSONStreamParser:
 
     def _skip_bulk(self, data: bytes, pos: int) -> int:
         """
-        Skip whole plain tokens of a message being skipped (`_skip`); return where they end.
+        Skip *data* from *pos* in a message being skipped (`_skip`); return where the skip stopped.
 
-        Only the bracket and brace counts are kept; stops where they say the
-        message ends (or where the byte-by-byte lexer must take over).
+        Only brackets, braces and strings (whose brackets do not count) matter;
+        other bytes go by in runs.  Stops where the counts close the message,
+        or at what the byte-by-byte lexer must see: a string that does not end
+        in *data*, a control character, 0xFE or 0xFF (a lexer error, which ends
+        the skip there as it ends any message).
         """
-        match_next = _BULK_TOKEN.scanner(data, pos).match  # type: ignore[attr-defined]  # as in _feed_bulk
-        structural = _STRUCTURAL
+        skip_run = _SKIP_RUN.match
         brace = self._brace_count
         bracket = self._bracket_count
-        while (match := match_next()) is not None:
-            if match.lastindex != 1:
-                pos = match.end()
-                continue
-            kind = structural[match[1][0]]
-            if kind == _LCURLY:
-                brace += 1
-            elif kind == _RCURLY:
-                brace -= 1
-            elif kind == _LSQUARE:
-                bracket += 1
-            elif kind == _RSQUARE:
-                bracket -= 1
+        n = len(data)
+        while True:
+            match = skip_run(data, pos)
+            assert match is not None  # the pattern matches the empty string
             pos = match.end()
+            if pos >= n:
+                break
+            c = data[pos]
+            if c == 0x7B:  # {
+                brace += 1
+            elif c == 0x7D:  # }
+                brace -= 1
+            elif c == 0x5B:  # [
+                bracket += 1
+            elif c == 0x5D:  # ]
+                bracket -= 1
+            else:
+                break
+            pos += 1
             if not _is_open(brace, bracket):
                 self._skipping = False
                 self._reset_message()
@@ -962,10 +976,17 @@ class JSONStreamParser:
             self._state = nxt
 
     def _overflow(self, out: list[JSONValue | JSONParseError]) -> None:
-        """A single token outgrew the limit: the lexer hands its state on and starts afresh."""
+        """
+        A single token outgrew the limit: the lexer hands its state on and starts afresh.
+
+        In a message being skipped (the limit error may have just started the
+        skip), the token's bytes are dropped and the lexer reads on in the same
+        token instead: a long string is skipped whole, as `_skip_bulk` skips it.
+        """
         self._process_token(self._state, out)
         self._token.clear()
-        self._state = _IN_START
+        if not self._skipping:
+            self._state = _IN_START
 
     # -- the streamer: json_message_process_token() --------------------------
 
