@@ -4,7 +4,8 @@ QEMU's JSON reader: ``qobject/json-lexer.c``, ``json-streamer.c`` and ``json-par
 `JSONStreamParser` splits a byte stream into JSON values the way QEMU does: the
 same extensions (single-quoted strings, ``\\'``), the same error messages, the
 same resynchronisation after an error and the same limits (token size, token
-count, nesting).  Well-formed standard JSON objects take a fast path through
+count, nesting) -- except that the rest of a message past a limit is skipped
+with one error (`JSONStreamParser`).  Well-formed standard JSON objects take a fast path through
 `json.JSONDecoder.raw_decode`; everything else goes through a faithful model of
 QEMU's lexer state machine.  `qobject_from_json` reads exactly one value (JSON
 ``--object`` strings); QMP reads streams.
@@ -544,8 +545,10 @@ class JSONStreamParser:
     does, so one bad message can produce several errors, and the stream goes on.
     One exception, where QEMU does worse: after a limit error (token size,
     token count, nesting) the rest of that message is skipped, as far as the
-    bracket and brace balance tells, instead of being read as many messages
-    (QEMU answers a 1M-element list with over a million errors).
+    bracket and brace balance tells (brackets inside strings do not count),
+    instead of being read as many messages (QEMU answers a 1M-element list
+    with over a million errors).  A lexer error (a control character, 0xFF)
+    ends the skip as it ends any message: a client's resynchronisation works.
 
     For an event loop that must not stall, `push` and `run` do the same work in
     bounded steps: `run` lexes at most *budget* bytes (and parses at most about
