@@ -26,6 +26,7 @@ from qom_py import TypeRegistry, keyval_parse
 from qom_py.errors import ParameterError, QAPISchemaError
 from qom_py.qapi import Checker, QAPISchema
 from qom_py.qapi._depth import MAX_DEPTH, nesting_depth
+from qom_py.qapi._frozen import FrozenDict, FrozenList, freeze
 from qom_py.qapi._json import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, JSONStreamParser
 from qom_py.qapi._parser import MAX_SCHEMA_NESTING, MAX_SCHEMA_SIZE
 from qom_py.qmp._protocol import to_json
@@ -350,6 +351,21 @@ class TestDeepValues:
         with pytest.raises(ParameterError) as info:
             checker.check("Node", value, name="tree")
         assert str(info.value) == "Invalid parameter type for 'tree" + ".next" * 600 + ".v', expected: integer"
+
+    def test_freeze_any_depth(self) -> None:
+        """Stored values are frozen at any depth (the checker's 1024 and more), order and all."""
+        value: dict[str, object] = {"v": 1, "l": [1, {"x": [2]}, []]}
+        for _ in range(3000):
+            value = {"next": value, "k": [1, 2]}
+        frozen = freeze(value)
+        assert json_text(frozen) == json_text(value)
+        inner: object = frozen
+        for _ in range(3000):
+            assert type(inner) is FrozenDict
+            assert type(inner["k"]) is FrozenList
+            inner = inner["next"]
+        assert type(inner) is FrozenDict
+        assert type(inner["l"][1]["x"]) is FrozenList
 
     def test_keyval_linear(self) -> None:
         """18000 levels of dotted keys, dict and list: linear (compared at two sizes), no recursion."""
