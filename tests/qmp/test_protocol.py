@@ -42,7 +42,12 @@ def outcomes(results: list[JSONValue | JSONParseError]) -> list[Any]:
 
 def parse(data: bytes, **limits: int) -> list[Any]:
     """Feed *data* at once and return its outcomes (values as themselves)."""
-    results = JSONStreamParser(**limits).feed(data)
+    parser = JSONStreamParser(
+        max_token_size=limits.get("max_token_size", _json.MAX_TOKEN_SIZE),
+        max_token_count=limits.get("max_token_count", _json.MAX_TOKEN_COUNT),
+        max_nesting=limits.get("max_nesting", _json.MAX_NESTING),
+    )
+    results = parser.feed(data)
     return [("error", str(r)) if isinstance(r, JSONParseError) else r for r in results]
 
 
