@@ -10,25 +10,35 @@ Two sources, both loaded before any ``--object`` is processed:
 2. each ``qom-py --plugin MODULE``, imported in command-line order.
 
 A failure is a `PluginError`: ``qom-py`` prints its text as a one-line start-up error.
+Any exception a plugin raises counts, ``KeyboardInterrupt`` and ``SystemExit``
+included.  Within `interruptible` (``qom-py`` loads its plugins so), SIGTERM,
+SIGINT and SIGHUP interrupt a plugin that blocks, with `PluginInterrupted`; a
+second one, if a plugin swallowed the first, kills the process at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 import types
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Iterator
+from typing import Final, NoReturn
 
 from ._log import logger
 from .errors import QOMError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "INTERRUPTING_SIGNALS",
     "PluginError",
+    "PluginInterrupted",
     "describe_failure",
     "group_may_be_declared",
+    "interruptible",
     "load_entry_points",
     "load_module",
 ]
@@ -39,6 +49,67 @@ ENTRY_POINT_GROUP: Final = "qom_py.plugins"
 
 class PluginError(QOMError):
     """A plugin could not be loaded; the text names it and says why."""
+
+
+#: The signals that end ``qom-py`` (as they end the running daemon) while plugins load.
+INTERRUPTING_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class PluginInterrupted(BaseException):
+    """
+    A signal arrived while plugins were loading (`interruptible`).
+
+    A `BaseException`, so that a plugin's ``except Exception`` does not catch it
+    and `load_module` does not report it as the plugin's failure.  The process
+    should clean up, then `die` by the signal.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        #: The signal's number.
+        self.signum = signum
+
+    def die(self) -> NoReturn:
+        """End the process as the signal would have, had nothing handled it."""
+        _die(self.signum)
+
+
+def _die(signum: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # not reached: the default action of these signals ends the process
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """
+    Let `INTERRUPTING_SIGNALS` interrupt the block with `PluginInterrupted` (main thread only).
+
+    The signal handlers in place before are put back afterwards.  If the first
+    signal's exception is swallowed (a plugin catching ``BaseException``), the
+    next signal ends the process at once.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if raised:
+            _die(signum)
+        raised.append(signum)
+        raise PluginInterrupted(signum)
+
+    old = {sig: signal.signal(sig, handler) for sig in INTERRUPTING_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -59,7 +130,9 @@ def load_module(name: str) -> types.ModuleType:
     """
     try:
         module = importlib.import_module(name)
-    except Exception as exc:
+    except PluginInterrupted:
+        raise
+    except BaseException as exc:  # KeyboardInterrupt, SystemExit: the plugin's failure too
         logger.debug("--plugin %s failed", name, exc_info=exc)
         msg = f"--plugin {name}: {describe_failure(exc)}"
         raise PluginError(msg) from exc
@@ -132,7 +205,9 @@ def load_entry_points() -> list[str]:
                     raise PluginError(msg)
                 call: Callable[[], object] = target
                 call()
-        except Exception as exc:
+        except PluginInterrupted:
+            raise
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit: the plugin's failure too
             logger.debug("%s failed", label, exc_info=exc)
             msg = f"{label}: {describe_failure(exc)}"
             raise PluginError(msg) from exc

@@ -58,7 +58,7 @@ from ._cmdline import (
 )
 from ._gc_pause import GCPause
 from ._log import blamed, logger
-from ._plugins import PluginError, load_entry_points, load_module
+from ._plugins import PluginError, PluginInterrupted, interruptible, load_entry_points, load_module
 from .errors import PropertyCallbackError, QOMError
 from .qapi._keyval import keyval_parse_with_help
 from .qom._registry import default_registry
@@ -158,16 +158,22 @@ def load_plugins(options: Sequence[Option]) -> list[str]:
     Returns:
         what was loaded, for the start-up summary.
 
+    A signal (SIGTERM, SIGINT, SIGHUP) meanwhile interrupts even a plugin that
+    blocks: `PluginInterrupted` goes up to `main`, which dies by the signal
+    after the cleanup (nothing is bound or written before the plugins load).
+
     Raises:
         StartupError: ``--plugin NAME: WHY`` (or the entry point's name and why).
+        PluginInterrupted: a signal arrived.
     """
     try:
-        loaded = load_entry_points()
-        for opt in options:
-            if opt.name == "plugin":
-                assert opt.value is not None
-                load_module(opt.value)
-                loaded.append(opt.value)
+        with interruptible():
+            loaded = load_entry_points()
+            for opt in options:
+                if opt.name == "plugin":
+                    assert opt.value is not None
+                    load_module(opt.value)
+                    loaded.append(opt.value)
     except PluginError as err:
         raise StartupError(str(err)) from None
     return loaded
@@ -544,8 +550,11 @@ def _print_error(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qom-py`` with *argv* (default: ``sys.argv[1:]``); return the exit status."""
     _mark("main")
-    with GCPause() as pause:  # until the daemon is ready, then frozen (see qom_py._gc_pause)
-        return _main(list(sys.argv[1:] if argv is None else argv), pause)
+    try:
+        with GCPause() as pause:  # until the daemon is ready, then frozen (see qom_py._gc_pause)
+            return _main(list(sys.argv[1:] if argv is None else argv), pause)
+    except PluginInterrupted as stop:  # cleaned up on the way here
+        stop.die()
 
 
 def _main(args: list[str], pause: GCPause) -> int:

@@ -27,6 +27,12 @@ drop when its schema changes.  A checker works from the schema's check table
 (`qom_py.qapi._table`): made from a schema, it derives each type's entry on
 first use; made from a table (`Checker.from_table`), it needs no schema
 model at all, as QEMU's generated visitors need none.
+
+Depth: the checks recurse, a few Python frames per level of nesting.  The
+checks handed out (`Checker.compile`, `Checker.members`, `Checker.check`) run
+a value too deep for the recursion limit again with room for it
+(`qom_py.qapi._depth`): every depth QEMU's JSON parser allows is checked, and a
+deeper value (a keyval key of thousands of fragments) gets one line.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 from .._codegen import compile_function
 from .._names import array_name
 from ..errors import ParameterError, QAPITypeNotFoundError
+from ._depth import deep_retry
 from ._frozen import FrozenList
 from ._qdict_order import first_unexpected
 from ._table import AlternateEntry, ArrayEntry, CheckTable, EnumEntry, ObjectEntry, TypeEntry, type_entry
@@ -125,14 +132,16 @@ class Checker:
     first use); a changed definition needs a new checker.
     """
 
-    __slots__ = ("_checks", "_entries", "_members", "schema")
+    __slots__ = ("_checks", "_entries", "_guarded", "_member_checks", "schema")
 
     def __init__(self, schema: QAPISchema | None) -> None:
         #: The schema the types come from (None for a checker made `from_table`).
         self.schema = schema
         self._entries: dict[str, TypeEntry] = {}  # derived from the schema on first use
         self._checks: dict[tuple[str, str], Check] = {}
-        self._members: dict[tuple[str, str], MemberCheck] = {}
+        self._member_checks: dict[tuple[str, str], MemberCheck] = {}
+        # What `compile` and `members` hand out: the checks, safe at any depth.
+        self._guarded: dict[tuple[str, str, bool], Any] = {}
 
     @classmethod
     def from_table(cls, table: CheckTable) -> Checker:
@@ -200,7 +209,14 @@ class Checker:
         return found
 
     def compile(self, type_name: str, mode: Mode) -> Check:
-        """The compiled check of *type_name* in *mode* (made on first use)."""
+        """The compiled check of *type_name* in *mode* (made on first use), for a value of any depth."""
+        guarded: Check | None = self._guarded.get((type_name, mode, False))
+        if guarded is None:
+            guarded = self._guarded[type_name, mode, False] = _deep_check(self._compile(type_name, mode))
+        return guarded
+
+    def _compile(self, type_name: str, mode: Mode) -> Check:
+        """`compile`, unguarded: what the checks themselves call."""
         check = self._checks.get((type_name, mode))
         if check is None:
             # A placeholder first: a recursive type refers to itself.
@@ -221,13 +237,20 @@ class Checker:
         Raises:
             QAPITypeNotFoundError: *type_name* is not an object type.
         """
-        found = self._members.get((type_name, mode))
+        guarded: MemberCheck | None = self._guarded.get((type_name, mode, True))
+        if guarded is None:
+            guarded = self._guarded[type_name, mode, True] = _deep_members(self._members(type_name, mode))
+        return guarded
+
+    def _members(self, type_name: str, mode: Mode) -> MemberCheck:
+        """`members`, unguarded: what the checks themselves call."""
+        found = self._member_checks.get((type_name, mode))
         if found is None:
             entry = self.entry(type_name)
             if entry[0] != "object":
                 raise QAPITypeNotFoundError(type_name)
             found = self._build_members(type_name, entry, mode)
-            self._members[type_name, mode] = found
+            self._member_checks[type_name, mode] = found
         return found
 
     def member_check(self, member: Member, mode: Mode) -> Check:
@@ -307,7 +330,7 @@ class Checker:
         return check_enum
 
     def _array(self, entry: ArrayEntry, mode: Mode) -> Check:
-        element = self.compile(entry[1], mode)
+        element = self._compile(entry[1], mode)
         if mode == "keyval":
 
             def check_array(raw: object, full: str, plain: str | None) -> list[Any]:
@@ -334,7 +357,7 @@ class Checker:
                 raise invalid_type(full or ANONYMOUS, "object")
             prefix = full + "." if full else ""
             if not bound:
-                bound.append(self.members(name, mode))
+                bound.append(self._members(name, mode))
             result = bound[0](raw, prefix)
             if len(result) != len(raw):
                 check_leftovers(raw, result, prefix)
@@ -345,7 +368,7 @@ class Checker:
     def _build_members(self, name: str, entry: ObjectEntry, mode: Mode) -> MemberCheck:
         _, members, variants, _ = entry
         own = tuple(
-            (member, optional, self.compile(typ, mode), typ, self.entry(typ)) for member, optional, typ in members
+            (member, optional, self._compile(typ, mode), typ, self.entry(typ)) for member, optional, typ in members
         )
         base = _members_check(own, mode, name)
         if variants is None:
@@ -357,7 +380,7 @@ class Checker:
             result = base(value, prefix)
             branch = branches.get(result[tag])
             if branch is not None:
-                result.update(self.members(branch, mode)(value, prefix))
+                result.update(self._members(branch, mode)(value, prefix))
             return result
 
         return check_union
@@ -366,7 +389,7 @@ class Checker:
         by_qtype: dict[str, Check] = {}
         for qtype, branch in entry[1]:
             if qtype is not None:
-                by_qtype.setdefault(qtype, self.compile(branch, mode))
+                by_qtype.setdefault(qtype, self._compile(branch, mode))
 
         def check_alternate(raw: object, full: str, plain: str | None) -> Any:
             # The generated visit_type_ALT() switches on the QObject's type;
@@ -377,6 +400,32 @@ class Checker:
             return check(raw, full, plain)
 
         return check_alternate
+
+
+def _deep_check(check: Check) -> Check:
+    """*check*, run again with room on the stack if the value is too deep for the recursion limit."""
+
+    def deep_check(raw: object, full: str, plain: str | None) -> Any:
+        try:
+            return check(raw, full, plain)
+        except RecursionError:
+            pass  # out of the except block first: the failed attempt's frames are gone
+        return deep_retry(lambda: check(raw, full, plain), raw)
+
+    return deep_check
+
+
+def _deep_members(check: MemberCheck) -> MemberCheck:
+    """`_deep_check` for a members-only check."""
+
+    def deep_members(value: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+        try:
+            return check(value, prefix)
+        except RecursionError:
+            pass
+        return deep_retry(lambda: check(value, prefix), value)
+
+    return deep_members
 
 
 def _not_a_string(name: str, entry: ArrayEntry | ObjectEntry | AlternateEntry) -> Check:

@@ -76,13 +76,48 @@ def freeze(value: Any) -> Any:
     *value* with every list and dict in it frozen (scalars and frozen values as they are).
 
     The containers are new: whoever holds *value* cannot reach the result.
+    Any depth: a value too deep for the recursion limit (the checker takes
+    1024 levels) is frozen again without recursion.
     """
+    if type(value) not in _CONTAINERS:
+        return value
+    try:
+        return _freeze(value)
+    except RecursionError:
+        pass  # out of the except block first: the failed attempt's frames are gone
+    return _freeze_deep(value)
+
+
+def _freeze(value: Any) -> Any:
     kind = type(value)
     if kind is list:
-        return FrozenList([freeze(item) if type(item) in _CONTAINERS else item for item in value])
+        return FrozenList([_freeze(item) if type(item) in _CONTAINERS else item for item in value])
     if kind is dict:
-        return FrozenDict({key: freeze(item) if type(item) in _CONTAINERS else item for key, item in value.items()})
+        return FrozenDict({key: _freeze(item) if type(item) in _CONTAINERS else item for key, item in value.items()})
     return value
+
+
+def _freeze_deep(value: Any) -> Any:
+    """`_freeze` with an explicit stack: (container, its items left, its frozen items so far, its key in its parent)."""
+
+    def frame(container: Any, key: object) -> tuple[Any, Any, list[tuple[Any, Any]], object]:
+        items = iter(container.items()) if type(container) is dict else enumerate(container)
+        return (container, items, [], key)
+
+    stack = [frame(value, None)]
+    while True:
+        container, items, done, _ = stack[-1]
+        for key, item in items:
+            if type(item) in _CONTAINERS:
+                stack.append(frame(item, key))
+                break
+            done.append((key, item))
+        else:
+            _, _, _, key_in_parent = stack.pop()
+            frozen = FrozenDict(done) if type(container) is dict else FrozenList([item for _, item in done])
+            if not stack:
+                return frozen
+            stack[-1][2].append((key_in_parent, frozen))
 
 
 def freezer(entry: Callable[[str], TypeEntry], type_name: str) -> Freezer | None:

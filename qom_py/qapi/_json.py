@@ -4,7 +4,8 @@ QEMU's JSON reader: ``qobject/json-lexer.c``, ``json-streamer.c`` and ``json-par
 `JSONStreamParser` splits a byte stream into JSON values the way QEMU does: the
 same extensions (single-quoted strings, ``\\'``), the same error messages, the
 same resynchronisation after an error and the same limits (token size, token
-count, nesting).  Well-formed standard JSON objects take a fast path through
+count, nesting) -- except that the rest of a message past a limit is skipped
+with one error (`JSONStreamParser`).  Well-formed standard JSON objects take a fast path through
 `json.JSONDecoder.raw_decode`; everything else goes through a faithful model of
 QEMU's lexer state machine.  `qobject_from_json` reads exactly one value (JSON
 ``--object`` strings); QMP reads streams.
@@ -502,6 +503,13 @@ _BULK_TOKEN: Final = re.compile(
     rb"|([a-z]+(?=[^a-z]))"
     rb")"
 )
+#: What a skipped message's brackets and braces hide: plain bytes (not control
+#: characters other than white space, not 0xFE/0xFF) and whole strings.
+_SKIP_RUN: Final = re.compile(
+    rb"(?:[^\[\]{}\"'\x00-\x08\x0b\x0c\x0e-\x1f\xfe\xff]+"
+    rb"|\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
+    rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')*"
+)
 #: `_BULK_TOKEN`'s group number -> token type (group 1 is looked up in `_STRUCTURAL`).
 _BULK_KINDS: Final = (0, 0, _STRING, _INTEGER, _FLOAT, _KEYWORD)
 _STRUCTURAL: Final = {
@@ -535,6 +543,12 @@ class JSONStreamParser:
     (``JSON parse error, invalid keyword 'bad'``, ``JSON nesting depth limit
     exceeded``, ...).  After an error the parser resynchronises exactly as QEMU
     does, so one bad message can produce several errors, and the stream goes on.
+    One exception, where QEMU does worse: after a limit error (token size,
+    token count, nesting) the rest of that message is skipped, as far as the
+    bracket and brace balance tells (brackets inside strings do not count),
+    instead of being read as many messages (QEMU answers a 1M-element list
+    with over a million errors).  A lexer error (a control character, 0xFF)
+    ends the skip as it ends any message: a client's resynchronisation works.
 
     For an event loop that must not stall, `push` and `run` do the same work in
     bounded steps: `run` lexes at most *budget* bytes (and parses at most about
@@ -562,6 +576,7 @@ class JSONStreamParser:
         "_max_token_size",
         "_parsing",
         "_qemu_text",
+        "_skipping",
         "_state",
         "_texts",
         "_token",
@@ -594,6 +609,8 @@ class JSONStreamParser:
         self._brace_count = 0
         self._bracket_count = 0
         self._token_size = 0
+        # After a limit error: the rest of the message is skipped (counts only).
+        self._skipping = False
         # A completed message being parsed step by step (see `run`).
         self._parsing: Generator[None, None, JSONValue] | None = None
         # Input pushed but not lexed yet, and where lexing goes on in it.
@@ -607,6 +624,7 @@ class JSONStreamParser:
             self._state == _IN_START
             and not self._token
             and not self._kinds
+            and not self._skipping
             and self._parsing is None
             and self._input_pos >= len(self._input)
         )
@@ -743,7 +761,13 @@ class JSONStreamParser:
     @property
     def is_idle_lexer(self) -> bool:
         """True between messages (pushed input aside)."""
-        return self._state == _IN_START and not self._token and not self._kinds and self._parsing is None
+        return (
+            self._state == _IN_START
+            and not self._token
+            and not self._kinds
+            and not self._skipping
+            and self._parsing is None
+        )
 
     # -- fast path ---------------------------------------------------------
 
@@ -861,6 +885,8 @@ class JSONStreamParser:
         nesting_limit = self._max_nesting
         structural = _STRUCTURAL
         bulk_kinds = _BULK_KINDS
+        if self._skipping:
+            return self._skip_bulk(data, pos)
         while (match := match_next()) is not None:
             group = match.lastindex
             assert group is not None
@@ -894,6 +920,45 @@ class JSONStreamParser:
         self._brace_count, self._bracket_count, self._token_size = brace, bracket, size
         return pos
 
+    def _skip_bulk(self, data: bytes, pos: int) -> int:
+        """
+        Skip *data* from *pos* in a message being skipped (`_skip`); return where the skip stopped.
+
+        Only brackets, braces and strings (whose brackets do not count) matter;
+        other bytes go by in runs.  Stops where the counts close the message,
+        or at what the byte-by-byte lexer must see: a string that does not end
+        in *data*, a control character, 0xFE or 0xFF (a lexer error, which ends
+        the skip there as it ends any message).
+        """
+        skip_run = _SKIP_RUN.match
+        brace = self._brace_count
+        bracket = self._bracket_count
+        n = len(data)
+        while True:
+            match = skip_run(data, pos)
+            assert match is not None  # the pattern matches the empty string
+            pos = match.end()
+            if pos >= n:
+                break
+            c = data[pos]
+            if c == 0x7B:  # {
+                brace += 1
+            elif c == 0x7D:  # }
+                brace -= 1
+            elif c == 0x5B:  # [
+                bracket += 1
+            elif c == 0x5D:  # ]
+                bracket -= 1
+            else:
+                break
+            pos += 1
+            if not _is_open(brace, bracket):
+                self._skipping = False
+                self._reset_message()
+                return pos
+        self._brace_count, self._bracket_count = brace, bracket
+        return pos
+
     def _transition(self, nxt: int, out: list[JSONValue | JSONParseError]) -> None:
         """Apply one lexer transition to *nxt*, as the switch in ``json_lexer_feed_char()``."""
         if nxt >= _TOKEN_MIN:
@@ -914,10 +979,17 @@ class JSONStreamParser:
             self._state = nxt
 
     def _overflow(self, out: list[JSONValue | JSONParseError]) -> None:
-        """A single token outgrew the limit: the lexer hands its state on and starts afresh."""
+        """
+        A single token outgrew the limit: the lexer hands its state on and starts afresh.
+
+        In a message being skipped (the limit error may have just started the
+        skip), the token's bytes are dropped and the lexer reads on in the same
+        token instead: a long string is skipped whole, as `_skip_bulk` skips it.
+        """
         self._process_token(self._state, out)
         self._token.clear()
-        self._state = _IN_START
+        if not self._skipping:
+            self._state = _IN_START
 
     # -- the streamer: json_message_process_token() --------------------------
 
@@ -940,32 +1012,62 @@ class JSONStreamParser:
             self._bracket_count += 1
         elif kind == _RSQUARE:
             self._bracket_count -= 1
-        elif kind == _JSON_ERROR:
-            # "%s" of a C string: a NUL inside the token ends it.
-            shown = text.split(b"\0", 1)[0]
-            self._emit(JSONParseError(self._qemu_text(b"JSON parse error, stray '" + shown + b"'")), out)
-            return
         elif kind == _END_OF_INPUT:
+            if self._skipping:
+                self._skipping = False
+                self._reset_message()
+                return
             if not self._kinds:
                 return
             self._complete(out)
             return
+        if self._skipping:
+            # The rest of a message past a limit: only its end matters.  A lexer
+            # error ends it too, as it ends any message: that is how a client
+            # resynchronises (0xFF, newline), and it is reported as QEMU does.
+            if kind != _JSON_ERROR:
+                if not _is_open(self._brace_count, self._bracket_count):
+                    self._skipping = False
+                    self._reset_message()
+                return
+            self._skipping = False
+        if kind == _JSON_ERROR:
+            # "%s" of a C string: a NUL inside the token ends it.
+            shown = text.split(b"\0", 1)[0]
+            self._emit(JSONParseError(self._qemu_text(b"JSON parse error, stray '" + shown + b"'")), out)
+            return
         # Security limits, checked before the token joins the message.
         if self._token_size + len(text) + 1 > self._max_token_size:
-            self._emit(JSONParseError("JSON token size limit exceeded"), out)
+            self._skip(JSONParseError("JSON token size limit exceeded"), out)
             return
         if len(self._kinds) + 1 > self._max_token_count:
-            self._emit(JSONParseError("JSON token count limit exceeded"), out)
+            self._skip(JSONParseError("JSON token count limit exceeded"), out)
             return
         if self._bracket_count + self._brace_count > self._max_nesting:
-            self._emit(JSONParseError("JSON nesting depth limit exceeded"), out)
+            self._skip(JSONParseError("JSON nesting depth limit exceeded"), out)
             return
         self._kinds.append(kind)
         self._texts.append(text)
         self._token_size += len(text)
-        if (self._brace_count > 0 or self._bracket_count > 0) and (self._brace_count >= 0 and self._bracket_count >= 0):
+        if _is_open(self._brace_count, self._bracket_count):
             return
         self._complete(out)
+
+    def _skip(self, error: JSONParseError, out: list[JSONValue | JSONParseError]) -> None:
+        """
+        Report a limit *error* once and skip the rest of its message.
+
+        QEMU starts afresh after the error, so that each remaining token of the
+        message makes an error of its own; here the bracket and brace counts go
+        on until they close the message, and nothing else of it is kept.
+        """
+        out.append(error)
+        open_ = _is_open(self._brace_count, self._bracket_count)
+        brace, bracket = self._brace_count, self._bracket_count
+        self._reset_message()
+        if open_:
+            self._brace_count, self._bracket_count = brace, bracket
+            self._skipping = True
 
     def _complete(self, out: list[JSONValue | JSONParseError]) -> None:
         """The message is complete: parse it now, or start parsing it step by step."""
@@ -991,6 +1093,11 @@ class JSONStreamParser:
     def _emit(self, result: JSONValue | JSONParseError, out: list[JSONValue | JSONParseError]) -> None:
         self._reset_message()
         out.append(result)
+
+
+def _is_open(brace: int, bracket: int) -> bool:
+    """Whether a message with these counts goes on (``json_message_process_token()``'s test)."""
+    return (brace > 0 or bracket > 0) and brace >= 0 and bracket >= 0
 
 
 def _raw_text(raw: bytes) -> str:

@@ -435,10 +435,8 @@ def _convert(members: dict[str, KeyvalValue], stack: Sequence[tuple[object, obje
     has_index = any(_is_index(key) for key in members)
     if not has_index:
         return members
-    # The path of *members* for messages, e.g. "a.list." ("" for the root).
-    prefix = "".join(f"{key}." for _, _, key in stack[1:])
     if not all(_is_index(key) for key in members):
-        msg = f"Parameters '{prefix}*' used inconsistently"
+        msg = f"Parameters '{_path(stack)}*' used inconsistently"
         raise KeyvalError(msg)
     slots: dict[int, KeyvalValue] = {}
     for key, value in members.items():  # numeric keys are in last-write order
@@ -446,9 +444,19 @@ def _convert(members: dict[str, KeyvalValue], stack: Sequence[tuple[object, obje
     # The indexes must be exactly 0..n-1: report the smallest one missing.
     missing = next(i for i in range(len(slots) + 1) if i not in slots)
     if missing < len(slots):
-        msg = f"Parameter '{prefix}{missing}' missing"
+        msg = f"Parameter '{_path(stack)}{missing}' missing"
         raise KeyvalError(msg)
     return [slots[i] for i in range(len(slots))]
+
+
+def _path(stack: Sequence[tuple[object, object, str]]) -> str:
+    """
+    The path of the dict atop *stack* for messages, e.g. ``"a.list."`` (``""`` for the root).
+
+    Built for an error only: building it for every list would make a key of n
+    nested indexes (``a.0.0.0...``) cost n squared.
+    """
+    return "".join(f"{key}." for _, _, key in stack[1:])
 
 
 # --- merge helpers -----------------------------------------------------------

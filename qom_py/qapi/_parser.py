@@ -19,6 +19,13 @@ keeps the docs (`SchemaReader.docs`) and each definition's doc
 Errors are QEMU's: a syntax error is ``FILE:LINE:COL: problem``, a directive
 error ``FILE:LINE: problem`` (`QAPISchemaError`).
 
+Hostile files: `read_schema_file` reads regular files only (a FIFO or
+``/dev/zero`` is refused, without blocking), of at most `MAX_SCHEMA_SIZE` bytes,
+in UTF-8; anything else is an `OSError` (for an include: ``can't read include
+file 'x': not a regular file``).  Values nest at most `MAX_SCHEMA_NESTING`
+deep (``nesting depth limit exceeded``), so that neither the parser nor the
+checks after it run out of Python's stack.
+
 Speed: the lexer is one compiled regular expression per token (no per-character
 Python loop on the good path); line numbers are computed only where needed.
 """
@@ -26,8 +33,10 @@ Python loop on the good path); line numbers are computed only where needed.
 from __future__ import annotations
 
 import bisect
-import os.path
+import errno
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from typing import Any, Final, NoReturn, final
 
@@ -38,7 +47,21 @@ from ._doc import QAPIDoc, read_block
 from ._pragma import Pragma
 from ._source import SourceInfo
 
-__all__ = ["ParsedExpr", "Pragma", "SchemaReader", "parse_items", "parse_text"]
+__all__ = [
+    "MAX_SCHEMA_NESTING",
+    "MAX_SCHEMA_SIZE",
+    "ParsedExpr",
+    "Pragma",
+    "SchemaReader",
+    "parse_items",
+    "parse_text",
+    "read_schema_file",
+]
+
+#: The largest schema file read, in bytes (QEMU 7.2's largest, block-core.json, is ~190 KiB).
+MAX_SCHEMA_SIZE: Final = 64 << 20
+#: How deeply objects and arrays may nest in a schema (QEMU's own schemas: 5 levels).
+MAX_SCHEMA_NESTING: Final = 100
 
 #: A parsed value: what QAPI syntax can write.
 Value = dict[str, Any] | list[Any] | str | bool
@@ -89,7 +112,7 @@ class _Tokens:
     the end.
     """
 
-    __slots__ = ("file", "i", "kinds", "newlines", "parent", "positions", "text", "values")
+    __slots__ = ("depth", "file", "i", "kinds", "newlines", "parent", "positions", "text", "values")
 
     def __init__(self, text: str, file: str, parent: SourceInfo | None) -> None:
         self.text = text
@@ -136,6 +159,8 @@ class _Tokens:
         self.values = values
         self.positions = positions
         self.i = 0
+        #: The objects and arrays open at the current token.
+        self.depth = 0
 
     def info_of(self, pos: int) -> tuple[SourceInfo, int]:
         """The source info (line) and column of *pos*."""
@@ -223,12 +248,14 @@ class _Tokens:
 
     def value(self) -> Value:
         kind = self.kinds[self.i]
-        if kind == "{":
+        if kind == "{" or kind == "[":
+            if self.depth >= MAX_SCHEMA_NESTING:
+                raise self.error("nesting depth limit exceeded")
+            self.depth += 1
             self.i += 1
-            return self.members()
-        if kind == "[":
-            self.i += 1
-            return self.values_()
+            result = self.members() if kind == "{" else self.values_()
+            self.depth -= 1
+            return result
         if kind == "'" or kind == "t":
             value = self.values[self.i]
             assert isinstance(value, (str, bool))
@@ -320,9 +347,46 @@ def parse_text(text: str, file: str, parent: SourceInfo | None = None) -> list[t
 Reader = Callable[[str], str]
 
 
-def _read_file(name: str) -> str:
-    with open(name, encoding="utf-8") as fp:
-        return fp.read()
+def read_schema_file(name: str) -> str:
+    """
+    The text of the schema file *name*: a regular file of UTF-8, up to `MAX_SCHEMA_SIZE` bytes.
+
+    Opened without blocking (a FIFO has no writer to wait for) and checked
+    with ``fstat`` before anything is read.
+
+    Raises:
+        OSError: the file cannot be opened, is not a regular file, is too
+            large or not UTF-8 (``strerror`` says which, as QEMU's messages show it).
+    """
+    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file", name)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_SCHEMA_SIZE:  # the size fstat gave may change: read up to the limit
+            chunk = os.read(fd, MAX_SCHEMA_SIZE + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_SCHEMA_SIZE:
+        raise OSError(errno.EFBIG, f"larger than {MAX_SCHEMA_SIZE >> 20} MiB", name)
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise OSError(errno.EILSEQ, f"invalid UTF-8 at line {line}", name) from None
+
+
+#: The default reader (its old name, which `qom_py.qapi._schema` uses).
+_read_file: Final = read_schema_file
 
 
 def _reject_expr_doc(doc: QAPIDoc | None) -> None:

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from ..errors import AbstractTypeError, QOMError, TypeNotFoundError, TypeRegistrationError
+from ..errors import AbstractTypeError, QAPISchemaError, QOMError, TypeNotFoundError, TypeRegistrationError
 from ._object import InterfaceClass, Object, ObjectClass, instantiate
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
@@ -132,16 +132,23 @@ class TypeRegistry:
 
         Raises:
             QAPISchemaError: a malformed definition (``FILE:LINE: problem``);
-                nothing is added then.
-            OSError: the file cannot be read.
+                nothing is added then.  Also the file's own failure, as QEMU's
+                ``can't read schema file 'X': WHY``: it cannot be read, is not
+                a regular file (a FIFO, a device), is larger than 64 MiB or is
+                not UTF-8.
         """
         schema = self.qapi_schema
         if isinstance(source, str) and "{" in source:
             entities = schema.add(source)
         else:
+            from ..qapi._parser import read_schema_file  # a regular file of UTF-8, of bounded size
+
             path = os.fspath(source)
-            with open(path, encoding="utf-8") as file:
-                text = file.read()
+            try:
+                text = read_schema_file(path)
+            except OSError as err:
+                msg = f"can't read schema file '{path}': {err.strerror}"
+                raise QAPISchemaError(None, 0, msg) from err
             entities = schema.add(text, path)
         self.revision += 1
         return [e.name for e in entities]

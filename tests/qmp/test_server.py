@@ -15,7 +15,7 @@ import socket
 import stat
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -492,8 +492,7 @@ def _cases() -> list[bytes]:
         b'{"execute":"query-version","arguments":{"a":1,"b":2,"c":3,"zz":4,"foo":5}}',
         b'{"execute":"query-version","x1":1,"qq":1,"b":1,"zz":1,"y":1}',
         b'{"execute":"qmp_capabilities","arguments":{"enable":["oob","foo"]}}',
-        b"[" * 1025 + b"]" * 1025,
-        b'{"a":' * 1025 + b"1" + b"}" * 1025,
+        *_LIMIT_CASES,
         b"{" + b"x" * 1500 + b"}",
     ]
     for _ in range(150):
@@ -514,6 +513,11 @@ def _cases() -> list[bytes]:
             case = bytes(mutable)
         cases.append(case)
     return cases
+
+
+#: Messages past a JSON limit: qsd answers the error, then reads the rest of the
+#: message as many messages (an error each); qom-py skips the rest (issue 22).
+_LIMIT_CASES: Final = (b"[" * 1025 + b"]" * 1025, b'{"a":' * 1025 + b"1" + b"}" * 1025)
 
 
 def test_qsd_helpers_drop_a_repeated_greeting() -> None:
@@ -547,6 +551,14 @@ def test_same_bytes_as_qsd(qsd: Any, monkeypatch: pytest.MonkeyPatch) -> None:
                 expected = _qsd_transcript(sock, case)
                 ours.clear()
                 session.feed(case + _SENTINEL)
+                if case in _LIMIT_CASES:
+                    # The limit error, then the stray error of the 0xFF (and the sentinel's
+                    # reply before negotiation): what qsd says first and last.
+                    theirs, mine = expected.splitlines(keepends=True), b"".join(ours).splitlines(keepends=True)
+                    assert len(theirs) > 1000
+                    assert 2 <= len(mine) <= 3
+                    assert mine == theirs[:1] + theirs[1 - len(mine) :], case
+                    continue
                 assert b"".join(ours) == expected, case
     finally:
         sock.close()
