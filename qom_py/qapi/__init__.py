@@ -28,6 +28,7 @@ from .._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from .._names import array_name
+    from ._builtin_types import JSONType
     from ._checker import Checker, Mode
     from ._entities import (
         EMPTY_OBJECT,
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
         EnumValue,
         Event,
         Feature,
-        JSONType,
         Member,
         ObjectType,
         SchemaEntity,
@@ -103,7 +103,7 @@ _LAZY: Final[dict[str, str]] = {
     "EnumValue": "._entities",
     "Event": "._entities",
     "Feature": "._entities",
-    "JSONType": "._entities",
+    "JSONType": "._builtin_types",
     "Member": "._entities",
     "Mode": "._checker",
     "ObjectType": "._entities",

@@ -31,8 +31,8 @@ import attrs
 
 from .._names import c_name
 from ..errors import QAPISchemaError, QAPITypeNotFoundError
+from ._builtin_types import BUILTIN_JSON_TYPES
 from ._entities import (
-    BUILTIN_JSON_TYPES,
     EMPTY_OBJECT,
     QTYPE_VALUES,
     AlternateType,
