@@ -35,7 +35,7 @@ import attrs
 
 from ._convert import ABSENT, Absent, QAPIMembers, make_converter
 from ._entities import AlternateType, ArrayType, BuiltinType, EnumType, ObjectType, SchemaType
-from ._pynames import branch_class_name, py_name
+from ._pynames import branch_class_name, enum_member_name, py_name
 
 if TYPE_CHECKING:
     import cattrs
@@ -117,11 +117,21 @@ class PyTypes:
     def adopt(self, name: str, cls: type, members: QAPIMembers | None = None) -> None:
         """Use the hand-written *cls* for the QAPI type *name* (an attrs class with ``__qapi_members__``, or an enum)."""
         key = py_name(name)
+        if attrs.has(cls):
+            attrs.resolve_types(cls)  # string annotations (a generated module's): the converter reads the types
         self._namespace[key] = cls
         self._annotations[name] = key
         if members is not None:
             type.__setattr__(cls, "__qapi_members__", members)
             type.__setattr__(cls, "__qapi_name__", name)
+
+    def adopt_module(self, module: Any) -> None:
+        """Use the classes and enums of a module written by ``gen-python`` (its ``TYPES``) for their QAPI types."""
+        for name, value in module.TYPES.items():
+            if isinstance(value, type) and name in self.schema:
+                self.adopt(name, value)
+                for branch in value.__dict__.get("__qapi_branches__", {}).values():
+                    attrs.resolve_types(branch)
 
     def is_adopted(self, name: str, cls: type) -> bool:
         """True when *cls* is the Python type of the QAPI type *name*."""
@@ -182,7 +192,7 @@ class PyTypes:
 
     def _enum(self, typ: EnumType) -> str:
         key = py_name(typ.name)
-        cls = enum.Enum(key, [(py_name(v), v) for v in typ.value_names], module=_MODULE)  # type: ignore[misc]
+        cls = enum.Enum(key, [(enum_member_name(v), v) for v in typ.value_names], module=_MODULE)  # type: ignore[misc]
         cls.__qapi_name__ = typ.name  # type: ignore[attr-defined]
         self._namespace[key] = cls
         return key
