@@ -149,7 +149,7 @@ class Client:
         ret = None if command.ret_type is None else self.schema.lookup_type(command.ret_type)
         if ret is None or (isinstance(ret, ObjectType) and ret.is_empty):
             return None  # no ``returns``: introspection shows the empty object
-        return self.types.structure(result, command.ret_type)
+        return self.types.structure(result, ret.name)
 
     async def event(self, timeout: float | None = None) -> QMPEvent:
         """The next event, its data structured (waits at most *timeout* seconds: TimeoutError)."""
