@@ -92,6 +92,8 @@ class PyTypes:
         self._pending: list[type] = []  # classes whose annotations are not resolved yet
         self._checker: Checker | None = None
         self._py_types: dict[object, Any] = {}  # type expression (a list as a tuple) -> Python type
+        #: (type expression, mode) -> the compiled check, the structure hook, the Python type.
+        self._from_json: dict[tuple[object, str], tuple[Any, Any, Any]] = {}
 
     # -- public ---------------------------------------------------------------------
 
@@ -149,8 +151,14 @@ class PyTypes:
         Raises:
             ParameterError: QEMU's message for the first problem met.
         """
-        checked = self.checker.check(type_expr, value, mode, name)
-        return self.structure(checked, type_expr)
+        key = (type_expr if isinstance(type_expr, str) else tuple(type_expr), mode)
+        found = self._from_json.get(key)
+        if found is None or found[2] is not self.py_type(type_expr):
+            py_type = self.py_type(type_expr)
+            check = self.checker.compile(self.schema.resolve_type(type_expr).name, mode)
+            found = self._from_json[key] = (check, self.converter.get_structure_hook(py_type), py_type)
+        check, structure, py_type = found
+        return structure(check(value, "" if name is None else name, name), py_type)
 
     def to_json(self, value: Any) -> Any:
         """The JSON of a value of these types: QAPI names, QEMU's member order, absent optional members left out."""
