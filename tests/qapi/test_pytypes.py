@@ -223,3 +223,16 @@ def test_python_definitions_are_checked_as_qapi() -> None:
 
     with pytest.raises(TypeError, match=r"^Mixed\.x: int \| str has no QAPI type"):
         qom_py.qapi_define(Mixed, registry=registry)
+
+
+def test_import_cost_is_unchanged() -> None:
+    """``import qom_py`` (and naming qom_py.qapi_type) imports neither cattrs nor the class model."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qom_py; qom_py.qapi_type; qom_py.qapi_define\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('cattrs', 'qom_py.qapi._pytypes', 'qom_py.qapi._convert'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.strip() == "[]"
