@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .._names import array_name
     from ._builtin_types import JSONType
     from ._checker import Checker, Mode
+    from ._convert import ABSENT, Absent
     from ._entities import (
         EMPTY_OBJECT,
         AlternateType,
@@ -51,13 +52,17 @@ if TYPE_CHECKING:
     from ._loader import ROOT_SCHEMA, load_schema, load_table, schema_files
     from ._parser import ParsedExpr, SchemaReader
     from ._pragma import Pragma
+    from ._pydefine import QAPIType
+    from ._pytypes import PyTypes, py_types
     from ._schema import QAPISchema, TypeExpr
     from ._source import SourceInfo
     from ._table import CheckTable, check_table
 
 __all__ = [
+    "ABSENT",
     "EMPTY_OBJECT",
     "ROOT_SCHEMA",
+    "Absent",
     "AlternateType",
     "ArrayType",
     "BuiltinType",
@@ -74,7 +79,9 @@ __all__ = [
     "ObjectType",
     "ParsedExpr",
     "Pragma",
+    "PyTypes",
     "QAPISchema",
+    "QAPIType",
     "SchemaEntity",
     "SchemaMetaType",
     "SchemaReader",
@@ -87,11 +94,17 @@ __all__ = [
     "check_table",
     "load_schema",
     "load_table",
+    "py_types",
     "schema_files",
 ]
 
 #: Public name -> the submodule defining it.
 _LAZY: Final[dict[str, str]] = {
+    "ABSENT": "._convert",
+    "Absent": "._convert",
+    "PyTypes": "._pytypes",
+    "QAPIType": "._pydefine",
+    "py_types": "._pytypes",
     "AlternateType": "._entities",
     "ArrayType": "._entities",
     "BuiltinType": "._entities",
