@@ -140,7 +140,7 @@ def __getattr__(name: str) -> Any:
 
 # The built-in types register when first looked up (or listed), in this order: their
 # modules import the schema, json, logging and (the event loops) asyncio.
-default_registry.register_lazy("qom_py._chardev", ("chardev", "chardev-socket"))
+default_registry.register_lazy("qom_py.daemon._chardev", ("chardev", "chardev-socket"))
 default_registry.register_lazy("qom_py.qom._user_creatable", (TYPE_USER_CREATABLE,))
 default_registry.register_lazy("qom_py.loop._event_loop_base", (TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP))
 default_registry.register_lazy("qom_py.loop._iothread", (TYPE_IOTHREAD,))
