@@ -7,7 +7,7 @@ from ._gc_pause import GCPause
 with GCPause():  # the import's objects all stay: young collections would free nothing
     from typing import TYPE_CHECKING, Any, Final
 
-    from ._unset import UNSET
+    from ._util.unset import UNSET
     from .errors import QOMError
     from .qapi._keyval import keyval_parse
     from .qapi._visitors import InputVisitor, JSONInputVisitor, KeyvalInputVisitor, StringInputVisitor

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from .._lazy import lazy_getattr
+from .._util.lazy import lazy_getattr
 
 if TYPE_CHECKING:
-    from .._names import array_name
+    from .._util.names import array_name
     from ._builtin_types import JSONType
     from ._checker import Checker, Mode
     from ._convert import ABSENT, Absent
@@ -132,7 +132,7 @@ _LAZY: Final[dict[str, str]] = {
     "TypeExpr": "._schema",
     "Variant": "._entities",
     "Variants": "._entities",
-    "array_name": ".._names",
+    "array_name": ".._util.names",
     "check_table": "._table",
     "load_schema": "._loader",
     "load_table": "._loader",

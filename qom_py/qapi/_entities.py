@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, Final, Literal, TypeAlias, final
 
 import attrs
 
-from .._names import array_name
+from .._util.names import array_name
 from ._builtin_types import JSONType
 from ._source import SourceInfo
 

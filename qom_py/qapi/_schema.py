@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from .._names import c_name
+from .._util.names import c_name
 from ..errors import QAPISchemaError, QAPITypeNotFoundError
 from ._builtin_types import BUILTIN_JSON_TYPES
 from ._entities import (

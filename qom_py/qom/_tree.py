@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
-from .._unset import UNSET
+from .._util.unset import UNSET
 from ..errors import DeviceNotFoundError, ParameterError, QOMInternalError
 from ..qapi._visitors import ForwardVisitor, InputVisitor, invalid_type
 from ._property import GetFn, ObjectProperty, ReleaseFn, ResolveFn
