@@ -136,14 +136,21 @@ class Property(Generic[T]):
         klass = obj.klass
         setter = (klass._setters if klass._find_cache else klass.class_setters()).get(self.name)
         if setter is None or obj._observers:
-            obj.property_set(self.name, value)
+            try:
+                obj.property_set(self.name, value)
+            except QOMError as refused:
+                self._refused(obj, value, refused)
             return
         try:
             setter(obj, JSON_VISITOR, self.name, value)
-        except QOMError:
-            raise
+        except QOMError as refused:
+            self._refused(obj, value, refused)
         except Exception as exc:  # the user's code, as in property_set (try is free in 3.11)
             raise PropertyCallbackError.of(obj.type_name, self.name, exc) from exc
+
+    def _refused(self, obj: Object, value: Any, refused: QOMError) -> None:
+        """A set of *value* was *refused*: raise it (a `QAPIProperty` tries typed values again as JSON)."""
+        raise refused
 
     def store(self, obj: Object, value: Any) -> None:
         """
@@ -403,19 +410,22 @@ class QAPIProperty(Property[Any], Generic[_ReadT, _WriteT]):
         obj.__dict__[self._typed_slot] = (value, typed)
         return typed
 
-    def __set__(self, obj: Object, value: _WriteT) -> None:
+    if TYPE_CHECKING:  # what the attribute takes, to checkers; at run time `Property.__set__`
+
+        def __set__(self, obj: Object, value: _WriteT) -> None: ...
+
+    def _refused(self, obj: Object, value: Any, refused: QOMError) -> None:
+        # Typed values (never valid JSON: the checker refuses them) are set as their JSON,
+        # checked as any JSON is; the work is done only then, never on a JSON set.
+        if self._types is None or _is_json(value):
+            raise refused
         try:
-            super().__set__(obj, value)
-        except QOMError as refused:
-            # Typed values (never valid JSON: the checker refuses them) are set as their JSON,
-            # checked as any JSON is; the work is done only then, never on a JSON set.
-            if self._types is None or _is_json(value):
-                raise
-            try:
-                as_json = self._types.to_json(value)
-            except Exception:  # not a value of these types at all: QEMU's message for the value given
-                raise refused from None
-            super().__set__(obj, as_json)
+            as_json = self._types.to_json(value)
+        except Exception:  # not a value of these types at all: QEMU's message for the value given
+            raise refused from None
+        if not _is_json(as_json):  # ditto (an object the converter passes on as it is)
+            raise refused
+        super().__set__(obj, as_json)
 
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass*, its type looked up in the class's registry's schema."""
