@@ -189,3 +189,18 @@ def test_a_class_that_is_not_the_qapi_types_class_is_refused() -> None:
 
     with pytest.raises(TypeRegistrationError, match=r"TpNamed is not the Python type of QAPI type 'TpNamed'"):
         qom_py.object_new("tp-impostor")
+
+
+def test_observed_property_takes_typed_values_too(firewall: type[Object]) -> None:
+    """With an observer the attribute goes through ``property_set``: typed values work, observers see JSON."""
+    fw: Any = qom_py.object_add(firewall, id="f0", rules=RULES)
+    observed: list[Any] = []
+    unobserve = fw.observe("rules", lambda obj, name, value: observed.append(value))
+    try:
+        fw.rules = fw.rules[:1]
+        assert observed == [RULES[:1]] and fw.rules == (TpRule(match="10.0.0.*", verdict=TpVerdict.ALLOW, port=22),)
+        with pytest.raises(QOMError, match=r"^Parameter 'port' expects uint16_t$"):
+            fw.rules = [TpRule(match="x", verdict=TpVerdict.DENY, port=1 << 16)]
+        assert len(observed) == 1 and fw.property_get("rules") == RULES[:1]
+    finally:
+        unobserve()
