@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Final, TypeVar
 
 from ..errors import ParameterError
-from ._json import MAX_NESTING
+from ._json_streamer import MAX_NESTING
 
 __all__ = ["MAX_DEPTH", "deep_retry", "nesting_depth", "recursion_room"]
 

@@ -44,17 +44,11 @@ from ..errors import (
     QOMInternalError,
 )
 from ..qapi._checker import Checker, check_leftovers
+from ..qapi._json_parser import JSONValue
+from ..qapi._json_streamer import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, JSONStreamParser
+from ..qapi._json_writer import EncodedJSON, to_json
 from ..qom._registry import TypeRegistry, default_registry
-from ._protocol import (
-    MAX_NESTING,
-    MAX_TOKEN_COUNT,
-    MAX_TOKEN_SIZE,
-    EncodedJSON,
-    JSONStreamParser,
-    JSONValue,
-    check_request,
-    to_json,
-)
+from ._protocol import check_request
 
 if TYPE_CHECKING:
     from ..qapi import QAPISchema

@@ -8,7 +8,7 @@ from collections.abc import Coroutine, Iterable, Mapping
 from typing import Any, Final, final
 
 from ..errors import QOMInternalError
-from ..qapi._json import JSONValue
+from ..qapi._json_parser import JSONValue
 from ._dispatch import Dispatcher, QMPError, QMPSession
 
 __all__ = ["InProcessQMP"]

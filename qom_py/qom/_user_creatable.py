@@ -291,7 +291,7 @@ def object_option_parse(
         QOMError: QEMU's message (``err.hint`` holds a second line where QEMU prints one).
     """
     if text.startswith("{"):
-        from ..qapi._json import parse_json_object
+        from ..qapi._json_streamer import parse_json_object
 
         return user_creatable_add_qapi(parse_json_object(text), JSON_VISITOR, registry=registry)
     args, help_requested = keyval_parse_with_help(text, "qom-type")
