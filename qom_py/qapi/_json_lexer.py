@@ -1,13 +1,14 @@
 """
 QEMU's JSON lexer (``qobject/json-lexer.c``): its state machine, states and token types.
 
-`LEXER` is QEMU's transition table; `RUNS`, `BULK_TOKEN` and `SKIP_RUN` are
+`LEXER` is QEMU's transition table; `RUNS`, `bulk_token` and `skip_run` are
 regular expressions that read whole runs or tokens the way the table reads them
 byte by byte, for speed.  The streamer (`qom_py.qapi._json_streamer`) drives it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -130,30 +131,47 @@ RUNS: Final[dict[int, re.Pattern[bytes]]] = {
 #: States whose consumed characters are thrown away rather than kept in a token.
 NO_TOKEN_STATES: Final = frozenset({IN_START, IN_RECOVERY})
 
-# Whole tokens that the lexer, started in IN_START, reads the same way byte by
-# byte: structural characters, strings, and numbers and keywords followed by a
-# byte that ends them (so a token cut off by the end of the data is never taken
-# here).  Anything else (errors, escapes at the edge, a token at the end of the
-# data) is left to the byte-by-byte lexer, which is exact.  One match per token
-# instead of one Python step per byte is what keeps `[1,1,1,...` affordable.
-BULK_TOKEN: Final = re.compile(
-    rb"[ \t\r\n]*(?:"
-    rb"([{}\[\]:,])"
-    rb"|(\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
-    rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')"
-    rb"|(-?(?:0(?=[^0-9.])|[1-9][0-9]*(?=[^0-9eE.])))"
-    rb"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)(?=[^0-9eE.]))"
-    rb"|([a-z]+(?=[^a-z]))"
-    rb")"
-)
-#: What a skipped message's brackets and braces hide: plain bytes (not control
-#: characters other than white space, not 0xFE/0xFF) and whole strings.
-SKIP_RUN: Final = re.compile(
-    rb"(?:[^\[\]{}\"'\x00-\x08\x0b\x0c\x0e-\x1f\xfe\xff]+"
-    rb"|\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
-    rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')*"
-)
-#: `BULK_TOKEN`'s group number -> token type (group 1 is looked up in `STRUCTURAL`).
+
+@functools.cache
+def bulk_token() -> re.Pattern[bytes]:
+    """
+    Whole tokens that the lexer, started in IN_START, reads the same way byte by byte.
+
+    That is structural characters, strings, and numbers and keywords followed by a
+    byte that ends them (so a token cut off by the end of the data is never taken
+    here).  Anything else (errors, escapes at the edge, a token at the end of the
+    data) is left to the byte-by-byte lexer, which is exact.  One match per token
+    instead of one Python step per byte is what keeps ``[1,1,1,...`` affordable.
+    Compiled on first use (~0.5 ms): the fast path, which most input takes, needs none.
+    """
+    return re.compile(
+        rb"[ \t\r\n]*(?:"
+        rb"([{}\[\]:,])"
+        rb"|(\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
+        rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')"
+        rb"|(-?(?:0(?=[^0-9.])|[1-9][0-9]*(?=[^0-9eE.])))"
+        rb"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)(?=[^0-9eE.]))"
+        rb"|([a-z]+(?=[^a-z]))"
+        rb")"
+    )
+
+
+@functools.cache
+def skip_run() -> re.Pattern[bytes]:
+    """
+    What a skipped message's brackets and braces hide.
+
+    Plain bytes (not control characters other than white space, not 0xFE/0xFF)
+    and whole strings.  Compiled on first use, after a limit error.
+    """
+    return re.compile(
+        rb"(?:[^\[\]{}\"'\x00-\x08\x0b\x0c\x0e-\x1f\xfe\xff]+"
+        rb"|\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
+        rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')*"
+    )
+
+
+#: `bulk_token`'s group number -> token type (group 1 is looked up in `STRUCTURAL`).
 BULK_KINDS: Final = (0, 0, STRING, INTEGER, FLOAT, KEYWORD)
 STRUCTURAL: Final = {
     ord("{"): LCURLY,

@@ -25,7 +25,6 @@ from typing import Final
 from ..errors import JSONParseError
 from ._json_lexer import (
     BULK_KINDS,
-    BULK_TOKEN,
     END_OF_INPUT,
     IN_RECOVERY,
     IN_START,
@@ -38,9 +37,10 @@ from ._json_lexer import (
     RCURLY,
     RSQUARE,
     RUNS,
-    SKIP_RUN,
     STRUCTURAL,
     TOKEN_MIN,
+    bulk_token,
+    skip_run,
 )
 from ._json_parser import PARSE_STEP, JSONValue, ParseError, parse_number, parse_steps, parse_tokens
 from ._unicode import qemu_text
@@ -439,14 +439,14 @@ class JSONStreamParser:
 
     def _feed_bulk(self, data: bytes, pos: int, out: list[JSONValue | JSONParseError]) -> int:
         """
-        Take whole plain tokens (`BULK_TOKEN`) off *data* from *pos*; return where they end.
+        Take whole plain tokens (`bulk_token`) off *data* from *pos*; return where they end.
 
         The streamer's work for a token in the middle of a message is inlined on
         local copies of its counters; a token that completes the message or hits
         a limit goes through `_process` with the state written back, so the
         result is exactly `_process`'s.  Stops after a completed message.
         """
-        match_next = BULK_TOKEN.scanner(data, pos).match  # type: ignore[attr-defined]  # undocumented, in CPython since 2.x
+        match_next = bulk_token().scanner(data, pos).match  # type: ignore[attr-defined]  # undocumented, in CPython since 2.x
         kinds = self._kinds
         texts = self._texts
         brace = self._brace_count
@@ -502,12 +502,12 @@ class JSONStreamParser:
         in *data*, a control character, 0xFE or 0xFF (a lexer error, which ends
         the skip there as it ends any message).
         """
-        skip_run = SKIP_RUN.match
+        skip_run_match = skip_run().match
         brace = self._brace_count
         bracket = self._bracket_count
         n = len(data)
         while True:
-            match = skip_run(data, pos)
+            match = skip_run_match(data, pos)
             assert match is not None  # the pattern matches the empty string
             pos = match.end()
             if pos >= n:
