@@ -9,7 +9,8 @@ from typing import Any, Final, final
 
 from ..errors import QOMInternalError
 from ..qapi._json_parser import JSONValue
-from ._dispatch import Dispatcher, QMPError, QMPSession
+from ._dispatch import Dispatcher
+from ._session import QMPError, QMPSession
 
 __all__ = ["InProcessQMP"]
 

@@ -24,7 +24,8 @@ from typing import Any, Final, final
 
 from ..qapi._json_streamer import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE
 from ..qapi._json_writer import to_json
-from ._dispatch import Dispatcher, QMPSession, _wire
+from ._dispatch import Dispatcher
+from ._session import QMPSession, _wire
 
 __all__ = [
     "DEFAULT_MAX_BUFFERED_INPUT",
