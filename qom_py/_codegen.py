@@ -73,11 +73,11 @@ def compile_function(source: str, name: str, namespace: dict[str, Any], what: st
     The source is registered with linecache (under a name saying *what* it is
     for), so tracebacks through generated code show it.
     """
-    global _compiled  # noqa: PLW0603 - a counter for unique file names
+    global _compiled  # a counter for unique file names
     _compiled += 1
     filename = f"<qom_py generated {what} {_compiled}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own templates only
+    exec(compile(source, filename, "exec"), namespace)  # our own templates only
     return namespace[name]  # type: ignore[no-any-return]
 
 

@@ -97,7 +97,7 @@ def dummy(finalized: list[Object]) -> str:
     return TYPE_DUMMY
 
 
-def new_with_props(typename: str, parent: Object, id: str, **props: str) -> Object:  # noqa: A002
+def new_with_props(typename: str, parent: Object, id: str, **props: str) -> Object:
     """
     QEMU's ``object_new_with_props``: create, parse each property, attach as *id*.
 

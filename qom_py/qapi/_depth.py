@@ -71,7 +71,7 @@ def recursion_room(frames: int) -> Iterator[None]:
     Threads inside at once share the raise (the largest one asked); the last to
     leave puts the limit back.
     """
-    global _users, _saved_limit  # noqa: PLW0603 - one process-wide setting, guarded by _lock
+    global _users, _saved_limit  # one process-wide setting, guarded by _lock
     with _lock:
         if _users == 0:
             _saved_limit = sys.getrecursionlimit()

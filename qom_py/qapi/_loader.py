@@ -255,7 +255,7 @@ def _store_cached_table(root: str, key: bytes, table: CheckTable) -> None:
         if secret is not None:
             body = key + b"\n" + table_to_json(table)
             replace_file(folder, _table_name(root), _mac(secret, body) + b"\n" + body)
-    except Exception:  # noqa: BLE001, S110 - a cache: never an error (read-only folder, full disk, ...)
+    except Exception:  # a cache: never an error (read-only folder, full disk, ...)
         pass
     finally:
         os.close(folder)

@@ -110,7 +110,7 @@ def _list_get_entries(obj: Object) -> list[dict[str, Any]]:
         if prop.get is not None:
             try:
                 entry["value"] = prop.get(obj)
-            except Exception:  # noqa: BLE001 - a user's getter may raise anything
+            except Exception:  # a user's getter may raise anything
                 pass  # QEMU leaves "value" out when the getter fails
         entries.append(entry)
     return entries

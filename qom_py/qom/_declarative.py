@@ -180,27 +180,25 @@ class Property(Generic[T]):
         )
 
 
-def Bool(**kwargs: Any) -> Property[bool]:  # noqa: N802 - reads as a type in declarations
+def Bool(**kwargs: Any) -> Property[bool]:  # reads as a type in declarations
     """Declare a ``bool`` property."""
     kwargs.setdefault("initial", False)
     return Property(BOOL, **kwargs)
 
 
-def Str(**kwargs: Any) -> Property[str]:  # noqa: N802
+def Str(**kwargs: Any) -> Property[str]:
     """Declare a ``string`` property."""
     kwargs.setdefault("initial", "")
     return Property(STR, **kwargs)
 
 
-def Number(**kwargs: Any) -> Property[float]:  # noqa: N802
+def Number(**kwargs: Any) -> Property[float]:
     """Declare a ``number`` (double) property."""
     kwargs.setdefault("initial", 0.0)
     return Property(NUMBER, **kwargs)
 
 
-def Int(  # noqa: N802
-    bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
-) -> Property[int]:
+def Int(bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any) -> Property[int]:
     """
     Declare a signed integer property of *bits* width (``int``, ``int32``, ...).
 
@@ -214,9 +212,7 @@ def Int(  # noqa: N802
     return _integer(int_kind(bits, True, minimum=minimum, maximum=maximum), kwargs)
 
 
-def UInt(  # noqa: N802
-    bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
-) -> Property[int]:
+def UInt(bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any) -> Property[int]:
     """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint32``, ``uint`` at 64; a range as `Int`)."""
     return _integer(int_kind(bits, False, minimum=minimum, maximum=maximum), kwargs)
 
@@ -228,13 +224,13 @@ def _integer(kind: IntKind, kwargs: dict[str, Any]) -> Property[int]:
     return Property(kind, **kwargs)
 
 
-def Size(**kwargs: Any) -> Property[int]:  # noqa: N802
+def Size(**kwargs: Any) -> Property[int]:
     """Declare a ``size`` property (keyval accepts ``4k``, ``1G``, ...)."""
     kwargs.setdefault("initial", 0)
     return Property(SIZE, **kwargs)
 
 
-def Enum(enum_name: str, values: Sequence[str], **kwargs: Any) -> Property[str]:  # noqa: N802
+def Enum(enum_name: str, values: Sequence[str], **kwargs: Any) -> Property[str]:
     """Declare an enum property named *enum_name* with members *values*."""
     kwargs.setdefault("initial", values[0] if values else "")
     return Property(EnumKind(enum_name, tuple(values)), **kwargs)
@@ -362,7 +358,7 @@ class QAPIProperty(Property[T]):
         super().add_to(klass)
 
 
-def QAPI(qapi_type: str | list[str] | tuple[str], **kwargs: Any) -> Property[Any]:  # noqa: N802
+def QAPI(qapi_type: str | list[str] | tuple[str], **kwargs: Any) -> Property[Any]:
     """
     Declare a property of any QAPI type: a built-in, a defined enum/struct/union/alternate, or ``[T]``.
 
@@ -373,12 +369,12 @@ def QAPI(qapi_type: str | list[str] | tuple[str], **kwargs: Any) -> Property[Any
     return QAPIProperty(qapi_type, **kwargs)
 
 
-def QAPIList(element_type: str, **kwargs: Any) -> Property[list[Any]]:  # noqa: N802
+def QAPIList(element_type: str, **kwargs: Any) -> Property[list[Any]]:
     """Declare a list property, ``[element_type]`` (its value: a list; ``[]`` until set)."""
     return QAPIProperty([element_type], **kwargs)
 
 
-def QAPIStruct(struct: str, **kwargs: Any) -> Property[dict[str, Any] | None]:  # noqa: N802
+def QAPIStruct(struct: str, **kwargs: Any) -> Property[dict[str, Any] | None]:
     """Declare a struct (or union) property (its value: a dict keyed by member names; None until set)."""
     return QAPIProperty(struct, **kwargs)
 

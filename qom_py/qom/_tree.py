@@ -50,7 +50,7 @@ class ChildProperty(ObjectProperty):
     kind = None
     store = None
 
-    def __init__(self, name: str, child: Object) -> None:  # noqa: D107 - see the class
+    def __init__(self, name: str, child: Object) -> None:
         self.name = name
         self.type = child.klass.child_type
         #: The object this property owns.
