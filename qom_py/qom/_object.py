@@ -351,14 +351,14 @@ class Object(PropertyBuilders, TreeMixin):
         # Release every property (instance and class), once each, restarting the
         # walk after each release: a release may delete other properties
         # (check-qom-proplist "delchild").
-        done: set[int] = set()
+        done: set[ObjectProperty] = set()  # compared by identity (eq=False)
         released = True
         while released:
             released = False
             for prop in list(self.properties()):
-                if id(prop) in done:
+                if prop in done:
                     continue
-                done.add(id(prop))
+                done.add(prop)
                 if prop.release is not None:
                     prop.release(self, prop.name)
                     released = True

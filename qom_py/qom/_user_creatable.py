@@ -64,13 +64,9 @@ TYPE_USER_CREATABLE: Final = "user-creatable"
 
 default_registry.register(TypeInfo(TYPE_USER_CREATABLE, parent=TYPE_INTERFACE))
 
+#: QEMU's ``id_wellformed()``: a letter, then letters, digits, ``-``, ``.``, ``_``.
 _ID: Final = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
 _id_match: Final = _ID.match
-
-
-def id_wellformed(id: str) -> bool:  # QEMU's name
-    """Whether *id* is an identifier: a letter, then letters, digits, ``-``, ``.``, ``_``."""
-    return _id_match(id) is not None
 
 
 def user_creatable_complete(obj: Object) -> None:
