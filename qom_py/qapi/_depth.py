@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final, TypeVar
 
 from ..errors import ParameterError
@@ -50,7 +50,7 @@ def nesting_depth(value: object, limit: int = MAX_DEPTH) -> int:
     while stack:
         item, level = stack.pop()
         if isinstance(item, dict):
-            children: object = item.values()
+            children: Iterable[object] = item.values()
         elif isinstance(item, (list, tuple)):
             children = item
         else:
@@ -59,7 +59,7 @@ def nesting_depth(value: object, limit: int = MAX_DEPTH) -> int:
             deepest = level
             if deepest > limit:
                 return deepest
-        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list, tuple)))  # type: ignore[attr-defined]  # a dict's values or a sequence
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list, tuple)))
     return deepest
 
 

@@ -250,4 +250,5 @@ def parse_tokens(kinds: bytes | bytearray, texts: Sequence[bytes | bytearray]) -
         while True:
             next(steps)
     except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]  # the generator's return value
+        value: JSONValue = stop.value  # the generator's return value
+        return value

@@ -10,7 +10,8 @@ hash table (so ``{"id": 1, "error": ...}`` but ``{"return": ..., "id": 1}``),
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Iterator
+from typing import Any, Final
 
 from ._qdict_order import qdict_keys
 from ._unicode import is_valid_codepoint
@@ -63,9 +64,9 @@ def _quote(text: str) -> str:
 
 def _scalar(value: object) -> str | None:
     """Write a scalar, or return None for a container."""
+    if type(value) is str:
+        return _quote(value)
     kind = type(value)
-    if kind is str:
-        return _quote(value)  # type: ignore[arg-type]  # type(value) is str
     if kind is int:
         return int.__repr__(value)  # pyright: ignore[reportArgumentType]  # type(value) is int
     if value is True:
@@ -117,14 +118,15 @@ def _written(value: object, pretty: bool) -> str:
     level, and even an empty container spans two lines.
     """
     parts: list[str] = []
-    # Stack of (iterator of (name, value), is_object).
-    stack: list[tuple[object, bool]] = []
-    items: object = iter(((None, value),))
+    # Stack of (iterator of (name, value), is_object); the name is a str in an
+    # object, None in an array.
+    stack: list[tuple[Iterator[tuple[Any, object]], bool]] = []
+    items: Iterator[tuple[Any, object]] = iter(((None, value),))
     in_object = False
     need_comma = False
     while True:
         try:
-            name, item = next(items)  # type: ignore[call-overload]  # our own iterators
+            name, item = next(items)
         except StopIteration:
             if not stack:
                 break

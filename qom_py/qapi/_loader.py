@@ -194,10 +194,12 @@ def _mac(secret: bytes, body: bytes) -> bytes:
 def _same(a: bytes, b: bytes) -> bool:
     """*a* == *b* in time independent of where they differ (`hmac.compare_digest`, without OpenSSL's import)."""
     try:
-        from _operator import _compare_digest as compare
-    except ImportError:
-        from hmac import compare_digest as compare  # type: ignore[no-redef]  # the same function
-    return compare(a, b)
+        from _operator import _compare_digest
+    except ImportError:  # not CPython: the same function, from its public home
+        import hmac
+
+        return hmac.compare_digest(a, b)
+    return _compare_digest(a, b)
 
 
 def _secret(folder: int, *, create: bool) -> bytes | None:

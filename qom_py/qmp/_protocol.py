@@ -59,10 +59,15 @@ def check_request(request: JSONValue, *, allow_oob: bool = False) -> QMPRequest:
     # Fast path: the usual members, the usual types.
     if request.keys() <= _PLAIN_MEMBERS:
         command = request.get("execute")
-        arguments = request.get("arguments", _MISSING)
-        if type(command) is str and (arguments is _MISSING or type(arguments) is dict):
-            return QMPRequest(command, None if arguments is _MISSING else arguments, False)  # type: ignore[arg-type]  # checked above
+        if type(command) is str:
+            plain = request.get("arguments", _MISSING)
+            if type(plain) is dict:
+                return QMPRequest(command, plain, False)
+            if plain is _MISSING:
+                return QMPRequest(command, None, False)
     exec_key: str | None = None
+    command = None
+    arguments: dict[str, JSONValue] | None = None
     for name in qdict_keys(request):
         member = request[name]
         if name == "execute" or (name == "exec-oob" and allow_oob):
@@ -73,15 +78,16 @@ def check_request(request: JSONValue, *, allow_oob: bool = False) -> QMPRequest:
                 msg = f"QMP input member '{name}' clashes with '{exec_key}'"
                 raise QMPProtocolError(msg)
             exec_key = name
+            command = member
         elif name == "arguments":
             if type(member) is not dict:
                 msg = "QMP input member 'arguments' must be an object"
                 raise QMPProtocolError(msg)
+            arguments = member
         elif name != "id":
             msg = f"QMP input member '{name}' is unexpected"
             raise QMPProtocolError(msg)
-    if exec_key is None:
+    if command is None:
         msg = "QMP input lacks member 'execute'"
         raise QMPProtocolError(msg)
-    arguments = request.get("arguments")
-    return QMPRequest(request[exec_key], arguments, exec_key == "exec-oob")  # type: ignore[arg-type]  # checked above
+    return QMPRequest(command, arguments, exec_key == "exec-oob")

@@ -442,8 +442,9 @@ def declare_type(
         instance_class=cls,
         class_class=class_class,
     )
-    cls.__qom_type_info__ = info  # type: ignore[attr-defined]  # set on declarative classes only
-    cls.__qom_registry__ = registry  # type: ignore[attr-defined]  # where calling the class creates
+    marked: Any = cls  # two attributes that only declarative classes carry:
+    marked.__qom_type_info__ = info
+    marked.__qom_registry__ = registry  # where calling the class creates
     if registry is not None:
         registry.register(info)
     return info

@@ -570,9 +570,10 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyNotFoundError: no such property.
         """
         self.property(name)
-        if "_observers" not in self.__dict__:
-            self._observers = {}
-        self._observers.setdefault(name, []).append(callback)  # type: ignore[attr-defined]  # own dict now
+        observers: dict[str, list[Observer]] | None = self.__dict__.get("_observers")
+        if observers is None:
+            observers = self._observers = {}
+        observers.setdefault(name, []).append(callback)
 
         def unobserve() -> None:
             callbacks = self._observers.get(name, [])

@@ -61,11 +61,11 @@ class ChildProperty(ObjectProperty):
         return self.child._child_get
 
     @property
-    def resolve(self) -> ResolveFn:  # type: ignore[override]
+    def resolve(self) -> ResolveFn:  # type: ignore[override]  # read-only, as get
         return self.child._child_resolve
 
     @property
-    def release(self) -> ReleaseFn:  # type: ignore[override]
+    def release(self) -> ReleaseFn:  # type: ignore[override]  # read-only, as get
         return self.child._child_release
 
 
