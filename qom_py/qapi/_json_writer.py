@@ -64,9 +64,9 @@ def _quote(text: str) -> str:
 
 def _scalar(value: object) -> str | None:
     """Write a scalar, or return None for a container."""
-    if type(value) is str:
-        return _quote(value)
     kind = type(value)
+    if kind is str:
+        return _quote(value)  # type: ignore[arg-type]  # type(value) is str; one type() call on the hot path
     if kind is int:
         return int.__repr__(value)  # pyright: ignore[reportArgumentType]  # type(value) is int
     if value is True:
