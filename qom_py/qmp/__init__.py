@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_getattr
+from .._util.lazy import lazy_getattr
 from ..errors import CommandRegistrationError
 from ..qapi._json_parser import JSONValue
 from ..qapi._json_streamer import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, JSONStreamParser, qobject_from_json

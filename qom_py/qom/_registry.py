@@ -34,7 +34,7 @@ from ._object import InterfaceClass, Object, ObjectClass, instantiate
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:
-    from ..qapi import CheckTable, QAPISchema
+    from ..qapi import CheckTable, QAPISchema, TypeExpr
 
 __all__ = ["TYPE_CONTAINER", "TypeRegistry", "default_registry"]
 
@@ -152,6 +152,12 @@ class TypeRegistry:
             entities = schema.add(text, path)
         self.revision += 1
         return [e.name for e in entities]
+
+    def qapi_type(self, name: TypeExpr) -> Any:
+        """The Python type of the QAPI type *name* in `qapi_schema` (``qom_py.qapi_type``)."""
+        from ..qapi._pytypes import py_types
+
+        return py_types(self.qapi_schema).py_type(name)
 
     # -- registration ------------------------------------------------------
 
