@@ -246,7 +246,7 @@ class CommandNotFoundError(QOMError, LookupError):
 class ObjectNotFoundError(QOMError, LookupError):
     """``object_del`` was given an id that is not under ``/objects``."""
 
-    def __init__(self, id: str) -> None:  # noqa: A002 - QEMU's name
+    def __init__(self, id: str) -> None:  # QEMU's name
         super().__init__(f"object '{id}' not found")
         self.args = (id,)
         #: The id that was asked for.
@@ -256,7 +256,7 @@ class ObjectNotFoundError(QOMError, LookupError):
 class ObjectInUseError(QOMError):
     """``object_del`` was refused by the object's ``can_be_deleted`` hook."""
 
-    def __init__(self, id: str) -> None:  # noqa: A002 - QEMU's name
+    def __init__(self, id: str) -> None:  # QEMU's name
         super().__init__(f"object '{id}' is in use, can not be deleted")
         self.args = (id,)
         #: The id of the object that stays.

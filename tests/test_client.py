@@ -16,12 +16,12 @@ import pytest
 
 pytest.importorskip("qemu.qmp", reason="qom_py.client needs qemu.qmp (the client extra)")
 
-from qemu.qmp import ExecuteError  # noqa: E402
+from qemu.qmp import ExecuteError
 
-import qom_py.client  # noqa: E402
-from qom_py.qapi._cli import main as qapi_main  # noqa: E402
-from qom_py.qmp import QMPError  # noqa: E402
-from tests.daemon import QSD, TIMEOUT, Daemon, running  # noqa: E402
+import qom_py.client
+from qom_py.qapi._cli import main as qapi_main
+from qom_py.qmp import QMPError
+from tests.daemon import QSD, TIMEOUT, Daemon, running
 
 REPO = Path(__file__).resolve().parents[1]
 QEMU_SYSTEM = shutil.which("qemu-system-x86_64")

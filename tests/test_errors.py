@@ -64,7 +64,7 @@ def test_pickle_round_trip(cls: type[QOMError]) -> None:
     error, message = _build(cls)
     assert str(error) == message
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
-        copy = pickle.loads(pickle.dumps(error, protocol=protocol))  # noqa: S301 - our own data
+        copy = pickle.loads(pickle.dumps(error, protocol=protocol))  # our own data
         assert type(copy) is cls
         assert str(copy) == message
         assert copy.args == error.args

@@ -27,9 +27,9 @@ from qom_py.errors import ParameterError, QAPISchemaError
 from qom_py.qapi import Checker, QAPISchema
 from qom_py.qapi._depth import MAX_DEPTH, nesting_depth
 from qom_py.qapi._frozen import FrozenDict, FrozenList, freeze
-from qom_py.qapi._json import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, JSONStreamParser
+from qom_py.qapi._json_streamer import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, JSONStreamParser
+from qom_py.qapi._json_writer import to_json
 from qom_py.qapi._parser import MAX_SCHEMA_NESTING, MAX_SCHEMA_SIZE
-from qom_py.qmp._protocol import to_json
 from tests.daemon import QOM_PY, QMPConnection, child_env, monitor_args, running, short_tmpdir, wait_for
 from tests.qmp.conftest import TIMEOUT, RawClient
 
@@ -305,7 +305,7 @@ def deep_registry() -> Iterator[TypeRegistry]:
     code = DEEP_PLUGIN
     if registry.qapi_schema.lookup("Node") is not None:  # a schema definition outlives the reset
         code = code[: code.index("qom_py.qapi_load(")] + code[code.index("def class_init") :]
-    exec(code, {"__name__": "deep_plugin"})  # noqa: S102 - our own text
+    exec(code, {"__name__": "deep_plugin"})  # our own text
     yield registry
 
 

@@ -85,7 +85,7 @@ WIDGET_KEYVAL = "shade=light,Caps_Name=C,level=high"
 @pytest.fixture
 def types() -> None:
     """Register the types in this process (`qom_py.testing.reset` forgets them after the test)."""
-    exec(compile(TYPES, "<names types>", "exec"), {})  # noqa: S102 - the test's own source
+    exec(compile(TYPES, "<names types>", "exec"), {})  # the test's own source
 
 
 def values(obj: Object, expected: dict[str, Any]) -> dict[str, Any]:

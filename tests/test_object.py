@@ -2,9 +2,10 @@
 Objects: lifecycle, reference counts, the property table, and the object tree.
 
 The first half ports QEMU's tests/unit/check-qom-proplist.c (QOM-REFERENCE §4.1)
-with our own ``qemu-dummy`` fixture type.  It is registered in the default
-registry (``/objects`` and the module-level resolvers live there); the autouse
-clean-slate fixture unregisters it and empties ``/objects`` after each test.
+with our own ``qemu-dummy`` fixture type.  It is registered in a fresh registry
+(`dummy`), except where the module-level API is the subject (the resolvers,
+``object_new_with_props``: `default_dummy`, in the default registry, which the
+autouse clean-slate fixture resets after each test).
 ``qemu-dummy`` does not list ``user-creatable`` here: nothing below uses
 ``complete`` or ``object_add``.
 """
@@ -30,6 +31,7 @@ from qom_py.errors import (
     QOMInternalError,
     TypeNotFoundError,
 )
+from qom_py.qom._tree import resolve_path
 
 TYPE_DUMMY = "qemu-dummy"
 DUMMY_ANIMALS = ("frog", "alligator", "platypus")
@@ -82,29 +84,38 @@ def finalized() -> list[Object]:
     return []
 
 
-@pytest.fixture
-def dummy(finalized: list[Object]) -> str:
-    """Register ``qemu-dummy`` in the default registry; return its name."""
-    qom_py.type_register(
-        TypeInfo(
-            TYPE_DUMMY,
-            class_init=_dummy_class_init,
-            instance_init=_dummy_instance_init,
-            instance_finalize=finalized.append,
-            instance_class=DummyObject,
-        )
+def _dummy_info(finalized: list[Object]) -> TypeInfo:
+    return TypeInfo(
+        TYPE_DUMMY,
+        class_init=_dummy_class_init,
+        instance_init=_dummy_instance_init,
+        instance_finalize=finalized.append,
+        instance_class=DummyObject,
     )
+
+
+@pytest.fixture
+def dummy(registry: TypeRegistry, finalized: list[Object]) -> str:
+    """Register ``qemu-dummy`` in the test's fresh registry; return its name."""
+    registry.register(_dummy_info(finalized))
     return TYPE_DUMMY
 
 
-def new_with_props(typename: str, parent: Object, id: str, **props: str) -> Object:  # noqa: A002
+@pytest.fixture
+def default_dummy(finalized: list[Object]) -> str:
+    """Register ``qemu-dummy`` in the default registry (for the module-level API); return its name."""
+    qom_py.type_register(_dummy_info(finalized))
+    return TYPE_DUMMY
+
+
+def new_with_props(typename: str, parent: Object, id: str, **props: str) -> Object:
     """
     QEMU's ``object_new_with_props``: create, parse each property, attach as *id*.
 
     Properties are set before the object is attached; on failure the object is
     released and nothing is attached.  Returns a reference owned by *parent*.
     """
-    obj = qom_py.object_new(typename)
+    obj = parent.registry.new(typename)
     try:
         for name, text in props.items():
             obj.property_parse(name, text)
@@ -132,36 +143,36 @@ class TestProplist:
         ],
         ids=["yes", "on", "true", "y", "no", "off", "false", "n"],
     )
-    def test_createv(self, dummy: str, finalized: list[Object], bv_text: str, bv: bool) -> None:
+    def test_createv(self, registry: TypeRegistry, dummy: str, finalized: list[Object], bv_text: str, bv: bool) -> None:
         """Properties parsed from strings are set, and the object is attached under `/objects`."""
-        objects = default_registry.objects_root
+        objects = registry.objects_root
         obj = new_with_props(dummy, objects, "dummy0", bv=bv_text, sv="Hiss hiss hiss", av="platypus")
         assert obj.property_get("sv") == "Hiss hiss hiss"
         assert obj.property_get("bv") is bv
         assert obj.property_get("av") == "platypus"
         assert objects.resolve_component("dummy0") is obj
-        assert qom_py.object_resolve_path("/objects/dummy0") is obj
+        assert resolve_path(registry.root, "/objects/dummy0") is obj
         assert obj.canonical_path == "/objects/dummy0"
         assert obj.parent is objects
         assert obj.refcount == 1
         obj.unparent()
         assert finalized == [obj]
-        assert qom_py.object_resolve_path("/objects/dummy0") is None
+        assert resolve_path(registry.root, "/objects/dummy0") is None
 
-    def test_badenum(self, dummy: str, finalized: list[Object]) -> None:
+    def test_badenum(self, registry: TypeRegistry, dummy: str, finalized: list[Object]) -> None:
         """A bad enum value fails before the object is attached, and the object is released."""
-        objects = default_registry.objects_root
+        objects = registry.objects_root
         msg = "Parameter 'av' does not accept value 'yeti'"
         with pytest.raises(ParameterError, match=re.escape(msg)):
             new_with_props(dummy, objects, "dummy0", bv="yes", sv="Hiss hiss hiss", av="yeti")
-        assert qom_py.object_resolve_path("/objects/dummy0") is None
+        assert resolve_path(registry.root, "/objects/dummy0") is None
         assert objects.property_find("dummy0") is None
         assert len(finalized) == 1
         assert finalized[0].is_finalized
 
-    def test_getenum(self, dummy: str) -> None:
+    def test_getenum(self, registry: TypeRegistry, dummy: str) -> None:
         """An enum property reads back by name; its type string is the enum's name."""
-        obj = new_with_props(dummy, default_registry.objects_root, "dummy0", av="platypus")
+        obj = new_with_props(dummy, registry.objects_root, "dummy0", av="platypus")
         prop = obj.property("av")
         assert obj.property_get("av") == "platypus"
         assert prop.type == "DummyAnimal"
@@ -170,22 +181,22 @@ class TestProplist:
         with pytest.raises(PropertyNotFoundError, match=re.escape("Property 'qemu-dummy.iv' not found")):
             obj.property("iv")
 
-    def test_iterator(self, dummy: str) -> None:
+    def test_iterator(self, registry: TypeRegistry, dummy: str) -> None:
         """An instance's properties are `type`, `sv`, `av` and `bv`, each once."""
-        obj = qom_py.object_new(dummy)
+        obj = registry.new(dummy)
         names = [p.name for p in obj.properties()]
         assert Counter(names) == Counter({"type": 1, "sv": 1, "av": 1, "bv": 1})
         obj.unref()
 
-    def test_iterator_order(self, dummy: str) -> None:
+    def test_iterator_order(self, registry: TypeRegistry, dummy: str) -> None:
         """Iteration yields the instance properties first, then the class chain leaf to root."""
-        obj = qom_py.object_new(dummy)
+        obj = registry.new(dummy)
         assert [p.name for p in obj.properties()] == ["bv", "sv", "av", "type"]
         obj.unref()
 
-    def test_class_iterator(self, dummy: str) -> None:
+    def test_class_iterator(self, registry: TypeRegistry, dummy: str) -> None:
         """A class's properties are `type`, `av` and `sv`: instance properties are not included."""
-        klass = qom_py.object_class_by_name(dummy)
+        klass = registry.class_by_name(dummy)
         assert klass is not None
         names = [p.name for p in klass.properties()]
         assert Counter(names) == Counter({"type": 1, "av": 1, "sv": 1})
@@ -291,7 +302,7 @@ class TestDelchild:
 
 class TestResolve:
     @pytest.fixture
-    def tree(self, dummy: str) -> dict[str, Object]:
+    def tree(self, default_dummy: str) -> dict[str, Object]:
         """`/objects/cont1/{obj1,obj2}` and `/objects/obj2`, all `qemu-dummy`."""
         objects = default_registry.objects_root
         cont1 = qom_py.object_new("container")
@@ -299,9 +310,9 @@ class TestResolve:
         cont1.unref()
         return {
             "cont1": cont1,
-            "obj1": new_with_props(dummy, cont1, "obj1"),
-            "cont1/obj2": new_with_props(dummy, cont1, "obj2"),
-            "obj2": new_with_props(dummy, objects, "obj2"),
+            "obj1": new_with_props(default_dummy, cont1, "obj1"),
+            "cont1/obj2": new_with_props(default_dummy, cont1, "obj2"),
+            "obj2": new_with_props(default_dummy, objects, "obj2"),
         }
 
     @pytest.mark.parametrize(
@@ -587,9 +598,9 @@ class TestPropertyTable:
         [("bv", TYPE_DUMMY), ("sv", TYPE_DUMMY), ("av", TYPE_DUMMY), ("type", TYPE_DUMMY)],
         ids=["instance-vs-instance", "instance-vs-class", "instance-vs-class-enum", "instance-vs-root-class"],
     )
-    def test_duplicate_instance_property(self, dummy: str, name: str, typename: str) -> None:
+    def test_duplicate_instance_property(self, registry: TypeRegistry, dummy: str, name: str, typename: str) -> None:
         """An instance property may not reuse a name of the instance or of its class chain."""
-        obj = qom_py.object_new(dummy)
+        obj = registry.new(dummy)
         before = obj.property(name)
         msg = f"attempt to add duplicate property '{name}' to object (type '{typename}')"
         with pytest.raises(DuplicatePropertyError, match=re.escape(msg)):
@@ -623,9 +634,9 @@ class TestPropertyTable:
         with pytest.raises(DuplicatePropertyError, match=re.escape(msg)):
             registry.class_by_name("dup-class")
 
-    def test_lookup_order(self, dummy: str) -> None:
+    def test_lookup_order(self, registry: TypeRegistry, dummy: str) -> None:
         """Lookup finds class properties first, then instance ones."""
-        obj = qom_py.object_new(dummy)
+        obj = registry.new(dummy)
         assert obj.property_find("sv") is obj.klass.property_find("sv")
         assert obj.property_find("bv") is not None
         assert obj.klass.property_find("bv") is None
@@ -667,10 +678,15 @@ class TestPropertyTable:
         ],
     )
     def test_access_errors(
-        self, dummy: str, operation: Callable[[Object], object], exc: type[QOMError], message: str
+        self,
+        registry: TypeRegistry,
+        dummy: str,
+        operation: Callable[[Object], object],
+        exc: type[QOMError],
+        message: str,
     ) -> None:
         """Missing, read-only and write-only properties fail with QEMU's messages."""
-        obj = qom_py.object_new(dummy)
+        obj = registry.new(dummy)
         obj.property_add_int("wo", None, lambda o, v: None)
         with pytest.raises(exc, match=re.escape(message)):
             operation(obj)
@@ -681,9 +697,9 @@ class TestPropertyTable:
         assert issubclass(PropertyNotFoundError, LookupError)
         assert issubclass(PropertyAccessError, AttributeError)
 
-    def test_type_property(self, dummy: str) -> None:
+    def test_type_property(self, registry: TypeRegistry, dummy: str) -> None:
         """Every object has the read-only `type` property giving its type name."""
-        obj = qom_py.object_new(dummy)
+        obj = registry.new(dummy)
         prop = obj.property("type")
         assert (prop.type, prop.is_readable, prop.is_writable) == ("string", True, False)
         assert obj.property_get("type") == TYPE_DUMMY
@@ -700,9 +716,11 @@ class TestPropertyTable:
         ],
         ids=["enum-value", "enum-type", "bool", "str"],
     )
-    def test_failed_set_keeps_value(self, dummy: str, name: str, good: object, bad: object, message: str) -> None:
+    def test_failed_set_keeps_value(
+        self, registry: TypeRegistry, dummy: str, name: str, good: object, bad: object, message: str
+    ) -> None:
         """A rejected value changes nothing."""
-        obj = qom_py.object_new(dummy)
+        obj = registry.new(dummy)
         obj.property_set(name, good)
         with pytest.raises(ParameterError, match=re.escape(message)):
             obj.property_set(name, bad)
@@ -749,16 +767,18 @@ def test_objects_are_reset_between_tests() -> None:
 class TestNewWithProps:
     """``object_new_with_props`` (JSON-typed values, all or nothing) and ``Object.set_props``."""
 
-    def test_attached_and_owned_by_parent(self, dummy: str) -> None:
+    def test_attached_and_owned_by_parent(self, default_dummy: str) -> None:
         """Class and instance properties are set, then the object is attached; the parent owns it."""
         objects = default_registry.objects_root
-        obj = qom_py.object_new_with_props(dummy, {"bv": True, "sv": "Hiss", "av": "platypus"}, parent=objects, id="d0")
+        obj = qom_py.object_new_with_props(
+            default_dummy, {"bv": True, "sv": "Hiss", "av": "platypus"}, parent=objects, id="d0"
+        )
         assert (obj.property_get("bv"), obj.property_get("sv"), obj.property_get("av")) == (True, "Hiss", "platypus")
         assert obj.canonical_path == "/objects/d0" and obj.refcount == 1
 
-    def test_unattached_is_owned_by_caller(self, dummy: str, finalized: list[Object]) -> None:
+    def test_unattached_is_owned_by_caller(self, default_dummy: str, finalized: list[Object]) -> None:
         """Without parent and id the caller owns the one reference."""
-        obj = qom_py.object_new_with_props(dummy, {"sv": "x"})
+        obj = qom_py.object_new_with_props(default_dummy, {"sv": "x"})
         assert obj.parent is None and obj.refcount == 1
         obj.unref()
         assert finalized == [obj]
@@ -774,20 +794,20 @@ class TestNewWithProps:
         ids=["enum", "type", "unknown", "read-only"],
     )
     def test_failure_leaves_nothing(
-        self, dummy: str, finalized: list[Object], props: dict[str, Any], message: str
+        self, default_dummy: str, finalized: list[Object], props: dict[str, Any], message: str
     ) -> None:
         """A failing property finalizes the new object once and attaches nothing."""
         with pytest.raises(QOMError, match=re.escape(message)):
-            qom_py.object_new_with_props(dummy, props, parent=default_registry.objects_root, id="d0")
+            qom_py.object_new_with_props(default_dummy, props, parent=default_registry.objects_root, id="d0")
         assert len(finalized) == 1 and finalized[0].is_finalized
         assert default_registry.objects_root.property_find("d0") is None
 
-    def test_duplicate_id_leaves_first(self, dummy: str, finalized: list[Object]) -> None:
+    def test_duplicate_id_leaves_first(self, default_dummy: str, finalized: list[Object]) -> None:
         """A duplicate id is refused; the refused object is finalized, the first stays."""
         objects = default_registry.objects_root
-        first = qom_py.object_new_with_props(dummy, parent=objects, id="d0")
+        first = qom_py.object_new_with_props(default_dummy, parent=objects, id="d0")
         with pytest.raises(QOMError, match=re.escape("attempt to add duplicate property 'd0' to object")):
-            qom_py.object_new_with_props(dummy, parent=objects, id="d0")
+            qom_py.object_new_with_props(default_dummy, parent=objects, id="d0")
         assert len(finalized) == 1 and finalized[0] is not first
         assert objects.resolve_component("d0") is first
 
@@ -804,22 +824,22 @@ class TestNewWithProps:
         with pytest.raises(AbstractTypeError, match=r"\Aobject type 'event-loop-base' is abstract\Z"):
             qom_py.object_new_with_props("event-loop-base")
 
-    def test_parent_and_id_go_together(self, dummy: str) -> None:
+    def test_parent_and_id_go_together(self, default_dummy: str) -> None:
         """A parent without an id (or the reverse) is a usage error."""
         with pytest.raises(ParameterError, match="parent and id together"):
-            qom_py.object_new_with_props(dummy, parent=default_registry.objects_root)
+            qom_py.object_new_with_props(default_dummy, parent=default_registry.objects_root)
 
-    def test_set_props_stops_at_first_failure(self, dummy: str) -> None:
+    def test_set_props_stops_at_first_failure(self, default_dummy: str) -> None:
         """``set_props`` sets in order; a failure leaves earlier values changed and later ones alone."""
-        obj = qom_py.object_new(dummy)
+        obj = qom_py.object_new(default_dummy)
         with pytest.raises(ParameterError, match=re.escape("Parameter 'av' does not accept value 'yeti'")):
             qom_py.object_set_props(obj, {"sv": "new", "av": "yeti", "bv": True})
         assert (obj.property_get("sv"), obj.property_get("av"), obj.property_get("bv")) == ("new", "frog", False)
         obj.unref()
 
-    def test_set_props_notifies_observers(self, dummy: str) -> None:
+    def test_set_props_notifies_observers(self, default_dummy: str) -> None:
         """Observers hear of each property ``set_props`` sets, class and instance ones alike."""
-        obj = qom_py.object_new(dummy)
+        obj = qom_py.object_new(default_dummy)
         seen: list[tuple[str, Any]] = []
         obj.observe("sv", lambda o, n, v: seen.append((n, v)))
         obj.observe("bv", lambda o, n, v: seen.append((n, v)))

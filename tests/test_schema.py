@@ -494,7 +494,7 @@ def _can_build_wheels() -> bool:
         from importlib.metadata import version
 
         major, minor = (int(x) for x in version("setuptools").split(".")[:2])
-    except Exception:  # noqa: BLE001 - any doubt means "cannot"
+    except Exception:  # any doubt means "cannot"
         return False
     # setuptools ships bdist_wheel itself from 70.1 on; the SPDX `license` needs 77.
     return (major, minor) >= (77, 0)

@@ -26,8 +26,8 @@ import qom_py
 from qom_py import Object, ObjectClass, QOMError, TypeInfo, prop, qom_type, type_register
 from qom_py.errors import PropertyCallbackError
 from qom_py.qapi._frozen import FrozenDict, FrozenList
+from qom_py.qapi._json_writer import to_json
 from qom_py.qmp import QMPError
-from qom_py.qmp._protocol import to_json
 from qom_py.testing import qmp_client
 from tests.daemon import run, running
 

@@ -73,12 +73,13 @@ def compile_function(source: str, name: str, namespace: dict[str, Any], what: st
     The source is registered with linecache (under a name saying *what* it is
     for), so tracebacks through generated code show it.
     """
-    global _compiled  # noqa: PLW0603 - a counter for unique file names
+    global _compiled  # a counter for unique file names
     _compiled += 1
     filename = f"<qom_py generated {what} {_compiled}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own templates only
-    return namespace[name]  # type: ignore[no-any-return]
+    exec(compile(source, filename, "exec"), namespace)  # our own templates only
+    function: Callable[..., Any] = namespace[name]
+    return function
 
 
 def make_setter(
@@ -97,8 +98,11 @@ def make_setter(
     or, when *slot* is given, into ``obj.__dict__[slot]``.
     """
     names = tuple(sorted(constants))
+    setter: Callable[[Any, Any, str, object], None]
     if slot is not None:
         factory = _factory(_SLOT_SETTER, fast, not any_visitor, names, ("visit", "slot", "JSON_VISITOR"))
-        return factory(visit, slot, json_visitor, *(constants[n] for n in names))  # type: ignore[no-any-return]
-    factory = _factory(_SETTER, fast, not any_visitor, names, ("visit", "user_set", "JSON_VISITOR"))
-    return factory(visit, user_set, json_visitor, *(constants[n] for n in names))  # type: ignore[no-any-return]
+        setter = factory(visit, slot, json_visitor, *(constants[n] for n in names))
+    else:
+        factory = _factory(_SETTER, fast, not any_visitor, names, ("visit", "user_set", "JSON_VISITOR"))
+        setter = factory(visit, user_set, json_visitor, *(constants[n] for n in names))
+    return setter

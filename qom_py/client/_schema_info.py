@@ -69,7 +69,7 @@ def _entity(info: Mapping[str, Any]) -> SchemaEntity | None:
 def schema_from_info(infos: Iterable[Mapping[str, Any]]) -> QAPISchema:
     """The schema a server's ``query-qmp-schema`` answer (or a generated module's ``SCHEMA_INFO``) describes."""
     schema = QAPISchema()
-    entities = schema._entities  # noqa: SLF001 - built whole here, without the definition checks
+    entities = schema._entities  # built whole here, without the definition checks
     for info in infos:
         entity = _entity(info)
         if entity is not None:

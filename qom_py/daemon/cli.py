@@ -221,7 +221,7 @@ def _object_help_first(options: Sequence[Option]) -> Option | None:
         return None
     try:
         _, help_requested = keyval_parse_with_help(opt.value, "qom-type")
-    except Exception:  # noqa: BLE001 - malformed: the daemon's path reports it
+    except Exception:  # malformed: the daemon's path reports it
         return None
     return opt if help_requested else None
 

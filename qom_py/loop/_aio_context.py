@@ -35,7 +35,7 @@ from typing import Any, Final, TypeVar, TypeVarTuple, final
 
 from ..errors import QOMError
 from ._params import INT_MAX, check_int64, check_thread_pool_params
-from ._thread_pool import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_THREADS, ThreadPool
+from ._thread_pool import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_THREADS, ThreadPool, register_atexit
 
 __all__ = [
     "DEFAULT_POLL_MAX_NS",
@@ -710,7 +710,7 @@ def _stop_contexts_at_exit() -> None:
 
 # Runs before the interpreter joins non-daemon threads (see _thread_pool).  Hooks run
 # in reverse order of registration, so this one runs before the pools' hook.
-threading._register_atexit(_stop_contexts_at_exit)  # type: ignore[attr-defined]  # private, stable since 3.9
+register_atexit(_stop_contexts_at_exit)
 
 
 # -- the main context ------------------------------------------------------------------------

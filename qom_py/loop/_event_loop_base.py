@@ -99,9 +99,13 @@ def _event_loop_base_class_init(klass: ObjectClass, data: Any) -> None:
     # event-loop-base slots (init, update_params, can_be_deleted) on the class.
     ucc = klass.dynamic_cast(TYPE_USER_CREATABLE)
     assert ucc is not None
-    ucc.complete = _event_loop_base_complete  # type: ignore[attr-defined]  # class slot
-    ucc.prepare = _event_loop_base_prepare  # type: ignore[attr-defined]  # class slot
-    ucc.can_be_deleted = _event_loop_base_can_be_deleted  # type: ignore[attr-defined]
+    # Class slots, set by name: ObjectClass declares none of them.
+    for slot, hook in (
+        ("complete", _event_loop_base_complete),
+        ("prepare", _event_loop_base_prepare),
+        ("can_be_deleted", _event_loop_base_can_be_deleted),
+    ):
+        setattr(ucc, slot, hook)
 
 
 @qom_type(TYPE_EVENT_LOOP_BASE, abstract=True, interfaces=[TYPE_USER_CREATABLE], class_class=EventLoopBaseClass)

@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, TypeVarTuple, final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, TypeVarTuple, cast, final
 
 from ..errors import QOMError
 
@@ -146,7 +146,7 @@ class _FutureJob(asyncio.Future[_T]):
             return
         error = self._error
         if error is None:
-            self.set_result(self._value)  # type: ignore[arg-type]  # _value is a _T once DONE
+            self.set_result(cast("_T", self._value))  # a _T once DONE
         else:
             self._error = None  # don't keep a traceback cycle through the job
             self.set_exception(_storable(error))
@@ -754,7 +754,9 @@ class ThreadPool:
                     return
                 continue
             try:
-                job._value = job._fn(*job._args)  # type: ignore[misc]  # _fn is set while RUNNING
+                fn = job._fn
+                assert fn is not None  # set while RUNNING
+                job._value = fn(*job._args)
             except BaseException as exc:  # delivered to the loop, not swallowed
                 job._error = exc
             job._fn = None
@@ -806,7 +808,9 @@ def _shutdown_pools_at_exit() -> None:
 
 # Runs before the interpreter joins non-daemon threads (an atexit hook would run after,
 # i.e. never, while an idle worker waits); concurrent.futures uses the same hook.
-threading._register_atexit(_shutdown_pools_at_exit)  # type: ignore[attr-defined]  # private, stable since 3.9
+#: ``threading._register_atexit``: hooks that run before non-daemon threads are joined.
+register_atexit: Final[Callable[[Callable[[], object]], None]] = threading._register_atexit  # type: ignore[attr-defined]  # private, stable since 3.9
+register_atexit(_shutdown_pools_at_exit)
 
 
 def _cancel_futures(futures: list[_FutureJob[Any]]) -> None:

@@ -59,7 +59,6 @@ from ._visitors import (
 )
 
 if TYPE_CHECKING:
-    from ._entities import Member
     from ._schema import QAPISchema, TypeExpr
 
 __all__ = ["Check", "Checker", "MemberCheck", "Mode", "missing", "unexpected"]
@@ -252,10 +251,6 @@ class Checker:
             found = self._build_members(type_name, entry, mode)
             self._member_checks[type_name, mode] = found
         return found
-
-    def member_check(self, member: Member, mode: Mode) -> Check:
-        """The check of one member's value."""
-        return self.compile(member.type, mode)
 
     # -- building -----------------------------------------------------------------
 

@@ -193,7 +193,7 @@ class _HookSource:
 
     def compile(self) -> Callable[..., Any]:
         code = "\n".join(self.lines) + "\n"
-        exec(compile(code, f"<qom_py {self.name}>", "exec"), self.namespace)  # noqa: S102 - source made here
+        exec(compile(code, f"<qom_py {self.name}>", "exec"), self.namespace)  # source made here
         hook: Callable[..., Any] = self.namespace["hook"]
         return hook
 

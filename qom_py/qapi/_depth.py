@@ -16,11 +16,11 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final, TypeVar
 
 from ..errors import ParameterError
-from ._json import MAX_NESTING
+from ._json_streamer import MAX_NESTING
 
 __all__ = ["MAX_DEPTH", "deep_retry", "nesting_depth", "recursion_room"]
 
@@ -50,7 +50,7 @@ def nesting_depth(value: object, limit: int = MAX_DEPTH) -> int:
     while stack:
         item, level = stack.pop()
         if isinstance(item, dict):
-            children: object = item.values()
+            children: Iterable[object] = item.values()
         elif isinstance(item, (list, tuple)):
             children = item
         else:
@@ -59,7 +59,7 @@ def nesting_depth(value: object, limit: int = MAX_DEPTH) -> int:
             deepest = level
             if deepest > limit:
                 return deepest
-        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list, tuple)))  # type: ignore[attr-defined]  # a dict's values or a sequence
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list, tuple)))
     return deepest
 
 
@@ -71,7 +71,7 @@ def recursion_room(frames: int) -> Iterator[None]:
     Threads inside at once share the raise (the largest one asked); the last to
     leave puts the limit back.
     """
-    global _users, _saved_limit  # noqa: PLW0603 - one process-wide setting, guarded by _lock
+    global _users, _saved_limit  # one process-wide setting, guarded by _lock
     with _lock:
         if _users == 0:
             _saved_limit = sys.getrecursionlimit()

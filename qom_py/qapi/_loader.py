@@ -195,10 +195,12 @@ def _mac(secret: bytes, body: bytes) -> bytes:
 def _same(a: bytes, b: bytes) -> bool:
     """*a* == *b* in time independent of where they differ (`hmac.compare_digest`, without OpenSSL's import)."""
     try:
-        from _operator import _compare_digest as compare
-    except ImportError:
-        from hmac import compare_digest as compare  # type: ignore[no-redef]  # the same function
-    return compare(a, b)
+        from _operator import _compare_digest
+    except ImportError:  # not CPython: the same function, from its public home
+        import hmac
+
+        return hmac.compare_digest(a, b)
+    return _compare_digest(a, b)
 
 
 def _secret(folder: int, *, create: bool) -> bytes | None:
@@ -256,7 +258,7 @@ def _store_cached_table(root: str, key: bytes, table: CheckTable) -> None:
         if secret is not None:
             body = key + b"\n" + table_to_json(table)
             replace_file(folder, _table_name(root), _mac(secret, body) + b"\n" + body)
-    except Exception:  # noqa: BLE001, S110 - a cache: never an error (read-only folder, full disk, ...)
+    except Exception:  # a cache: never an error (read-only folder, full disk, ...)
         pass
     finally:
         os.close(folder)

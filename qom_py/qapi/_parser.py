@@ -147,7 +147,9 @@ class _Tokens:
             elif kind == "doc":
                 # The block: up to its closing '##' or the first thing not a comment.
                 kinds.append("#")
-                pos = _DOC_BLOCK.match(text, pos).end()  # type: ignore[union-attr]  # always matches
+                block = _DOC_BLOCK.match(text, pos)
+                assert block is not None  # the pattern matches the empty string
+                pos = block.end()
                 values.append(pos)
             else:  # end: QEMU places it at the file's last newline (one is added if missing)
                 kinds.append(None)

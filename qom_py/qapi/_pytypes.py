@@ -103,7 +103,7 @@ class PyTypes:
         found = self._py_types.get(key, _MISSING)
         if found is _MISSING or (key in self._unions and self._unions[key] is not self.schema.lookup(key)):
             annotation = self.annotation(type_expr)
-            found = self._py_types[key] = eval(annotation, self._namespace)  # noqa: S307 - made here from names
+            found = self._py_types[key] = eval(annotation, self._namespace)  # made here from names
         return found
 
     def annotation(self, type_expr: TypeExpr) -> str:

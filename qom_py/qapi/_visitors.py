@@ -147,9 +147,9 @@ class JSONInputVisitor:
         raise invalid_type(name, "string")
 
     def type_number(self, name: str, raw: object) -> float:
-        if type(raw) in (int, float):
+        if type(raw) is int or type(raw) is float:
             try:
-                return float(raw)  # type: ignore[arg-type]  # narrowed by the check above
+                return float(raw)
             except OverflowError:
                 # Fix (tests/test_property.py, test_number): an int beyond the
                 # double range escaped as a bare OverflowError.

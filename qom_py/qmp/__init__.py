@@ -12,29 +12,15 @@ from typing import TYPE_CHECKING
 
 from .._util.lazy import lazy_getattr
 from ..errors import CommandRegistrationError
+from ..qapi._json_parser import JSONValue
+from ..qapi._json_streamer import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, JSONStreamParser, qobject_from_json
+from ..qapi._json_writer import to_json
+from ._command_table import NO_ARGUMENTS, QMPCommand
 from ._commands import register_qom_commands
-from ._dispatch import (
-    NO_ARGUMENTS,
-    Dispatcher,
-    QMPCommand,
-    QMPError,
-    QMPSession,
-    call_after_reply,
-    current_session,
-)
-from ._protocol import (
-    MAX_NESTING,
-    MAX_TOKEN_COUNT,
-    MAX_TOKEN_SIZE,
-    JSONStreamParser,
-    JSONValue,
-    QMPRequest,
-    check_request,
-    qdict_keys,
-    qobject_from_json,
-    to_json,
-)
+from ._dispatch import Dispatcher, call_after_reply, current_session
+from ._protocol import QMPRequest, check_request, qdict_keys
 from ._server import QMPServer
+from ._session import QMPError, QMPSession
 
 if TYPE_CHECKING:  # imported on first access (__getattr__): a daemon needs neither
     from ._inprocess import InProcessQMP

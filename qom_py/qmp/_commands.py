@@ -19,6 +19,7 @@ from .._util.unset import UNSET
 from ..errors import DeviceNotFoundError, QOMError
 from ..loop import ThreadPool, main_aio_context
 from ..loop._iothread import TYPE_IOTHREAD, query_iothreads
+from ..qapi._json_writer import EncodedJSON, to_json
 from ..qapi._visitors import JSON_VISITOR
 from ..qom._object import Object, ObjectClass
 from ..qom._property import ObjectProperty
@@ -27,7 +28,6 @@ from ..qom._tree import resolve_path_ambiguous
 from ..qom._user_creatable import object_del, user_creatable_add_qapi
 from ._dispatch import Dispatcher, current_session
 from ._introspect import QueryQMPSchema
-from ._protocol import EncodedJSON, to_json
 
 __all__ = [
     "MAX_LIST_GET_REPLY",
@@ -110,7 +110,7 @@ def _list_get_entries(obj: Object) -> list[dict[str, Any]]:
         if prop.get is not None:
             try:
                 entry["value"] = prop.get(obj)
-            except Exception:  # noqa: BLE001 - a user's getter may raise anything
+            except Exception:  # a user's getter may raise anything
                 pass  # QEMU leaves "value" out when the getter fails
         entries.append(entry)
     return entries

@@ -1,153 +1,48 @@
 """
-QMP commands, sessions and dispatch, independent of any socket.
+QMP dispatch, independent of any socket: QEMU's ``qmp_dispatch()``.
 
-* `Dispatcher` owns the command table (`Dispatcher.register`), the built-in
-  commands (``qmp_capabilities``, ``query-version``, ``query-commands``,
-  ``quit``), event broadcasting and the quit hooks.
-* `QMPSession` is one client's conversation: its JSON stream parser, its
-  negotiation state (QEMU's two command lists), and the order of its replies.
-  Whatever transport carries it passes bytes in (`QMPSession.feed`) and gets
-  bytes out through a ``write`` callable.
-
-Arguments are checked by the QAPI engine against the dispatcher's schema
-(`Dispatcher.schema`): the registry's view plus the commands registered;
-users' Python argument specs become QAPI definitions (`qom_py.qmp._specs`).
-A command without a spec is checked from the shipped schema's check table
-while the registry's schema is the shipped one (`TypeRegistry.qapi_table`),
-so a daemon answers without loading the schema model.
+`Dispatcher` owns a command table (`qom_py.qmp._command_table`: registration,
+schema, argument checks; `Dispatcher.register`), the built-in commands
+(``qmp_capabilities``, ``query-version``, ``query-commands``, ``quit``), its
+sessions (`qom_py.qmp._session`), event broadcasting and the quit hooks.
 The socket-less client `InProcessQMP` lives in `qom_py.qmp._inprocess`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import contextvars
 import inspect
 import logging
 import time
-import types
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeAlias, final
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final, final
 
 from .._log import blamed
 from ..errors import (
     CommandNotFoundError,
-    CommandRegistrationError,
-    JSONParseError,
     PropertyCallbackError,
-    QAPISchemaError,
     QMPProtocolError,
     QOMError,
     QOMInternalError,
 )
-from ..qapi._checker import Checker, check_leftovers
+from ..qapi._json_parser import JSONValue
+from ..qapi._json_streamer import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, JSONStreamParser
+from ..qapi._json_writer import to_json
 from ..qom._registry import TypeRegistry, default_registry
-from ._protocol import (
-    MAX_NESTING,
-    MAX_TOKEN_COUNT,
-    MAX_TOKEN_SIZE,
-    EncodedJSON,
-    JSONStreamParser,
-    JSONValue,
-    check_request,
-    to_json,
-)
+from ._command_table import NO_ARGUMENTS, CommandTable, Handler, QMPCommand
+from ._protocol import check_request
+from ._session import _NO_ID, CAPABILITIES, QMPSession, _Reply, _wire
 
 if TYPE_CHECKING:
     from ..qapi import QAPISchema
     from ._specs import TypeSpec
 
-__all__ = [
-    "NO_ARGUMENTS",
-    "CommandRegistrationError",
-    "Dispatcher",
-    "QMPCommand",
-    "QMPError",
-    "QMPSession",
-    "call_after_reply",
-    "current_session",
-]
+__all__ = ["QEMU_VERSION", "Dispatcher", "call_after_reply", "current_session"]
 
 logger = logging.getLogger("qom_py.qmp")
 
-#: What a command handler may return: a value, or an awaitable of one.
-HandlerResult: TypeAlias = JSONValue | Awaitable[JSONValue]
-#: A command handler: called with the checked arguments (``{}`` when none).
-Handler: TypeAlias = Callable[[dict[str, JSONValue]], HandlerResult]
-
-#: The argument spec of a command that takes no arguments.
-NO_ARGUMENTS: Final[Mapping[str, TypeSpec]] = types.MappingProxyType({})
-
 #: What qom-py reports as the QEMU it follows (ARCHITECTURE.md contract).
 QEMU_VERSION: Final = {"major": 7, "minor": 2, "micro": 0}
-#: The capabilities offered in the greeting, as qemu-storage-daemon 7.2 on a socket.
-CAPABILITIES: Final = ("oob",)
-
-
-class QMPError(QOMError):
-    """
-    An error reply, as seen by a client (`InProcessQMP.execute`).
-
-    Args:
-        error_class: the reply's ``error.class`` (``GenericError``, ...).
-        desc: the reply's ``error.desc``.
-    """
-
-    def __init__(self, error_class: str, desc: str) -> None:
-        super().__init__(desc)
-        self.args = (error_class, desc)
-        #: QMP ``error.class`` of the reply.
-        self.error_class = error_class
-        #: QMP ``error.desc`` of the reply.
-        self.desc = desc
-
-    def __repr__(self) -> str:
-        return f"QMPError({self.error_class!r}, {self.desc!r})"
-
-
-# ---------------------------------------------------------------------------
-# Commands.
-# ---------------------------------------------------------------------------
-def _is_async_callable(handler: object) -> bool:
-    while True:
-        if inspect.iscoroutinefunction(handler):
-            return True
-        inner = getattr(handler, "func", None)  # functools.partial
-        if inner is None:
-            # An object whose class defines ``async def __call__``.
-            return inspect.iscoroutinefunction(type(handler).__call__)
-        handler = inner
-
-
-@final
-@attrs.frozen
-class QMPCommand:
-    """
-    One entry of the command table. Models QEMU's ``QmpCommand`` (qapi/qmp-registry.c).
-
-    Args:
-        name: the command name (``qom-get``).
-        handler: ``handler(args) -> value`` (or an awaitable of the value);
-            ``None`` means ``{}``.  It runs on the thread that feeds the session
-            (the server's loop thread).
-        args: the argument spec as given to `Dispatcher.register` (None: the
-            handler checks the raw arguments object itself).
-        allow_oob: whether ``exec-oob`` may run it (no built-in command does).
-    """
-
-    name: str
-    handler: Handler = attrs.field(repr=False)
-    args: Mapping[str, TypeSpec] | None = attrs.field(default=NO_ARGUMENTS, repr=False)
-    allow_oob: bool = False
-    _is_async: bool = attrs.field(
-        init=False,
-        repr=False,
-        eq=False,
-        default=attrs.Factory(lambda self: _is_async_callable(self.handler), takes_self=True),
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -205,19 +100,7 @@ def _package_version() -> str:
     return __version__
 
 
-_NO_ID: Final = object()
-_Reply: TypeAlias = tuple[bytes, tuple[Callable[[], object], ...]]
 _PLAIN_RESULTS: Final = frozenset({str, int, dict, list, bool, float, type(None)})
-#: The check of a command's arguments: the arguments object -> the checked arguments.
-_ArgumentCheck: TypeAlias = Callable[[dict[str, JSONValue]], dict[str, JSONValue]]
-
-
-def _add_definitions(schema: QAPISchema, name: str, definitions: list[dict[str, Any]]) -> None:
-    # A user's command names are the user's: QEMU's naming rules are for QEMU's
-    # own schema (its pragmas list its exceptions the same way).
-    schema.pragma.command_name_exceptions.append(name)
-    schema.pragma.member_name_exceptions.extend([name, *(d["struct"] for d in definitions if "struct" in d)])
-    schema.add(definitions, f"<command {name}>")
 
 
 @final
@@ -247,18 +130,7 @@ class Dispatcher:
     ) -> None:
         #: Propagate non-`QOMError` exceptions from handlers instead of answering them.
         self.raise_internal_errors = raise_internal_errors
-        #: The registry the QOM commands serve (`register_qom_commands`).
-        self.registry: TypeRegistry = default_registry if registry is None else registry
-        self._commands: dict[str, QMPCommand] = {}
-        # The definitions of commands registered with a Python spec (or none
-        # shipped): name -> QAPI expressions (`spec_definitions`).
-        self._definitions: dict[str, list[dict[str, Any]]] = {}
-        self._schema: QAPISchema | None = None
-        self._schema_revision = -1
-        self._checker: Checker | None = None
-        self._table_checker: Checker | None = None  # of the shipped table: it never changes
-        self._checks_revision = -1
-        self._argument_checks: dict[str, _ArgumentCheck] = {}
+        self._table = CommandTable(default_registry if registry is None else registry)
         self._sessions: set[QMPSession] = set()
         self._quit_hooks: list[Callable[[], object]] = []
         #: Called (no arguments) after ``quit`` was answered, ``SHUTDOWN`` sent
@@ -274,7 +146,7 @@ class Dispatcher:
         self.register("query-commands", self._query_commands)
         self.register("quit", self._quit)
 
-    # -- the table ---------------------------------------------------------
+    # -- the table (`CommandTable`) -----------------------------------------
 
     def register(
         self,
@@ -303,26 +175,7 @@ class Dispatcher:
         Raises:
             CommandRegistrationError: *name* is taken, or the spec is malformed.
         """
-        if name in self._commands:
-            msg = f"QMP command '{name}' is already registered; unregister it first"
-            raise CommandRegistrationError(msg)
-        if args is not None and args is not NO_ARGUMENTS:
-            # Checked now, so that a bad spec fails here and not at the first call.
-            shipped = self.registry.qapi_schema
-            enums = {t.name: shipped.enum_type(t.name).value_names for t in shipped.types() if t.meta == "enum"}
-            from ._specs import spec_definitions  # users' specs only: not on the daemon's start-up path
-
-            definitions = spec_definitions(name, args, enums)
-            try:
-                _add_definitions(shipped.copy(exclude=[name]), name, definitions)
-            except QAPISchemaError as exc:
-                raise CommandRegistrationError(f"Bad argument spec for QMP command '{name}': {exc}") from None
-            self._definitions[name] = definitions
-        command = QMPCommand(name, handler, args, allow_oob)
-        self._commands[name] = command
-        self._schema = None
-        self._forget_checks()
-        return command
+        return self._table.register(name, handler, args, allow_oob=allow_oob)
 
     def command(
         self,
@@ -346,20 +199,10 @@ class Dispatcher:
         Raises:
             CommandNotFoundError: no such command.
         """
-        if name not in self._commands or name == "qmp_capabilities":
+        if name == "qmp_capabilities":
             msg = f"The command {name} has not been found"
             raise CommandNotFoundError(msg)
-        del self._commands[name]
-        self._definitions.pop(name, None)
-        self._schema = None
-        self._forget_checks()
-
-    def _forget_checks(self) -> None:
-        self._checker = None
-        self._argument_checks = {}
-        self._checks_revision = self.registry.revision
-
-    # -- the schema --------------------------------------------------------
+        self._table.unregister(name)
 
     def schema(self) -> QAPISchema:
         """
@@ -371,56 +214,7 @@ class Dispatcher:
         until a command is (un)registered or the registry changes.  Do not
         modify the result.
         """
-        if self._schema is None or self._schema_revision != self.registry.revision:
-            self._schema_revision = self.registry.revision
-            from ..qom._object_schema import ObjectSchema  # the model: not needed by the checks
-
-            self._schema = self._with_commands(ObjectSchema.of(self.registry).current())
-        return self._schema
-
-    def _with_commands(self, base: QAPISchema) -> QAPISchema:
-        """*base* with this dispatcher's commands (and no other)."""
-        drop = [c.name for c in base.commands() if c.name not in self._commands or c.name in self._definitions]
-        schema = base.copy(exclude=drop)
-        for name, definitions in self._definitions.items():
-            _add_definitions(schema, name, definitions)
-        for name, command in self._commands.items():
-            if command.args is NO_ARGUMENTS and schema.command(name) is None:
-                _add_definitions(schema, name, [{"command": name}])  # not shipped: no arguments
-        return schema
-
-    def _argument_check(self, command: QMPCommand) -> _ArgumentCheck:
-        arg_type, checker = self._arguments_of(command.name)
-        members = None if arg_type is None else checker.members(arg_type, "json")
-
-        def check(arguments: dict[str, JSONValue]) -> dict[str, JSONValue]:
-            # QEMU's marshaller: the members in schema order, then visit_check_struct.
-            result: dict[str, JSONValue] = {} if members is None else members(arguments, "")
-            if len(result) != len(arguments):
-                check_leftovers(arguments, result, "")
-            return result
-
-        self._argument_checks[command.name] = check
-        return check
-
-    def _arguments_of(self, name: str) -> tuple[str | None, Checker]:
-        """The argument type of the command *name* (None: no arguments) and the checker that knows it."""
-        # A command without a spec, while the registry's schema is the shipped
-        # one: the shipped table knows its arguments, no schema model needed.
-        table = None if name in self._definitions else self.registry.qapi_table()
-        if table is not None:
-            if self._table_checker is None:
-                self._table_checker = Checker.from_table(table)
-            return table["commands"].get(name), self._table_checker
-        # Else the registry's definitions with the commands; the object view
-        # (derived object types, which need throwaway instances) is left out:
-        # object-add checks its own.
-        if self._checker is None:
-            self._checker = Checker(self._with_commands(self.registry.qapi_schema))
-        schema = self._checker.schema
-        assert schema is not None
-        definition = schema.command(name)
-        return (None if definition is None else definition.arg_type), self._checker
+        return self._table.schema()
 
     def check_arguments(self, command: QMPCommand, arguments: dict[str, JSONValue]) -> dict[str, JSONValue]:
         """
@@ -434,23 +228,16 @@ class Dispatcher:
             ParameterError: ``Parameter 'x' is missing``, ``Invalid parameter type
                 for 'x', expected: string``, ``Parameter 'x' is unexpected``, ...
         """
-        if command.args is None:
-            return arguments
-        if self._checks_revision != self.registry.revision:
-            self._forget_checks()
-        check = self._argument_checks.get(command.name)
-        if check is None:
-            check = self._argument_check(command)
-        return check(arguments)
+        return self._table.check_arguments(command, arguments)
 
     def get_command(self, name: str) -> QMPCommand | None:
         """Return the command *name*, or None."""
-        return self._commands.get(name)
+        return self._table.get(name)
 
     @property
     def commands(self) -> tuple[QMPCommand, ...]:
         """Every command, in registration order."""
-        return tuple(self._commands.values())
+        return self._table.commands
 
     @property
     def version(self) -> dict[str, JSONValue]:
@@ -460,6 +247,11 @@ class Dispatcher:
     def greeting(self) -> dict[str, JSONValue]:
         """The greeting sent on connection: ``{"QMP": {"version": ..., "capabilities": ["oob"]}}``."""
         return {"QMP": {"version": self.version, "capabilities": list(CAPABILITIES)}}
+
+    @property
+    def registry(self) -> TypeRegistry:
+        """The registry the QOM commands serve (`register_qom_commands`)."""
+        return self._table.registry
 
     # -- sessions, events, quit -------------------------------------------
 
@@ -560,7 +352,7 @@ class Dispatcher:
 
     def _query_commands(self, args: dict[str, JSONValue]) -> JSONValue:
         # QEMU prepends while walking its list: newest registration first.
-        return [{"name": name} for name in reversed(self._commands)]
+        return [{"name": name} for name in reversed(self._table.names)]
 
     def _quit(self, args: dict[str, JSONValue]) -> JSONValue:
         call_after_reply(self._shutdown)
@@ -590,7 +382,7 @@ class Dispatcher:
         try:
             name, arguments, oob = check_request(request, allow_oob=session.oob_enabled)
             if session.negotiated:
-                command = self._commands.get(name)
+                command = self._table.get(name)
             elif name == "qmp_capabilities":
                 command = self._capabilities_command
             else:
@@ -604,7 +396,7 @@ class Dispatcher:
             if oob and not command.allow_oob:
                 msg = f"The command {name} does not support OOB"
                 raise QMPProtocolError(msg)
-            args = self.check_arguments(command, arguments if arguments is not None else {})
+            args = self._table.check_arguments(command, arguments if arguments is not None else {})
             if command._is_async:
                 # The handler's coroutine is created inside the task, so that a
                 # task cancelled before it starts leaves no coroutine unawaited.
@@ -685,256 +477,3 @@ def _returning(awaitable: Awaitable[JSONValue]) -> Handler:
         return await awaitable
 
     return handler
-
-
-def _wire(text: str) -> bytes:
-    """One message on the wire: QEMU's monitor turns every newline into CRLF."""
-    if "\n" in text:
-        text = text.replace("\n", "\r\n")
-    return text.encode("utf-8") + b"\r\n"
-
-
-@final
-class QMPSession:
-    """
-    One client's QMP conversation. Models QEMU's ``MonitorQMP``.
-
-    Created by `Dispatcher.open_session`.  Feed it the bytes the client sends
-    (`feed`); it writes replies and events, CRLF-terminated, through *write*.
-    Replies keep the order of the requests, even when an async handler finishes
-    after a later sync one.
-
-    Threading: use a session from one thread; async handlers run as tasks of
-    the event loop running in that thread.
-    """
-
-    def __init__(
-        self,
-        dispatcher: Dispatcher,
-        write: Callable[[bytes], object],
-        *,
-        pretty: bool,
-        parser: JSONStreamParser,
-        run_sync: Callable[[Coroutine[Any, Any, Any]], Any] | None,
-    ) -> None:
-        #: The dispatcher this session belongs to.
-        self.dispatcher = dispatcher
-        #: Whether output uses QEMU's ``pretty=on`` layout.
-        self.pretty = pretty
-        #: Whether ``qmp_capabilities`` succeeded.
-        self.negotiated = False
-        #: Whether the client enabled the ``oob`` capability.
-        self.oob_enabled = False
-        #: Capabilities the client may enable.
-        self.offered_capabilities: frozenset[str] = frozenset(CAPABILITIES)
-        self._write = write
-        self._parser = parser
-        self._run_sync = run_sync
-        self._out: list[bytes] = []
-        self._feeding = False
-        self._closed = False
-        # Replies waiting for an earlier async reply: encoded replies and tasks.
-        self._pending: collections.deque[_Reply | asyncio.Task[_Reply]] = collections.deque()
-        self._tasks: set[asyncio.Task[_Reply]] = set()
-        self._drained: asyncio.Event | None = None
-
-    def greeting_bytes(self) -> bytes:
-        """The greeting as this session writes it."""
-        return _wire(to_json(self.dispatcher.greeting(), pretty=self.pretty))
-
-    @property
-    def closed(self) -> bool:
-        """True once `close` was called."""
-        return self._closed
-
-    @property
-    def pending(self) -> int:
-        """Replies queued behind an unfinished async command."""
-        return len(self._pending)
-
-    def feed(self, data: bytes) -> None:
-        """Process *data* from the client: parse, dispatch, write the replies."""
-        if self._closed:
-            return
-        self._handle_all(self._parser.feed(data))
-
-    def push(self, data: bytes) -> None:
-        """Queue *data* from the client for `run` (nothing is parsed yet)."""
-        if not self._closed:
-            self._parser.push(data)
-
-    def run(self, budget: int, max_messages: int) -> bool:
-        """
-        Parse about *budget* bytes of queued input and answer what completes (at most *max_messages*).
-
-        A server calls it once per event-loop callback, so that one client's
-        input, however large, is worked through in slices and other clients get
-        their turn in between.
-
-        Returns:
-            True when the queued input is used up (False: call again).
-        """
-        if self._closed:
-            return True
-        self._handle_all(self._parser.run(budget, max_messages=max_messages))
-        return self.closed or not self._parser.has_work
-
-    @property
-    def buffered(self) -> int:
-        """Bytes of input held for this client (an estimate: queued input, unfinished message)."""
-        return self._parser.buffered
-
-    def _handle_all(self, items: list[JSONValue | JSONParseError]) -> None:
-        if not items:
-            return
-        self._feeding = True
-        try:
-            for item in items:
-                if self.closed:  # a handler (quit) may close the session
-                    break
-                self._handle(item)
-        finally:
-            self._feeding = False
-            self._flush()
-
-    def _handle(self, item: JSONValue | JSONParseError) -> None:
-        if isinstance(item, JSONParseError):
-            self._enqueue((self._error_reply(item, _NO_ID), ()))
-            return
-        outcome = self.dispatcher._dispatch(self, item)
-        if type(outcome) is tuple:
-            self._enqueue(outcome)
-            return
-        assert inspect.iscoroutine(outcome)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None:
-            if self._run_sync is None:
-                outcome.close()
-                msg = "An async QMP handler needs a running event loop (or a run_sync runner)"
-                raise QOMInternalError(msg) from None
-            self._enqueue(self._run_sync(outcome))
-            return
-        task = loop.create_task(outcome)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        self._pending.append(task)
-
-    def _enqueue(self, reply: _Reply) -> None:
-        if self._pending:
-            self._pending.append(reply)
-        else:
-            self._send_reply(reply)
-
-    def _send_reply(self, reply: _Reply) -> None:
-        data, after = reply
-        self._out.append(data)
-        if after:
-            self._flush()
-            for callback in after:
-                callback()
-
-    def _task_done(self, task: asyncio.Task[_Reply]) -> None:
-        self._tasks.discard(task)
-        if self._closed:
-            return
-        while self._pending:
-            head = self._pending[0]
-            if isinstance(head, asyncio.Task):
-                if not head.done():
-                    break
-                self._pending.popleft()
-                if head.cancelled():
-                    continue
-                exc = head.exception()
-                if exc is not None:
-                    # Only with raise_internal_errors: the reply is lost; say so.
-                    logger.error("QMP command failed", exc_info=exc)
-                    reply: _Reply = (self._error_reply(exc, _NO_ID), ())
-                else:
-                    reply = head.result()
-            else:
-                self._pending.popleft()
-                reply = head
-            self._send_reply(reply)
-        self._flush()
-        if not self._pending and self._drained is not None:
-            self._drained.set()
-
-    async def wait_drained(self) -> None:
-        """Wait until no reply is queued behind an async command."""
-        while self._pending and not self._closed:
-            if self._drained is None or self._drained.is_set():
-                self._drained = asyncio.Event()
-            await self._drained.wait()
-
-    def _flush(self) -> None:
-        if self._out and not self._closed:
-            data = b"".join(self._out) if len(self._out) > 1 else self._out[0]
-            self._out.clear()
-            self._write(data)
-
-    def _send_event(self, data: bytes) -> None:
-        if self._closed:
-            return
-        self._out.append(data)
-        if not self._feeding:
-            self._flush()
-
-    def close(self) -> list[asyncio.Task[_Reply]]:
-        """
-        End the session: no more output; unfinished async commands are cancelled.
-
-        Returns:
-            The cancelled tasks, for the caller to await.
-        """
-        if self._closed:
-            return []
-        self._flush()
-        self._closed = True
-        self.dispatcher._forget(self)
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        self._pending.clear()
-        if self._drained is not None:
-            self._drained.set()
-        return tasks
-
-    # -- encoding ----------------------------------------------------------
-
-    def _return_reply(self, result: JSONValue, request_id: object) -> bytes:
-        if result is None:
-            result = {}  # QEMU: a command without 'returns' answers {}
-        if self.pretty:
-            assert type(result) is not EncodedJSON, "pretty sessions get plain values"
-            message: dict[str, object] = {"return": result}
-            if request_id is not _NO_ID:
-                message["id"] = request_id
-            return _wire(to_json(message, pretty=True))
-        # QDict order puts "return" before "id".
-        body = str.__str__(result) if type(result) is EncodedJSON else to_json(result)
-        if request_id is _NO_ID:
-            return b'{"return": ' + body.encode("utf-8") + b"}\r\n"
-        return b'{"return": ' + body.encode("utf-8") + b', "id": ' + to_json(request_id).encode("utf-8") + b"}\r\n"
-
-    def _error_reply(self, exc: BaseException, request_id: object) -> bytes:
-        if isinstance(exc, QMPError):
-            error_class = exc.error_class
-        elif isinstance(exc, QOMError):
-            error_class = exc.qmp_class
-        else:
-            error_class = "GenericError"
-        error = {"class": error_class, "desc": str(exc)}
-        if self.pretty:
-            message: dict[str, object] = {"error": error}
-            if request_id is not _NO_ID:
-                message["id"] = request_id
-            return _wire(to_json(message, pretty=True))
-        # QDict order puts "id" before "error", and "class" before "desc".
-        body = to_json(error)
-        if request_id is _NO_ID:
-            return b'{"error": ' + body.encode("utf-8") + b"}\r\n"
-        return b'{"id": ' + to_json(request_id).encode("utf-8") + b', "error": ' + body.encode("utf-8") + b"}\r\n"

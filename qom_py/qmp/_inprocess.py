@@ -8,8 +8,9 @@ from collections.abc import Coroutine, Iterable, Mapping
 from typing import Any, Final, final
 
 from ..errors import QOMInternalError
-from ..qapi._json import JSONValue
-from ._dispatch import Dispatcher, QMPError, QMPSession
+from ..qapi._json_parser import JSONValue
+from ._dispatch import Dispatcher
+from ._session import QMPError, QMPSession
 
 __all__ = ["InProcessQMP"]
 

@@ -22,8 +22,10 @@ import stat
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, final
 
-from ._dispatch import Dispatcher, QMPSession, _wire
-from ._protocol import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE, to_json
+from ..qapi._json_streamer import MAX_NESTING, MAX_TOKEN_COUNT, MAX_TOKEN_SIZE
+from ..qapi._json_writer import to_json
+from ._dispatch import Dispatcher
+from ._session import QMPSession, _wire
 
 __all__ = [
     "DEFAULT_MAX_BUFFERED_INPUT",

@@ -48,12 +48,10 @@ class Hooks:
     a cast in ``class_init``) or on the class itself (declarative style).
     """
 
-    __slots__ = ("can_be_deleted", "complete", "creatable", "prepare")
+    __slots__ = ("can_be_deleted", "complete", "prepare")
 
     def __init__(self, klass: ObjectClass) -> None:
-        iface = klass.dynamic_cast(_USER_CREATABLE)
-        #: Whether the class implements user-creatable (other classes have no hooks).
-        self.creatable = iface is not None
+        iface = klass.dynamic_cast(_USER_CREATABLE)  # other classes have no hooks
 
         def slot(name: str) -> Any:
             if iface is None:

@@ -191,27 +191,25 @@ class Property(Generic[T]):
         return StoreIn(self._slot) if self.check is None and self.on_change is None else self.store
 
 
-def Bool(**kwargs: Any) -> Property[bool]:  # noqa: N802 - reads as a type in declarations
+def Bool(**kwargs: Any) -> Property[bool]:  # reads as a type in declarations
     """Declare a ``bool`` property."""
     kwargs.setdefault("initial", False)
     return Property(BOOL, **kwargs)
 
 
-def Str(**kwargs: Any) -> Property[str]:  # noqa: N802
+def Str(**kwargs: Any) -> Property[str]:
     """Declare a ``string`` property."""
     kwargs.setdefault("initial", "")
     return Property(STR, **kwargs)
 
 
-def Number(**kwargs: Any) -> Property[float]:  # noqa: N802
+def Number(**kwargs: Any) -> Property[float]:
     """Declare a ``number`` (double) property."""
     kwargs.setdefault("initial", 0.0)
     return Property(NUMBER, **kwargs)
 
 
-def Int(  # noqa: N802
-    bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
-) -> Property[int]:
+def Int(bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any) -> Property[int]:
     """
     Declare a signed integer property of *bits* width (``int``, ``int32``, ...).
 
@@ -225,9 +223,7 @@ def Int(  # noqa: N802
     return _integer(int_kind(bits, True, minimum=minimum, maximum=maximum), kwargs)
 
 
-def UInt(  # noqa: N802
-    bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
-) -> Property[int]:
+def UInt(bits: int = 64, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any) -> Property[int]:
     """Declare an unsigned integer property of *bits* width (``uint8`` ... ``uint32``, ``uint`` at 64; a range as `Int`)."""
     return _integer(int_kind(bits, False, minimum=minimum, maximum=maximum), kwargs)
 
@@ -239,13 +235,13 @@ def _integer(kind: IntKind, kwargs: dict[str, Any]) -> Property[int]:
     return Property(kind, **kwargs)
 
 
-def Size(**kwargs: Any) -> Property[int]:  # noqa: N802
+def Size(**kwargs: Any) -> Property[int]:
     """Declare a ``size`` property (keyval accepts ``4k``, ``1G``, ...)."""
     kwargs.setdefault("initial", 0)
     return Property(SIZE, **kwargs)
 
 
-def Enum(enum_name: str, values: Sequence[str], **kwargs: Any) -> Property[str]:  # noqa: N802
+def Enum(enum_name: str, values: Sequence[str], **kwargs: Any) -> Property[str]:
     """Declare an enum property named *enum_name* with members *values*."""
     kwargs.setdefault("initial", values[0] if values else "")
     return Property(EnumKind(enum_name, tuple(values)), **kwargs)
@@ -472,10 +468,10 @@ def _is_json(value: object) -> bool:
 
 
 @overload
-def QAPI(qapi_type: type[_QAPIT], **kwargs: Any) -> QAPIProperty[_QAPIT | None, _QAPIT | JSONInput]: ...  # noqa: N802
+def QAPI(qapi_type: type[_QAPIT], **kwargs: Any) -> QAPIProperty[_QAPIT | None, _QAPIT | JSONInput]: ...
 @overload
 def QAPI(qapi_type: str | list[str] | tuple[str], **kwargs: Any) -> QAPIProperty[Any, Any]: ...
-def QAPI(qapi_type: str | list[str] | tuple[str] | type, **kwargs: Any) -> QAPIProperty[Any, Any]:  # noqa: N802
+def QAPI(qapi_type: str | list[str] | tuple[str] | type, **kwargs: Any) -> QAPIProperty[Any, Any]:
     """
     Declare a property of any QAPI type: a built-in, a defined enum/struct/union/alternate, or ``[T]``.
 
@@ -489,12 +485,12 @@ def QAPI(qapi_type: str | list[str] | tuple[str] | type, **kwargs: Any) -> QAPIP
 
 
 @overload
-def QAPIList(  # noqa: N802
+def QAPIList(
     element_type: type[_QAPIT], **kwargs: Any
 ) -> QAPIProperty[tuple[_QAPIT, ...], Sequence[_QAPIT | Mapping[str, Any]]]: ...
 @overload
-def QAPIList(element_type: str, **kwargs: Any) -> QAPIProperty[tuple[Any, ...], Sequence[Any]]: ...  # noqa: N802
-def QAPIList(element_type: str | type, **kwargs: Any) -> QAPIProperty[Any, Any]:  # noqa: N802
+def QAPIList(element_type: str, **kwargs: Any) -> QAPIProperty[tuple[Any, ...], Sequence[Any]]: ...
+def QAPIList(element_type: str | type, **kwargs: Any) -> QAPIProperty[Any, Any]:
     """
     Declare a list property, ``[element_type]`` (a QAPI name or its class).
 
@@ -505,10 +501,10 @@ def QAPIList(element_type: str | type, **kwargs: Any) -> QAPIProperty[Any, Any]:
 
 
 @overload
-def QAPIStruct(struct: type[_QAPIT], **kwargs: Any) -> QAPIProperty[_QAPIT | None, _QAPIT | Mapping[str, Any]]: ...  # noqa: N802
+def QAPIStruct(struct: type[_QAPIT], **kwargs: Any) -> QAPIProperty[_QAPIT | None, _QAPIT | Mapping[str, Any]]: ...
 @overload
-def QAPIStruct(struct: str, **kwargs: Any) -> QAPIProperty[Any, Any]: ...  # noqa: N802
-def QAPIStruct(struct: str | type, **kwargs: Any) -> QAPIProperty[Any, Any]:  # noqa: N802
+def QAPIStruct(struct: str, **kwargs: Any) -> QAPIProperty[Any, Any]: ...
+def QAPIStruct(struct: str | type, **kwargs: Any) -> QAPIProperty[Any, Any]:
     """
     Declare a struct (or union) property, a QAPI name or its class.
 
@@ -581,8 +577,9 @@ def declare_type(
         instance_class=cls,
         class_class=class_class,
     )
-    cls.__qom_type_info__ = info  # type: ignore[attr-defined]  # set on declarative classes only
-    cls.__qom_registry__ = registry  # type: ignore[attr-defined]  # where calling the class creates
+    marked: Any = cls  # two attributes that only declarative classes carry:
+    marked.__qom_type_info__ = info
+    marked.__qom_registry__ = registry  # where calling the class creates
     if registry is not None:
         registry.register(info)
     return info

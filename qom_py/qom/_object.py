@@ -351,14 +351,14 @@ class Object(PropertyBuilders, TreeMixin):
         # Release every property (instance and class), once each, restarting the
         # walk after each release: a release may delete other properties
         # (check-qom-proplist "delchild").
-        done: set[int] = set()
+        done: set[ObjectProperty] = set()  # compared by identity (eq=False)
         released = True
         while released:
             released = False
             for prop in list(self.properties()):
-                if id(prop) in done:
+                if prop in done:
                     continue
-                done.add(id(prop))
+                done.add(prop)
                 if prop.release is not None:
                     prop.release(self, prop.name)
                     released = True
@@ -570,9 +570,10 @@ class Object(PropertyBuilders, TreeMixin):
             PropertyNotFoundError: no such property.
         """
         self.property(name)
-        if "_observers" not in self.__dict__:
-            self._observers = {}
-        self._observers.setdefault(name, []).append(callback)  # type: ignore[attr-defined]  # own dict now
+        observers: dict[str, list[Observer]] | None = self.__dict__.get("_observers")
+        if observers is None:
+            observers = self._observers = {}
+        observers.setdefault(name, []).append(callback)
 
         def unobserve() -> None:
             callbacks = self._observers.get(name, [])

@@ -391,7 +391,7 @@ def typed_property(
     name: str,
     kind: PropertyKind,
     get: Callable[[Object], Any] | None,
-    set: Callable[[Object, Any], None] | None,  # noqa: A002 - the contract's name
+    set: Callable[[Object, Any], None] | None,  # the contract's name
     *,
     description: str | None = None,
 ) -> ObjectProperty:
@@ -504,9 +504,9 @@ class PropertyBuilders:
     def property_add(
         self,
         name: str,
-        type: str,  # noqa: A002 - QEMU's name
+        type: str,  # QEMU's name
         get: GetFn | None = None,
-        set: SetFn | None = None,  # noqa: A002 - QEMU's name
+        set: SetFn | None = None,  # QEMU's name
         *,
         resolve: ResolveFn | None = None,
         release: ReleaseFn | None = None,
@@ -526,7 +526,7 @@ class PropertyBuilders:
         name: str,
         kind: PropertyKind,
         get: Callable[[Object], Any] | None,
-        set: Callable[[Object, Any], None] | None,  # noqa: A002 - the contract's name
+        set: Callable[[Object, Any], None] | None,  # the contract's name
         *,
         description: str | None = None,
         default: Any = UNSET,
@@ -543,7 +543,7 @@ class PropertyBuilders:
         name: str,
         qapi_type: str | list[str] | tuple[str],
         get: Callable[[Object], Any] | None,
-        set: Callable[[Object, Any], None] | None,  # noqa: A002 - the contract's name
+        set: Callable[[Object, Any], None] | None,  # the contract's name
         *,
         description: str | None = None,
         type_name: str | None = None,
@@ -574,7 +574,7 @@ class PropertyBuilders:
         self,
         name: str,
         get: Callable[[Object], bool] | None,
-        set: Callable[[Object, bool], None] | None,  # noqa: A002
+        set: Callable[[Object, bool], None] | None,
         *,
         description: str | None = None,
         default: bool | UnsetType = UNSET,
@@ -586,7 +586,7 @@ class PropertyBuilders:
         self,
         name: str,
         get: Callable[[Object], str] | None,
-        set: Callable[[Object, str], None] | None,  # noqa: A002
+        set: Callable[[Object, str], None] | None,
         *,
         description: str | None = None,
         default: str | UnsetType = UNSET,
@@ -600,7 +600,7 @@ class PropertyBuilders:
         enum_name: str,
         values: Sequence[str],
         get: Callable[[Object], str] | None,
-        set: Callable[[Object, str], None] | None,  # noqa: A002
+        set: Callable[[Object, str], None] | None,
         *,
         description: str | None = None,
         default: str | UnsetType = UNSET,
@@ -613,7 +613,7 @@ class PropertyBuilders:
         self,
         name: str,
         get: Callable[[Object], int] | None,
-        set: Callable[[Object, int], None] | None,  # noqa: A002
+        set: Callable[[Object, int], None] | None,
         bits: int = 64,
         signed: bool = True,
         *,
@@ -641,7 +641,7 @@ class PropertyBuilders:
         self,
         name: str,
         get: Callable[[Object], int] | None,
-        set: Callable[[Object, int], None] | None,  # noqa: A002
+        set: Callable[[Object, int], None] | None,
         bits: int = 64,
         *,
         description: str | None = None,
@@ -658,7 +658,7 @@ class PropertyBuilders:
         self,
         name: str,
         get: Callable[[Object], int] | None,
-        set: Callable[[Object, int], None] | None,  # noqa: A002
+        set: Callable[[Object, int], None] | None,
         *,
         description: str | None = None,
         default: int | UnsetType = UNSET,

@@ -50,7 +50,7 @@ class ChildProperty(ObjectProperty):
     kind = None
     store = None
 
-    def __init__(self, name: str, child: Object) -> None:  # noqa: D107 - see the class
+    def __init__(self, name: str, child: Object) -> None:
         self.name = name
         self.type = child.klass.child_type
         #: The object this property owns.
@@ -61,11 +61,11 @@ class ChildProperty(ObjectProperty):
         return self.child._child_get
 
     @property
-    def resolve(self) -> ResolveFn:  # type: ignore[override]
+    def resolve(self) -> ResolveFn:  # type: ignore[override]  # read-only, as get
         return self.child._child_resolve
 
     @property
-    def release(self) -> ReleaseFn:  # type: ignore[override]
+    def release(self) -> ReleaseFn:  # type: ignore[override]  # read-only, as get
         return self.child._child_release
 
 

@@ -64,13 +64,9 @@ TYPE_USER_CREATABLE: Final = "user-creatable"
 
 default_registry.register(TypeInfo(TYPE_USER_CREATABLE, parent=TYPE_INTERFACE))
 
+#: QEMU's ``id_wellformed()``: a letter, then letters, digits, ``-``, ``.``, ``_``.
 _ID: Final = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
 _id_match: Final = _ID.match
-
-
-def id_wellformed(id: str) -> bool:  # noqa: A002 - QEMU's name
-    """Whether *id* is an identifier: a letter, then letters, digits, ``-``, ``.``, ``_``."""
-    return _id_match(id) is not None
 
 
 def user_creatable_complete(obj: Object) -> None:
@@ -131,7 +127,7 @@ def _check_creatable(typename: str, registry: TypeRegistry) -> ObjectClass:
     return klass
 
 
-def _check_id(id: str) -> None:  # noqa: A002 - QEMU's name
+def _check_id(id: str) -> None:  # QEMU's name
     if _id_match(id) is None:
         raise ParameterError("Parameter 'id' expects an identifier", ID_HINT)
 
@@ -140,7 +136,7 @@ def user_creatable_add_type(
     typename: str,
     id: str,
     props: Mapping[str, Any],
-    visitor: InputVisitor = JSON_VISITOR,  # noqa: A002
+    visitor: InputVisitor = JSON_VISITOR,
     *,
     registry: TypeRegistry = default_registry,
 ) -> Object:
@@ -188,14 +184,14 @@ def user_creatable_add_qapi(
 
 
 @overload
-def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object: ...  # noqa: A002
+def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object: ...
 @overload
 def object_add(
     typename: type[ObjT], /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any
-) -> ObjT: ...  # noqa: A002
+) -> ObjT: ...
 def object_add(
     typename: str | type[Object], /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any
-) -> Object:  # noqa: A002
+) -> Object:
     """
     Create a user-creatable object, typed strictly as QMP ``object-add`` types it.
 
@@ -229,7 +225,7 @@ def object_new_with_props(
     props: Mapping[str, Any] | None = None,
     *,
     parent: Object | None = None,
-    id: str | None = None,  # noqa: A002 - QEMU's name
+    id: str | None = None,  # QEMU's name
 ) -> Object:
     """
     Create *typename* with *props* set in order, all or nothing (QEMU's ``object_new_with_props``).
@@ -262,7 +258,7 @@ def object_set_props(obj: Object, props: Mapping[str, Any]) -> None:
     obj.set_props(props)
 
 
-def object_del(id: str, *, registry: TypeRegistry = default_registry) -> None:  # noqa: A002 - QEMU's name
+def object_del(id: str, *, registry: TypeRegistry = default_registry) -> None:  # QEMU's name
     """
     Delete ``/objects/<id>`` (QEMU's ``user_creatable_del``).
 
@@ -291,7 +287,7 @@ def object_option_parse(
         QOMError: QEMU's message (``err.hint`` holds a second line where QEMU prints one).
     """
     if text.startswith("{"):
-        from ..qapi._json import parse_json_object
+        from ..qapi._json_streamer import parse_json_object
 
         return user_creatable_add_qapi(parse_json_object(text), JSON_VISITOR, registry=registry)
     args, help_requested = keyval_parse_with_help(text, "qom-type")
@@ -312,7 +308,7 @@ def user_creatable_types_help(registry: TypeRegistry = default_registry) -> str:
     return "\n".join(lines) + "\n"
 
 
-def object_property_help(name: str, type: str, default: Any, description: str | None) -> str:  # noqa: A002
+def object_property_help(name: str, type: str, default: Any, description: str | None) -> str:
     """One help line: ``  name=<type>``, padded to column 24 before `` - `` when there is more."""
     line = f"  {name}=<{type}>"
     if description or default is not UNSET:

@@ -306,7 +306,7 @@ def test_probe_enum_value_feature() -> None:
 
 def test_wire_bytes_are_qsds() -> None:
     """Written as QMP writes it (QDict key order), the common part is byte for byte qsd's recorded answer."""
-    from qom_py.qmp._protocol import to_json
+    from qom_py.qapi._json_writer import to_json
 
     schema = load_schema()
     common = _qsd_commands(schema)

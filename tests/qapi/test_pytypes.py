@@ -210,7 +210,7 @@ def test_python_definitions_are_checked_as_qapi() -> None:
     registry = qom_py.TypeRegistry()
 
     @attrs.frozen
-    class lowercase:  # noqa: N801 - QAPI's rule is the one that answers
+    class lowercase:  # QAPI's rule is the one that answers
         x: int
 
     with pytest.raises(QAPISchemaError, match="must use CamelCase"):

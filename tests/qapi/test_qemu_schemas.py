@@ -23,9 +23,9 @@ from qom_py.errors import QAPISchemaError
 from qom_py.qapi import QAPISchema
 from qom_py.qapi._cli import main
 from qom_py.qapi._ifcond import ifcond_holds
+from qom_py.qapi._json_writer import to_json
 from qom_py.qapi._schema import _ifcond_text as ifcond_text
 from qom_py.qapi.introspect import SchemaInfo, schema_index, schema_info
-from qom_py.qmp._protocol import to_json
 from tests.daemon import QSD, TIMEOUT, child_env, running
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qom_py.errors import JSONParseError, QMPProtocolError
-from qom_py.qapi import _json
+from qom_py.qapi import _json_streamer, _unicode
 from qom_py.qmp import (
     JSONStreamParser,
     JSONValue,
@@ -43,9 +43,9 @@ def outcomes(results: list[JSONValue | JSONParseError]) -> list[Any]:
 def parse(data: bytes, **limits: int) -> list[Any]:
     """Feed *data* at once and return its outcomes (values as themselves)."""
     parser = JSONStreamParser(
-        max_token_size=limits.get("max_token_size", _json.MAX_TOKEN_SIZE),
-        max_token_count=limits.get("max_token_count", _json.MAX_TOKEN_COUNT),
-        max_nesting=limits.get("max_nesting", _json.MAX_NESTING),
+        max_token_size=limits.get("max_token_size", _json_streamer.MAX_TOKEN_SIZE),
+        max_token_count=limits.get("max_token_count", _json_streamer.MAX_TOKEN_COUNT),
+        max_nesting=limits.get("max_nesting", _json_streamer.MAX_NESTING),
     )
     results = parser.feed(data)
     return [("error", str(r)) if isinstance(r, JSONParseError) else r for r in results]
@@ -291,7 +291,7 @@ _FRAGMENTS = [
 
 
 # QEMU strings hold no surrogates or noncharacters (its writer turns them into U+FFFD).
-_CHARACTERS = st.characters(exclude_categories=["Cs"]).filter(lambda c: _json._is_valid_codepoint(ord(c)))
+_CHARACTERS = st.characters(exclude_categories=["Cs"]).filter(lambda c: _unicode.is_valid_codepoint(ord(c)))
 
 
 def json_values() -> st.SearchStrategy[Any]:
@@ -521,4 +521,4 @@ class TestCheckRequest:
 
 def test_mod_utf8_text() -> None:
     """Undecodable bytes in a message become U+FFFD, one per bad sequence, as QEMU writes them."""
-    assert _json._qemu_text(b"a\xe2\x82b\xff\xc0\x80") == "a\ufffdb\ufffd\x00"
+    assert _unicode.qemu_text(b"a\xe2\x82b\xff\xc0\x80") == "a\ufffdb\ufffd\x00"

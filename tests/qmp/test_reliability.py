@@ -21,7 +21,8 @@ from typing import Final
 
 import pytest
 
-from qom_py.qapi._json import PARSE_STEP, JSONStreamParser
+from qom_py.qapi._json_parser import PARSE_STEP
+from qom_py.qapi._json_streamer import JSONStreamParser
 from qom_py.qmp import Dispatcher
 from qom_py.qmp._server import _BACKLOG
 from tests.daemon import child_env, running

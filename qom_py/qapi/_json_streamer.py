@@ -1,5 +1,5 @@
 """
-QEMU's JSON reader: ``qobject/json-lexer.c``, ``json-streamer.c`` and ``json-parser.c``.
+QEMU's JSON reader: the streamer (``qobject/json-streamer.c``) and ``qobject_from_json()``.
 
 `JSONStreamParser` splits a byte stream into JSON values the way QEMU does: the
 same extensions (single-quoted strings, ``\\'``), the same error messages, the
@@ -11,17 +11,39 @@ QEMU's lexer state machine.  `qobject_from_json` reads exactly one value (JSON
 ``--object`` strings); QMP reads streams.
 
 Pure: nothing here knows about objects, commands or sockets.
+
+The lexer is `qom_py.qapi._json_lexer`, the parser `qom_py.qapi._json_parser`;
+the writer, `qom_py.qapi._json_writer`.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Generator, Sequence
-from typing import Final, TypeAlias
+from collections.abc import Generator
+from typing import Final
 
 from ..errors import JSONParseError
-from ._scalars import INT64_MIN, UINT64_LIMIT
+from ._json_lexer import (
+    BULK_KINDS,
+    END_OF_INPUT,
+    IN_RECOVERY,
+    IN_START,
+    JSON_ERROR,
+    LCURLY,
+    LEXER,
+    LOOKAHEAD,
+    LSQUARE,
+    NO_TOKEN_STATES,
+    RCURLY,
+    RSQUARE,
+    RUNS,
+    STRUCTURAL,
+    TOKEN_MIN,
+    bulk_token,
+    skip_run,
+)
+from ._json_parser import PARSE_STEP, JSONValue, ParseError, parse_number, parse_steps, parse_tokens
+from ._unicode import qemu_text
 
 __all__ = [
     "MAX_NESTING",
@@ -33,429 +55,12 @@ __all__ = [
     "qobject_from_json",
 ]
 
-#: A JSON value as the QMP layer passes it around (QEMU's QObject).
-JSONValue: TypeAlias = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
-
 #: QEMU's per-message limit on the bytes of all tokens (``json-streamer.c``).
 MAX_TOKEN_SIZE: Final = 64 << 20
 #: QEMU's per-message limit on the number of tokens.
 MAX_TOKEN_COUNT: Final = 2 << 20
 #: QEMU's limit on open brackets and braces.
 MAX_NESTING: Final = 1 << 10
-
-# ---------------------------------------------------------------------------
-# The lexer's states and token types, numbered as in QEMU.  The numbering is
-# observable: when a token outgrows the size limit, the lexer hands its *state*
-# to the streamer as if it were a token type, and the streamer's switch falls
-# through to the size check.  JSON_ERROR must be 0 and the states must stay
-# below the token types.
-# ---------------------------------------------------------------------------
-_JSON_ERROR: Final = 0
-_IN_RECOVERY: Final = 1
-_IN_DQ_STRING_ESCAPE: Final = 2
-_IN_DQ_STRING: Final = 3
-_IN_SQ_STRING_ESCAPE: Final = 4
-_IN_SQ_STRING: Final = 5
-_IN_ZERO: Final = 6
-_IN_EXP_DIGITS: Final = 7
-_IN_EXP_SIGN: Final = 8
-_IN_EXP_E: Final = 9
-_IN_MANTISSA: Final = 10
-_IN_MANTISSA_DIGITS: Final = 11
-_IN_DIGITS: Final = 12
-_IN_SIGN: Final = 13
-_IN_KEYWORD: Final = 14
-_IN_START: Final = 15
-_N_STATES: Final = 16
-
-_LCURLY: Final = 100
-_RCURLY: Final = 101
-_LSQUARE: Final = 102
-_RSQUARE: Final = 103
-_COLON: Final = 104
-_COMMA: Final = 105
-_INTEGER: Final = 106
-_FLOAT: Final = 107
-_KEYWORD: Final = 108
-_STRING: Final = 109
-_END_OF_INPUT: Final = 111
-_TOKEN_MIN: Final = _LCURLY
-
-#: Transition flag: the character is only looked at, not consumed.
-_LOOKAHEAD: Final = 0x80
-
-
-def _build_lexer_table() -> tuple[bytes, ...]:
-    """Return QEMU's ``json_lexer[][256]`` transition table (state -> byte -> next)."""
-    table = [bytearray(256) for _ in range(_N_STATES)]  # default: JSON_ERROR
-
-    def terminal(state: int, token: int) -> None:
-        table[state][:] = bytes([token | _LOOKAHEAD]) * 256
-
-    def put(state: int, chars: bytes | range, nxt: int) -> None:
-        for c in chars:
-            table[state][c] = nxt
-
-    digits = b"0123456789"
-    # Recovery skips to a structural character, a control character other than
-    # tab, or one of the impossible UTF-8 bytes 0xFE/0xFF.
-    put(_IN_RECOVERY, range(0x20), _IN_START | _LOOKAHEAD)
-    put(_IN_RECOVERY, range(0x20, 0xFE), _IN_RECOVERY)
-    put(_IN_RECOVERY, b"\xfe\xff", _IN_START | _LOOKAHEAD)
-    put(_IN_RECOVERY, b"\t", _IN_RECOVERY)
-    put(_IN_RECOVERY, b"[]{}:,", _IN_START | _LOOKAHEAD)
-    for string, escape, quote in (
-        (_IN_DQ_STRING, _IN_DQ_STRING_ESCAPE, b'"'),
-        (_IN_SQ_STRING, _IN_SQ_STRING_ESCAPE, b"'"),
-    ):
-        put(escape, range(0x20, 0xFE), string)
-        put(string, range(0x20, 0xFE), string)
-        put(string, b"\\", escape)
-        put(string, quote, _STRING)
-    terminal(_IN_ZERO, _INTEGER)
-    put(_IN_ZERO, digits, _JSON_ERROR)
-    put(_IN_ZERO, b".", _IN_MANTISSA)
-    terminal(_IN_EXP_DIGITS, _FLOAT)
-    put(_IN_EXP_DIGITS, digits, _IN_EXP_DIGITS)
-    put(_IN_EXP_SIGN, digits, _IN_EXP_DIGITS)
-    put(_IN_EXP_E, b"-+", _IN_EXP_SIGN)
-    put(_IN_EXP_E, digits, _IN_EXP_DIGITS)
-    terminal(_IN_MANTISSA_DIGITS, _FLOAT)
-    put(_IN_MANTISSA_DIGITS, digits, _IN_MANTISSA_DIGITS)
-    put(_IN_MANTISSA_DIGITS, b"eE", _IN_EXP_E)
-    put(_IN_MANTISSA, digits, _IN_MANTISSA_DIGITS)
-    terminal(_IN_DIGITS, _INTEGER)
-    put(_IN_DIGITS, digits, _IN_DIGITS)
-    put(_IN_DIGITS, b"eE", _IN_EXP_E)
-    put(_IN_DIGITS, b".", _IN_MANTISSA)
-    put(_IN_SIGN, b"0", _IN_ZERO)
-    put(_IN_SIGN, b"123456789", _IN_DIGITS)
-    terminal(_IN_KEYWORD, _KEYWORD)
-    put(_IN_KEYWORD, range(ord("a"), ord("z") + 1), _IN_KEYWORD)
-    put(_IN_START, b'"', _IN_DQ_STRING)
-    put(_IN_START, b"'", _IN_SQ_STRING)
-    put(_IN_START, b"0", _IN_ZERO)
-    put(_IN_START, b"123456789", _IN_DIGITS)
-    put(_IN_START, b"-", _IN_SIGN)
-    for char, token in zip(b"{}[]:,", (_LCURLY, _RCURLY, _LSQUARE, _RSQUARE, _COLON, _COMMA), strict=True):
-        table[_IN_START][char] = token
-    put(_IN_START, range(ord("a"), ord("z") + 1), _IN_KEYWORD)
-    put(_IN_START, b" \t\r\n", _IN_START)
-    return tuple(bytes(row) for row in table)
-
-
-_LEXER: Final = _build_lexer_table()
-
-# Runs of bytes that keep a state where it is (consumed, same state).  Skipping
-# them with one regex match instead of one Python step per byte is what keeps a
-# 64 MiB string affordable; the result is the same as stepping byte by byte.
-_RUNS: Final[dict[int, re.Pattern[bytes]]] = {
-    _IN_START: re.compile(rb"[ \t\r\n]+"),
-    _IN_RECOVERY: re.compile(rb"[\t\x20-\x2b\x2d-\x39\x3b-\x5a\x5c\x5e-\x7a\x7c\x7e-\xfd]+"),
-    _IN_DQ_STRING: re.compile(rb"[\x20\x21\x23-\x5b\x5d-\xfd]+"),
-    _IN_SQ_STRING: re.compile(rb"[\x20-\x26\x28-\x5b\x5d-\xfd]+"),
-    _IN_DIGITS: re.compile(rb"[0-9]+"),
-    _IN_MANTISSA_DIGITS: re.compile(rb"[0-9]+"),
-    _IN_EXP_DIGITS: re.compile(rb"[0-9]+"),
-    _IN_KEYWORD: re.compile(rb"[a-z]+"),
-}
-#: States whose consumed characters are thrown away rather than kept in a token.
-_NO_TOKEN_STATES: Final = frozenset({_IN_START, _IN_RECOVERY})
-
-# ---------------------------------------------------------------------------
-# QEMU's modified UTF-8 (util/unicode.c).
-# ---------------------------------------------------------------------------
-_MIN_CODEPOINT: Final = (0x80, 0x800, 0x10000, 0x200000, 0x4000000)
-
-
-def _is_valid_codepoint(cp: int) -> bool:
-    """Mirror ``is_valid_codepoint()``: no surrogates, noncharacters or values past U+10FFFF."""
-    if cp > 0x10FFFF:
-        return False
-    if 0xFDD0 <= cp <= 0xFDEF or (cp & 0xFFFE) == 0xFFFE:
-        return False  # noncharacter; also catches the -1 of a failed \u escape
-    return not 0xD800 <= cp <= 0xDFFF
-
-
-def _mod_utf8_codepoint(data: bytes, i: int) -> tuple[int, int]:
-    """Decode one character at *i* as ``mod_utf8_codepoint()``: ``(codepoint or -1, end)``."""
-    n = len(data)
-    if i >= n or data[i] == 0:
-        return -1, i
-    byte = data[i]
-    i += 1
-    if byte < 0x80:
-        return byte, i
-    if byte >= 0xFE or not byte & 0x40:
-        return -1, i  # impossible byte, or a continuation byte out of place
-    length = 0
-    mask = 0x80
-    while byte & mask:
-        length += 1
-        mask >>= 1
-    cp = byte & (mask - 1)
-    for _ in range(1, length):
-        nxt = data[i] if i < n else 0
-        if nxt & 0xC0 != 0x80:
-            return -1, i  # continuation missing; it is not consumed
-        i += 1
-        cp = (cp << 6) | (nxt & 0x3F)
-    if not _is_valid_codepoint(cp):
-        return -1, i
-    if cp < _MIN_CODEPOINT[length - 2] and not (cp == 0 and length == 2):
-        return -1, i  # overlong, except QEMU's \xC0\x80 for U+0000
-    return cp, i
-
-
-def _qemu_text(raw: bytes) -> str:
-    """
-    Return the text a QMP client sees for QEMU's C string *raw* (no NUL inside).
-
-    QEMU's JSON writer decodes its strings with ``mod_utf8_codepoint()`` and writes
-    U+FFFD for every undecodable sequence.
-    """
-    if raw.isascii():
-        return raw.decode("ascii")
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        cp, i = _mod_utf8_codepoint(raw, i)
-        out.append(chr(cp) if cp >= 0 else "\ufffd")
-    return "".join(out)
-
-
-# Noncharacters, which QEMU refuses even as valid UTF-8.
-_NONCHARACTERS: Final = re.compile(
-    "[\ufdd0-\ufdef" + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)) + "]"
-)
-
-
-class _ParseError(Exception):
-    """Internal: carries QEMU's parse_error() text (the part after ``JSON parse error, ``)."""
-
-
-def _parse_error(inner: bytes) -> _ParseError:
-    # parse_error() formats into a char[1024], so the detail is cut at 1023 bytes.
-    return _ParseError(inner[:1023])
-
-
-_HEX_DIGITS: Final = frozenset(b"0123456789abcdefABCDEF")
-
-
-def _cvt4hex(data: bytes, i: int) -> int:
-    """Mirror ``cvt4hex()``: four hex digits at *i*, or -1."""
-    if i + 4 > len(data):
-        return -1
-    digits = data[i : i + 4]
-    if not all(c in _HEX_DIGITS for c in digits):
-        return -1
-    return int(digits, 16)
-
-
-def _parse_string(token: bytes | bytearray) -> str:
-    """Decode a string token (quotes included) as QEMU's ``parse_string()``."""
-    if token.find(b"\\", 1, len(token) - 1) == -1:
-        try:
-            # From a memoryview: a 64 MiB token is not copied first.
-            text = str(memoryview(token)[1:-1], "utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            if text.isascii() or _NONCHARACTERS.search(text) is None:
-                return text
-    token = bytes(token)  # the exact walk below, on bytes
-    quote = token[0]
-    out: list[str] = []
-    i = 1
-    end = len(token)
-    while token[i] != quote:
-        c = token[i]
-        if c == 0x5C:  # backslash
-            begin = i
-            escape = token[i + 1]
-            i += 2
-            simple = _SIMPLE_ESCAPES.get(escape)
-            if simple is not None:
-                out.append(simple)
-                continue
-            if escape != 0x75:  # 'u'
-                raise _parse_error(b"invalid escape sequence in string")
-            cp = _cvt4hex(token, i)
-            i += 4
-            if 0xD800 <= cp <= 0xDBFF and token[i : i + 2] == b"\\u":
-                cp = 0x10000 + ((cp & 0x3FF) << 10)
-                trailing = _cvt4hex(token, i + 2)
-                if 0xDC00 <= trailing <= 0xDFFF:
-                    cp |= trailing & 0x3FF
-                    i += 6
-                else:
-                    cp = -1
-            if not _is_valid_codepoint(cp):
-                shown = token[begin : min(i, end)]
-                raise _parse_error(shown + b" is not a valid Unicode character")
-            out.append(chr(cp))
-        else:
-            cp, i = _mod_utf8_codepoint(token, i)
-            if cp < 0:
-                raise _parse_error(b"invalid UTF-8 sequence in string")
-            out.append(chr(cp))
-    return "".join(out)
-
-
-_SIMPLE_ESCAPES: Final = {
-    ord('"'): '"',
-    ord("'"): "'",
-    ord("\\"): "\\",
-    ord("/"): "/",
-    ord("b"): "\b",
-    ord("f"): "\f",
-    ord("n"): "\n",
-    ord("r"): "\r",
-    ord("t"): "\t",
-}
-
-
-def _parse_number(text: bytes | bytearray | str) -> int | float:
-    """An integer token becomes an int if it fits int64 or uint64, else a float (strtod)."""
-    if len(text) <= 20:  # anything longer is out of range (and may pass int()'s digit limit)
-        value = int(text)
-        if INT64_MIN <= value < UINT64_LIMIT:
-            return value
-    return float(text)
-
-
-# Parser-side frame markers for the explicit stack (the C parser recurses; an
-# explicit stack keeps Python's recursion limit out of the way at depth 1024).
-_AWAIT_KEY: Final = object()
-
-
-#: Tokens `_parse_steps` walks between two pauses (arbitrary: a few ms of work).
-PARSE_STEP: Final = 4096
-
-
-def _parse_steps(kinds: bytes | bytearray, texts: Sequence[bytes | bytearray]) -> Generator[None, None, JSONValue]:
-    """
-    Parse one message's tokens as ``json_parser_parse()``, pausing every `PARSE_STEP` tokens.
-
-    The C parser is recursive descent and stops at the first error; this is the
-    same left-to-right walk with an explicit stack, so the first error met is the
-    one reported.  A generator, so that the server can spread the parse of a
-    2 Mi-token message over several event-loop callbacks: each ``next()`` does at
-    most `PARSE_STEP` tokens of work; the value comes back as ``StopIteration.value``.
-    The token ``i`` is ``(kinds[i], texts[i])``.
-
-    Raises:
-        _ParseError: QEMU's detail text.
-    """
-    n = len(kinds)
-    i = 0
-    pause = PARSE_STEP
-    # Each frame is [container, key]; key is _AWAIT_KEY while a dict waits for a
-    # key, the pending key once one is read, and unused (None) for a list.
-    stack: list[list[object]] = []
-    value: JSONValue = None
-    while True:
-        # --- parse_value() ---
-        if i >= pause:
-            yield
-            pause = i + PARSE_STEP
-        if i >= n:
-            raise _parse_error(b"premature EOI")
-        kind = kinds[i]
-        if kind == _LCURLY or kind == _LSQUARE:
-            i += 1
-            if i >= n:
-                raise _parse_error(b"premature EOI")
-            closer = _RCURLY if kind == _LCURLY else _RSQUARE
-            if kinds[i] == closer:
-                i += 1
-                value = {} if kind == _LCURLY else []
-            else:
-                if kind == _LCURLY:
-                    stack.append([{}, _AWAIT_KEY])
-                else:
-                    stack.append([[], None])
-                continue
-        elif kind == _STRING:
-            i += 1
-            value = _parse_string(texts[i - 1])
-        elif kind == _INTEGER:
-            i += 1
-            value = _parse_number(texts[i - 1])
-        elif kind == _FLOAT:
-            i += 1
-            value = float(texts[i - 1])
-        elif kind == _KEYWORD:
-            text = texts[i]
-            i += 1
-            if text == b"true":
-                value = True
-            elif text == b"false":
-                value = False
-            elif text == b"null":
-                value = None
-            else:
-                raise _parse_error(b"invalid keyword '" + text + b"'")
-        else:
-            raise _parse_error(b"expecting value")
-        # --- a value is complete: hand it to the enclosing containers ---
-        while True:
-            if not stack:
-                return value
-            frame = stack[-1]
-            container = frame[0]
-            if type(container) is list:
-                container.append(value)
-                if i >= n:
-                    raise _parse_error(b"premature EOI")
-                kind = kinds[i]
-                i += 1
-                if kind == _RSQUARE:
-                    stack.pop()
-                    value = container
-                    continue
-                if kind != _COMMA:
-                    raise _parse_error(b"expected separator in list")
-                break
-            assert type(container) is dict
-            if frame[1] is _AWAIT_KEY:
-                if type(value) is not str:
-                    raise _parse_error(b"key is not a string in object")
-                frame[1] = value
-                if i >= n:
-                    raise _parse_error(b"premature EOI")
-                kind = kinds[i]
-                i += 1
-                if kind != _COLON:
-                    raise _parse_error(b"missing : in object pair")
-                break
-            key = frame[1]
-            assert type(key) is str
-            if key in container:
-                raise _parse_error(b"duplicate key")
-            container[key] = value
-            frame[1] = _AWAIT_KEY
-            if i >= n:
-                raise _parse_error(b"premature EOI")
-            kind = kinds[i]
-            i += 1
-            if kind == _RCURLY:
-                stack.pop()
-                value = container
-                continue
-            if kind != _COMMA:
-                raise _parse_error(b"expected separator in dict")
-            break
-
-
-def _parse_tokens(kinds: bytes | bytearray, texts: Sequence[bytes | bytearray]) -> JSONValue:
-    """Run `_parse_steps` to the end."""
-    steps = _parse_steps(kinds, texts)
-    try:
-        while True:
-            next(steps)
-    except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]  # the generator's return value
 
 
 # ---------------------------------------------------------------------------
@@ -480,46 +85,13 @@ def _reject_constant(_name: str) -> JSONValue:
 
 _FAST_DECODER: Final = json.JSONDecoder(
     object_pairs_hook=_pairs_no_duplicates,
-    parse_int=_parse_number,
+    parse_int=parse_number,
     parse_constant=_reject_constant,
 )
 _fast_decode: Final = _FAST_DECODER.raw_decode
 _WHITESPACE: Final = frozenset(" \t\r\n")
 
 
-# Whole tokens that the lexer, started in IN_START, reads the same way byte by
-# byte: structural characters, strings, and numbers and keywords followed by a
-# byte that ends them (so a token cut off by the end of the data is never taken
-# here).  Anything else (errors, escapes at the edge, a token at the end of the
-# data) is left to the byte-by-byte lexer, which is exact.  One match per token
-# instead of one Python step per byte is what keeps `[1,1,1,...` affordable.
-_BULK_TOKEN: Final = re.compile(
-    rb"[ \t\r\n]*(?:"
-    rb"([{}\[\]:,])"
-    rb"|(\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
-    rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')"
-    rb"|(-?(?:0(?=[^0-9.])|[1-9][0-9]*(?=[^0-9eE.])))"
-    rb"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)(?=[^0-9eE.]))"
-    rb"|([a-z]+(?=[^a-z]))"
-    rb")"
-)
-#: What a skipped message's brackets and braces hide: plain bytes (not control
-#: characters other than white space, not 0xFE/0xFF) and whole strings.
-_SKIP_RUN: Final = re.compile(
-    rb"(?:[^\[\]{}\"'\x00-\x08\x0b\x0c\x0e-\x1f\xfe\xff]+"
-    rb"|\"(?:[\x20\x21\x23-\x5b\x5d-\xfd]|\\[\x20-\xfd])*\""
-    rb"|'(?:[\x20-\x26\x28-\x5b\x5d-\xfd]|\\[\x20-\xfd])*')*"
-)
-#: `_BULK_TOKEN`'s group number -> token type (group 1 is looked up in `_STRUCTURAL`).
-_BULK_KINDS: Final = (0, 0, _STRING, _INTEGER, _FLOAT, _KEYWORD)
-_STRUCTURAL: Final = {
-    ord("{"): _LCURLY,
-    ord("}"): _RCURLY,
-    ord("["): _LSQUARE,
-    ord("]"): _RSQUARE,
-    ord(":"): _COLON,
-    ord(","): _COMMA,
-}
 #: Tokens shorter than this are copied to bytes; longer ones keep the lexer's buffer.
 _COPY_BELOW: Final = 4096
 #: Messages with at most this many tokens are parsed at once, bigger ones step by step.
@@ -595,11 +167,11 @@ class JSONStreamParser:
         # How input bytes quoted in a message become text: as a QMP client sees
         # them (U+FFFD for what is not UTF-8), or, for the command line, kept as
         # the bytes they were (surrogate escapes, as os.fsdecode() makes them).
-        self._qemu_text = _raw_text if raw_messages else _qemu_text
+        self._qemu_text = _raw_text if raw_messages else qemu_text
         self._max_token_count = max_token_count
         self._max_nesting = max_nesting
         # Lexer: its state and the characters of the token being read.
-        self._state = _IN_START
+        self._state = IN_START
         self._token = bytearray()
         # Streamer: the tokens of the message being read (token i is
         # (_kinds[i], _texts[i]); a bytearray of types keeps 2 Mi tokens at
@@ -621,7 +193,7 @@ class JSONStreamParser:
     def is_idle(self) -> bool:
         """True when no partial message, error recovery or pending input is left."""
         return (
-            self._state == _IN_START
+            self._state == IN_START
             and not self._token
             and not self._kinds
             and not self._skipping
@@ -713,7 +285,7 @@ class JSONStreamParser:
         except StopIteration as stop:
             self._parsing = None
             out.append(stop.value)
-        except _ParseError as exc:
+        except ParseError as exc:
             self._parsing = None
             (inner,) = exc.args
             out.append(JSONParseError(self._qemu_text(b"JSON parse error, " + inner)))
@@ -725,10 +297,10 @@ class JSONStreamParser:
         parse what is left (``premature EOI`` for a cut-off message).
         """
         out = self.run()
-        while self._state != _IN_START:
-            nxt = _LEXER[self._state][0] & ~_LOOKAHEAD
+        while self._state != IN_START:
+            nxt = LEXER[self._state][0] & ~LOOKAHEAD
             self._transition(nxt, out)
-        self._process_token(_END_OF_INPUT, out)
+        self._process_token(END_OF_INPUT, out)
         if self._parsing is not None:
             self._step_parse(-1, out)
         return out
@@ -762,7 +334,7 @@ class JSONStreamParser:
     def is_idle_lexer(self) -> bool:
         """True between messages (pushed input aside)."""
         return (
-            self._state == _IN_START
+            self._state == IN_START
             and not self._token
             and not self._kinds
             and not self._skipping
@@ -812,8 +384,8 @@ class JSONStreamParser:
         and the parser is idle again, or when a completed message must be parsed
         before anything else; otherwise return ``len(data)``.
         """
-        table = _LEXER
-        runs = _RUNS
+        table = LEXER
+        runs = RUNS
         token = self._token
         limit = self._max_token_size
         emitted = len(out)
@@ -822,7 +394,7 @@ class JSONStreamParser:
             if self._parsing is not None:
                 return pos
             state = self._state
-            if state == _IN_START and not token:
+            if state == IN_START and not token:
                 pos = self._feed_bulk(data, pos, out)
                 if self._must_parse or (len(out) > emitted and self.is_idle_lexer):
                     return pos
@@ -833,7 +405,7 @@ class JSONStreamParser:
                 match = run.match(data, pos)
                 if match is not None:
                     stop = match.end()
-                    if state in _NO_TOKEN_STATES:
+                    if state in NO_TOKEN_STATES:
                         pos = stop
                         continue
                     # The size check runs after every character: stop where the
@@ -850,8 +422,8 @@ class JSONStreamParser:
             # json_lexer_feed_char(): look ahead until the character is consumed.
             while True:
                 nxt = table[self._state][ch]
-                if nxt & _LOOKAHEAD:
-                    self._transition(nxt & ~_LOOKAHEAD, out)
+                if nxt & LOOKAHEAD:
+                    self._transition(nxt & ~LOOKAHEAD, out)
                     token = self._token  # a big token's buffer may have been handed on
                     continue
                 token.append(ch)
@@ -867,14 +439,14 @@ class JSONStreamParser:
 
     def _feed_bulk(self, data: bytes, pos: int, out: list[JSONValue | JSONParseError]) -> int:
         """
-        Take whole plain tokens (`_BULK_TOKEN`) off *data* from *pos*; return where they end.
+        Take whole plain tokens (`bulk_token`) off *data* from *pos*; return where they end.
 
         The streamer's work for a token in the middle of a message is inlined on
         local copies of its counters; a token that completes the message or hits
         a limit goes through `_process` with the state written back, so the
         result is exactly `_process`'s.  Stops after a completed message.
         """
-        match_next = _BULK_TOKEN.scanner(data, pos).match  # type: ignore[attr-defined]  # undocumented, in CPython since 2.x
+        match_next = bulk_token().scanner(data, pos).match  # type: ignore[attr-defined]  # undocumented, in CPython since 2.x
         kinds = self._kinds
         texts = self._texts
         brace = self._brace_count
@@ -883,8 +455,8 @@ class JSONStreamParser:
         size_limit = self._max_token_size
         count_limit = self._max_token_count
         nesting_limit = self._max_nesting
-        structural = _STRUCTURAL
-        bulk_kinds = _BULK_KINDS
+        structural = STRUCTURAL
+        bulk_kinds = BULK_KINDS
         if self._skipping:
             return self._skip_bulk(data, pos)
         while (match := match_next()) is not None:
@@ -896,8 +468,8 @@ class JSONStreamParser:
             pos = match.end()
             if group == 1:
                 kind = structural[text[0]]
-                new_brace = brace + (kind == _LCURLY) - (kind == _RCURLY)
-                new_bracket = bracket + (kind == _LSQUARE) - (kind == _RSQUARE)
+                new_brace = brace + (kind == LCURLY) - (kind == RCURLY)
+                new_bracket = bracket + (kind == LSQUARE) - (kind == RSQUARE)
             else:
                 kind = bulk_kinds[group]
                 new_brace, new_bracket = brace, bracket
@@ -930,12 +502,12 @@ class JSONStreamParser:
         in *data*, a control character, 0xFE or 0xFF (a lexer error, which ends
         the skip there as it ends any message).
         """
-        skip_run = _SKIP_RUN.match
+        skip_run_match = skip_run().match
         brace = self._brace_count
         bracket = self._bracket_count
         n = len(data)
         while True:
-            match = skip_run(data, pos)
+            match = skip_run_match(data, pos)
             assert match is not None  # the pattern matches the empty string
             pos = match.end()
             if pos >= n:
@@ -961,20 +533,20 @@ class JSONStreamParser:
 
     def _transition(self, nxt: int, out: list[JSONValue | JSONParseError]) -> None:
         """Apply one lexer transition to *nxt*, as the switch in ``json_lexer_feed_char()``."""
-        if nxt >= _TOKEN_MIN:
+        if nxt >= TOKEN_MIN:
             self._process_token(nxt, out)
             self._token.clear()
-            self._state = _IN_START
-        elif nxt == _IN_START:
+            self._state = IN_START
+        elif nxt == IN_START:
             self._token.clear()
-            self._state = _IN_START
-        elif nxt == _JSON_ERROR:
-            self._process_token(_JSON_ERROR, out)
+            self._state = IN_START
+        elif nxt == JSON_ERROR:
+            self._process_token(JSON_ERROR, out)
             self._token.clear()
-            self._state = _IN_RECOVERY
-        elif nxt == _IN_RECOVERY:
+            self._state = IN_RECOVERY
+        elif nxt == IN_RECOVERY:
             self._token.clear()
-            self._state = _IN_RECOVERY
+            self._state = IN_RECOVERY
         else:
             self._state = nxt
 
@@ -989,7 +561,7 @@ class JSONStreamParser:
         self._process_token(self._state, out)
         self._token.clear()
         if not self._skipping:
-            self._state = _IN_START
+            self._state = IN_START
 
     # -- the streamer: json_message_process_token() --------------------------
 
@@ -1004,15 +576,15 @@ class JSONStreamParser:
         self._process(kind, token, out)
 
     def _process(self, kind: int, text: bytes | bytearray, out: list[JSONValue | JSONParseError]) -> None:
-        if kind == _LCURLY:
+        if kind == LCURLY:
             self._brace_count += 1
-        elif kind == _RCURLY:
+        elif kind == RCURLY:
             self._brace_count -= 1
-        elif kind == _LSQUARE:
+        elif kind == LSQUARE:
             self._bracket_count += 1
-        elif kind == _RSQUARE:
+        elif kind == RSQUARE:
             self._bracket_count -= 1
-        elif kind == _END_OF_INPUT:
+        elif kind == END_OF_INPUT:
             if self._skipping:
                 self._skipping = False
                 self._reset_message()
@@ -1025,13 +597,13 @@ class JSONStreamParser:
             # The rest of a message past a limit: only its end matters.  A lexer
             # error ends it too, as it ends any message: that is how a client
             # resynchronises (0xFF, newline), and it is reported as QEMU does.
-            if kind != _JSON_ERROR:
+            if kind != JSON_ERROR:
                 if not _is_open(self._brace_count, self._bracket_count):
                     self._skipping = False
                     self._reset_message()
                 return
             self._skipping = False
-        if kind == _JSON_ERROR:
+        if kind == JSON_ERROR:
             # "%s" of a C string: a NUL inside the token ends it.
             shown = text.split(b"\0", 1)[0]
             self._emit(JSONParseError(self._qemu_text(b"JSON parse error, stray '" + shown + b"'")), out)
@@ -1074,14 +646,14 @@ class JSONStreamParser:
         kinds, texts = self._kinds, self._texts
         if len(kinds) <= _PARSE_AT_ONCE:
             try:
-                result: JSONValue | JSONParseError = _parse_tokens(kinds, texts)
-            except _ParseError as exc:
+                result: JSONValue | JSONParseError = parse_tokens(kinds, texts)
+            except ParseError as exc:
                 (inner,) = exc.args
                 result = JSONParseError(self._qemu_text(b"JSON parse error, " + inner))
             self._emit(result, out)
             return
         self._reset_message()
-        self._parsing = _parse_steps(kinds, texts)
+        self._parsing = parse_steps(kinds, texts)
 
     def _reset_message(self) -> None:
         self._brace_count = 0
