@@ -32,6 +32,7 @@ with GCPause():  # the import's objects all stay: young collections would free n
     from .qom._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they pull the schema, asyncio, ...
+    from ._builtin_types import install_builtin_types
     from ._qapi_property import qapi_load
     from .loop import main_aio_context
     from .qom._object_schema import object_schema
@@ -71,6 +72,7 @@ __all__ = [
     "TypeRegistry",
     "declare_type",
     "default_registry",
+    "install_builtin_types",
     "keyval_parse",
     "main_aio_context",
     "object_add",
@@ -102,6 +104,7 @@ _LAZY_SUBMODULES = frozenset({"loop", "qmp", "testing", "errors", "cli"})
 
 #: Public names defined by modules imported on first access (PEP 562): name -> module.
 _LAZY_NAMES: Final = {
+    "install_builtin_types": "qom_py._builtin_types",
     "main_aio_context": "qom_py.loop",
     "object_add": "qom_py.qom._user_creatable",
     "object_del": "qom_py.qom._user_creatable",

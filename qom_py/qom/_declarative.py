@@ -240,6 +240,20 @@ def Enum(enum_name: str, values: Sequence[str], **kwargs: Any) -> Property[str]:
     return Property(EnumKind(enum_name, tuple(values)), **kwargs)
 
 
+def declared_type_info(cls: type[Object]) -> TypeInfo:
+    """
+    The `TypeInfo` of the declarative class *cls* (`qom_type`, `declare_type`): registrable in any registry.
+
+    Raises:
+        TypeError: *cls* is not a declarative class.
+    """
+    info = cls.__dict__.get("__qom_type_info__")
+    if not isinstance(info, TypeInfo):
+        msg = f"{cls.__qualname__} is not a declarative QOM type (use @qom_type)"
+        raise TypeError(msg)
+    return info
+
+
 def declared_type_name(cls: type[Object]) -> str:
     """
     The QOM type name of the declarative class *cls* (`qom_type`, `declare_type`).
@@ -247,12 +261,7 @@ def declared_type_name(cls: type[Object]) -> str:
     Raises:
         TypeError: *cls* is not a declarative class.
     """
-    info = cls.__dict__.get("__qom_type_info__")
-    if info is None:
-        msg = f"{cls.__qualname__} is not a declarative QOM type (use @qom_type)"
-        raise TypeError(msg)
-    name: str = info.name
-    return name
+    return declared_type_info(cls).name
 
 
 class Link(Generic[ObjT]):

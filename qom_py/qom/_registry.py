@@ -178,6 +178,17 @@ class TypeRegistry:
         self.revision += 1
         return info
 
+    def install(self, infos: Iterable[TypeInfo]) -> None:
+        """
+        Register those of *infos* this registry lacks (by name), in order: what the layers' ``install_*`` do.
+
+        A name registered already (or promised by `register_lazy`, whose module
+        then registers it) is left as it is, so installing twice is harmless.
+        """
+        for info in infos:
+            if self.type_info(info.name) is None:
+                self.register(info)
+
     def register_lazy(self, module: str, names: Iterable[str]) -> None:
         """
         Promise that importing *module* registers the types *names*; it is imported on first need.

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TYPE_USER_CREATABLE",
+    "install_user_creatable",
     "object_add",
     "object_del",
     "object_help",
@@ -62,7 +63,15 @@ ObjT = TypeVar("ObjT", bound=Object)
 #: The interface of objects that ``object-add`` / ``--object`` may create.
 TYPE_USER_CREATABLE: Final = "user-creatable"
 
-default_registry.register(TypeInfo(TYPE_USER_CREATABLE, parent=TYPE_INTERFACE))
+_TYPES: Final = (TypeInfo(TYPE_USER_CREATABLE, parent=TYPE_INTERFACE),)
+for _info in _TYPES:
+    default_registry.register(_info)
+
+
+def install_user_creatable(registry: TypeRegistry) -> None:
+    """Register ``user-creatable`` in *registry* unless it has it (`default_registry` has it)."""
+    registry.install(_TYPES)
+
 
 _ID: Final = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
 _id_match: Final = _ID.match
@@ -188,28 +197,54 @@ def user_creatable_add_qapi(
 
 
 @overload
-def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object: ...  # noqa: A002
+def object_add(  # noqa: A002
+    typename: str,
+    /,
+    id: Any = UNSET,
+    props: Mapping[str, Any] | None = None,
+    *,
+    registry: TypeRegistry = default_registry,
+    **kwargs: Any,
+) -> Object: ...
 @overload
-def object_add(
-    typename: type[ObjT], /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any
-) -> ObjT: ...  # noqa: A002
-def object_add(
-    typename: str | type[Object], /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any
-) -> Object:  # noqa: A002
+def object_add(  # noqa: A002
+    typename: type[ObjT],
+    /,
+    id: Any = UNSET,
+    props: Mapping[str, Any] | None = None,
+    *,
+    registry: TypeRegistry = default_registry,
+    **kwargs: Any,
+) -> ObjT: ...
+def object_add(  # noqa: A002
+    typename: str | type[Object],
+    /,
+    id: Any = UNSET,
+    props: Mapping[str, Any] | None = None,
+    *,
+    registry: TypeRegistry = default_registry,
+    **kwargs: Any,
+) -> Object:
     """
     Create a user-creatable object, typed strictly as QMP ``object-add`` types it.
 
     ``object_add("main-loop", id="ml", thread_pool_min=1)``: keyword names map to
     QEMU's dashed names; *props* takes dashed names directly.  *typename* may be
     a declarative class (``object_add(Pump, id="p0")``): the result is then typed
-    as that class.
+    as that class.  The object goes to *registry* (keyword only); a property
+    named ``registry`` is passed in *props*: ``props={"registry": value}``.
 
     Returns:
         the new object (``/objects/<id>``).
 
     Raises:
         QOMError: with QEMU's message; nothing is created then.
+        TypeError: *registry* is not a `TypeRegistry` (a property value given by keyword).
     """
+    given: object = registry  # untyped callers may pass a property's value here
+    if not isinstance(given, TypeRegistry):
+        msg = "object_add() takes registry= for the TypeRegistry; pass a property named 'registry' in props"
+        raise TypeError(msg)
     options: dict[str, Any] = {}
     if id is not UNSET:
         options["id"] = id
@@ -221,7 +256,7 @@ def object_add(
         msg = "object_add() takes the type as its first argument only, not as 'qom-type'"
         raise ParameterError(msg)
     options["qom-type"] = typename if isinstance(typename, str) else declared_type_name(typename)
-    return user_creatable_add_qapi(options, JSON_VISITOR)
+    return user_creatable_add_qapi(options, JSON_VISITOR, registry=registry)
 
 
 def object_new_with_props(
@@ -230,9 +265,10 @@ def object_new_with_props(
     *,
     parent: Object | None = None,
     id: str | None = None,  # noqa: A002 - QEMU's name
+    registry: TypeRegistry = default_registry,
 ) -> Object:
     """
-    Create *typename* with *props* set in order, all or nothing (QEMU's ``object_new_with_props``).
+    Create *typename* of *registry* with *props* set in order, all or nothing (QEMU's ``object_new_with_props``).
 
     Values are typed as JSON carries them, checked as `Object.property_set`
     checks them.  With *parent* and *id* the object is attached as child *id*
@@ -248,12 +284,12 @@ def object_new_with_props(
     if (parent is None) is not (id is None):
         msg = "object_new_with_props() takes parent and id together, or neither"
         raise ParameterError(msg)
-    klass = default_registry.classes.get(typename)  # concrete_class, its common case inlined
+    klass = registry.classes.get(typename)  # concrete_class, its common case inlined
     if klass is None or klass.abstract:
-        if default_registry.class_by_name(typename) is None:  # realizes it
+        if registry.class_by_name(typename) is None:  # realizes it
             msg = f"invalid object type: {typename}"  # QEMU's words here (object_new says "unknown type")
             raise TypeNotFoundError(msg)
-        klass = default_registry.concrete_class(typename)  # abstract: raises
+        klass = registry.concrete_class(typename)  # abstract: raises
     return (klass.memo.get(PLAIN_BUILDER) or builder(klass))(parent, id, props or (), JSON_VISITOR)
 
 
