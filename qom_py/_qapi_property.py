@@ -87,10 +87,9 @@ def _as_is(value: Any) -> Any:
 def _checker(registry: TypeRegistry) -> Checker:
     from .qapi import Checker
 
-    found: Checker | None = registry.memo.get("qapi-checker")
+    found = registry.caches.qapi_checker
     if found is None or found.schema is not registry.qapi_schema:
-        found = Checker(registry.qapi_schema)
-        registry.memo["qapi-checker"] = found
+        found = registry.caches.qapi_checker = Checker(registry.qapi_schema)
     return found
 
 

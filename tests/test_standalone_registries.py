@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -236,3 +238,33 @@ def test_reset_of_a_standalone_registry_leaves_the_main_context(builtin: TypeReg
     assert peek_main_aio_context() is ctx and not ctx.is_stopped()
     qom_py.testing.reset()
     assert peek_main_aio_context() is None
+
+
+# -- the registry's caches ------------------------------------------------------------------------
+
+
+def test_caches_are_typed_and_dropped_at_each_revision(builtin: TypeRegistry) -> None:
+    """Each layer's state is a field of ``registry.caches``; a revision bump drops the per-revision ones."""
+    assert not hasattr(builtin, "memo")
+    object_option_parse("iothread,id=io0", registry=builtin)
+    caches = builtin.caches
+    schema, creation = caches.object_schema, caches.creation
+    assert isinstance(schema, ObjectSchema) and creation is not None and "iothread" in creation.classes
+    assert default_registry.caches.object_schema is not schema
+    builtin.register(TypeInfo("type-c", interfaces=(TYPE_USER_CREATABLE,)))
+    assert caches.creation is None and caches.object_schema is schema  # the schema follows revisions itself
+    assert object_option_parse("type-c,id=c", registry=builtin) is not None
+    assert caches.creation is not None and "type-c" in caches.creation.classes
+    builtin.unregister("type-c")
+    assert caches.creation is None
+
+
+def test_the_registry_imports_no_upper_layer() -> None:
+    """``qom_py.qom._registry`` and its caches name the upper layers' types for annotations only."""
+    code = (
+        "import sys, qom_py.qom._registry\n"
+        "print(sorted(m for m in sys.modules if m.startswith('qom_py.') and m.split('.')[1] in"
+        " ('qmp', 'loop', 'cli', '_qapi_property') or m.endswith(('_object_schema', '_user_creatable'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

@@ -191,10 +191,9 @@ class ObjectSchema:
     @staticmethod
     def of(registry: TypeRegistry) -> ObjectSchema:
         """The `ObjectSchema` of *registry* (made on first use, kept with the registry)."""
-        found: ObjectSchema | None = registry.memo.get("object-schema")
+        found = registry.caches.object_schema
         if found is None:
-            found = ObjectSchema(registry)
-            registry.memo["object-schema"] = found
+            found = registry.caches.object_schema = ObjectSchema(registry)
         return found
 
     # -- the view -----------------------------------------------------------

@@ -27,10 +27,11 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from ..errors import AbstractTypeError, QAPISchemaError, QOMError, TypeNotFoundError, TypeRegistrationError
 from ._object import InterfaceClass, Object, ObjectClass, instantiate
+from ._registry_caches import RegistryCaches
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:
@@ -67,13 +68,13 @@ class TypeRegistry:
         self._objects: Object | None = None  # cache of /objects (see objects_root)
         #: Bumped whenever a type is registered or unregistered.
         self.generation = 0
-        #: Bumped on every change of `generation` and whenever a class property is
-        #: added to a realized class (not by its own class hooks): what derived
-        #: schemas depend on.
+        #: Bumped on every change of `generation`, whenever a class property is
+        #: added to a realized class (not by its own class hooks) and when QAPI
+        #: definitions are added: what derived schemas depend on.  Only
+        #: `_bump_revision` changes it.
         self.revision = 0
-        #: What layers above keep per registry (the object schema, by name):
-        #: state that lives and dies with the registry, not in module caches.
-        self.memo: dict[str, Any] = {}
+        #: What layers above keep per registry, one typed field each.
+        self.caches = RegistryCaches()
         self._qapi: QAPISchema | None = None
         self._realizing = 0  # depth of class hooks running
         # The class whose hooks are running (innermost), and how many classes were realized then.
@@ -150,7 +151,7 @@ class TypeRegistry:
                 msg = f"can't read schema file '{path}': {err.strerror}"
                 raise QAPISchemaError(None, 0, msg) from err
             entities = schema.add(text, path)
-        self.revision += 1
+        self._bump_revision()
         return [e.name for e in entities]
 
     # -- registration ------------------------------------------------------
@@ -175,7 +176,7 @@ class TypeRegistry:
             raise TypeRegistrationError(msg)
         self._infos[info.name] = info
         self.generation += 1
-        self.revision += 1
+        self._bump_revision()
         return info
 
     def install(self, infos: Iterable[TypeInfo]) -> None:
@@ -230,7 +231,12 @@ class TypeRegistry:
                 each._plan = None
                 each.memo.clear()
         if not self._realizing:  # properties a class_init adds are part of its type
-            self.revision += 1
+            self._bump_revision()
+
+    def _bump_revision(self) -> None:
+        """The one invalidation point: a new revision, and the caches valid for one revision dropped."""
+        self.revision += 1
+        self.caches.invalidate()
 
     def unregister(self, name: str) -> None:
         """Forget type *name* and its realized class (for test isolation)."""
@@ -239,7 +245,7 @@ class TypeRegistry:
         self._infos.pop(name, None)
         self._classes.pop(name, None)
         self.generation += 1
-        self.revision += 1
+        self._bump_revision()
 
     def type_names(self, *, load: bool = True) -> list[str]:
         """

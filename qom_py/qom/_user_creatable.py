@@ -38,7 +38,7 @@ from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
 
 if TYPE_CHECKING:
-    from ._object_schema import ObjectSchema, StructCodec
+    from ._object_schema import StructCodec
 
 __all__ = [
     "TYPE_USER_CREATABLE",
@@ -95,24 +95,23 @@ def user_creatable_can_be_deleted(obj: Object) -> bool:
     return True if hook is None else bool(hook(obj))
 
 
-class _Cache:
-    """What creation computes once per revision of a registry (kept in ``registry.memo``)."""
+class CreationCache:
+    """What creation computes once per revision of a registry (``registry.caches.creation``)."""
 
-    __slots__ = ("builders", "classes", "revision")
+    __slots__ = ("builders", "classes")
 
-    def __init__(self, revision: int) -> None:
-        self.revision = revision
+    def __init__(self) -> None:
         #: typename -> its class, checked to be creatable
         self.classes: dict[str, ObjectClass] = {}
         #: schema codec -> the builder of its type for the requests it checks
         self.builders: dict[StructCodec, Builder] = {}
 
 
-def _current_cache(registry: TypeRegistry) -> _Cache:
-    cache: _Cache | None = registry.memo.get("user-creatable")
-    if cache is None or cache.revision != registry.revision:
-        cache = _Cache(registry.revision)
-        registry.memo["user-creatable"] = cache
+def _current_cache(registry: TypeRegistry) -> CreationCache:
+    caches = registry.caches
+    cache = caches.creation
+    if cache is None:  # the registry drops it at each revision
+        cache = caches.creation = CreationCache()
     return cache
 
 
@@ -176,7 +175,7 @@ def user_creatable_add_qapi(
 
     This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
     """
-    schema: ObjectSchema | None = registry.memo.get("object-schema")
+    schema = registry.caches.object_schema
     if schema is None:
         # The schema engine is loaded by the first creation, not by import
         # (``--object help`` needs none of it).
