@@ -268,3 +268,20 @@ def test_the_registry_imports_no_upper_layer() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_qmp_handlers_take_the_registry_explicitly() -> None:
+    """No handler falls back to the default registry: each one's ``registry`` has no default."""
+    import inspect
+
+    from qom_py.qmp import _commands
+
+    handlers = [getattr(_commands, name) for name in _commands.__all__ if name.startswith("qmp_")]
+    assert len(handlers) == 10
+    for handler in handlers:
+        parameter = inspect.signature(handler).parameters["registry"]
+        assert parameter.default is inspect.Parameter.empty, handler.__name__
+    registry = TypeRegistry()
+    assert _commands.qmp_qom_list({"path": "/"}, registry) == [{"name": "type", "type": "string"}] + [
+        {"name": "objects", "type": "child<container>"}
+    ]
