@@ -23,6 +23,7 @@ with GCPause():  # the import's objects all stay: young collections would free n
         object_new,
         object_resolve_path,
         object_resolve_path_ambiguous,
+        qapi_load,
         type_register,
     )
     from .qom._declarative import declare_type, qom_type
@@ -33,7 +34,6 @@ with GCPause():  # the import's objects all stay: young collections would free n
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they pull the schema, asyncio, ...
     from ._builtin_types import install_builtin_types
-    from ._qapi_property import qapi_load
     from .loop import main_aio_context
     from .qom._object_schema import object_schema
     from .qom._user_creatable import (
@@ -112,7 +112,6 @@ _LAZY_NAMES: Final = {
     "object_option_parse": "qom_py.qom._user_creatable",
     "object_schema": "qom_py.qom._object_schema",
     "object_set_props": "qom_py.qom._user_creatable",
-    "qapi_load": "qom_py._qapi_property",
 }
 
 

@@ -23,7 +23,7 @@ the property: ``obj.sv = 1`` fails exactly as ``qom-set`` would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
+from typing import Any, Final, Generic, TypeVar, cast, overload
 
 from .._names import wire_name
 from .._unset import UNSET
@@ -31,12 +31,10 @@ from ..errors import PropertyCallbackError, QOMError
 from ..qapi._frozen import EMPTY_LIST, freeze
 from ..qapi._visitors import JSON_VISITOR
 from ._declared import check_declaration
+from ._object import Object, ObjectClass
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
-
-if TYPE_CHECKING:
-    from ._object import Object, ObjectClass
 
 __all__ = [
     "QAPI",
@@ -364,9 +362,7 @@ class QAPIProperty(Property[T]):
 
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass*, its type looked up in the class's registry's schema."""
-        from .._qapi_property import qapi_kind  # the schema engine: on first use
-
-        self.kind = qapi_kind(klass.registry, self.qapi_type, self.type_name)
+        self.kind = klass.registry.qapi_kind(self.qapi_type, self.type_name)
         self._freeze = self.kind.freezer()
         super().add_to(klass)
 
@@ -500,6 +496,9 @@ def call_declared(cls: type[ObjT], args: tuple[Any, ...], props: dict[str, Any])
     request = {wire_name(key): value for key, value in props.items()}
     obj = (klass.memo.get(PLAIN_BUILDER) or builder(klass))(None, None, request, JSON_VISITOR)
     return cast("ObjT", obj)
+
+
+Object._call_class = call_declared  # ``Cls(**props)`` (the object layer does not import this one)
 
 
 def qom_type(

@@ -42,10 +42,10 @@ from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, ObjectPropert
 from ._registry import TypeRegistry, default_registry
 
 if TYPE_CHECKING:
-    from .._qapi_property import QAPIKind
     from ..qapi import Member, ObjectType, QAPISchema
     from ..qapi._source import SourceInfo
     from ..qapi._table import TypeEntry
+    from ._qapi_property import QAPIKind
 
 __all__ = ["ObjectSchema", "StructCodec", "add_derived_struct", "derive_members", "json_type", "object_schema"]
 
@@ -663,8 +663,8 @@ class _Target:
             the struct's name, and per member the property kind its checked value
             is good for as is (None: the property's setter checks again).
         """
-        from .._qapi_property import QAPIKind  # a kind only structured properties have
         from ..qapi._source import SourceInfo
+        from ._qapi_property import QAPIKind  # a kind only structured properties have
 
         info = SourceInfo(f"<{typename}>", 1)
         name = f"{camel_name(typename)}Properties"

@@ -560,10 +560,8 @@ class PropertyBuilders:
             QAPITypeNotFoundError: *qapi_type* is not defined (see ``qom_py.qapi_load``).
             DuplicatePropertyError: *name* is already used.
         """
-        from .._qapi_property import qapi_kind  # sits on the schema engine: loaded on first use
-
         registry: TypeRegistry = self.registry  # type: ignore[attr-defined]  # both subclasses have one
-        kind = qapi_kind(registry, qapi_type, type_name)
+        kind = registry.qapi_kind(qapi_type, type_name)
         return self.property_add_typed(name, kind, get, set, description=description)
 
     def property_set_default(self, prop: ObjectProperty, default: Any) -> None:

@@ -35,7 +35,8 @@ from ._registry_caches import RegistryCaches
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:
-    from ..qapi import CheckTable, QAPISchema
+    from ..qapi import CheckTable, QAPISchema, TypeExpr
+    from ._qapi_property import QAPIKind
 
 __all__ = ["TYPE_CONTAINER", "TypeRegistry", "default_registry"]
 
@@ -123,6 +124,21 @@ class TypeRegistry:
         from ..qapi import load_table  # the table alone: no schema model
 
         return load_table()
+
+    def qapi_kind(self, qapi_type: TypeExpr, type_name: str | None = None) -> QAPIKind:
+        """
+        The property kind of *qapi_type* (``"str"``, ``"Rule"``, ``["Rule"]``) in `qapi_schema`.
+
+        *type_name* is the type string shown (default: QEMU's convention, the
+        type's name, for a list its element type's).  Structured properties get
+        their kind here: the schema engine is loaded on first use.
+
+        Raises:
+            QAPITypeNotFoundError: *qapi_type* names no type (`qapi_load` defines one).
+        """
+        from ._qapi_property import qapi_kind  # sits on the schema engine
+
+        return qapi_kind(self, qapi_type, type_name)
 
     def qapi_load(self, source: str | os.PathLike[str]) -> list[str]:
         """

@@ -12,22 +12,20 @@ its JSON shape, the getter returns that shape.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .qapi._visitors import InputVisitor
-from .qom._property import PropertyKind
-from .qom._registry import default_registry
+from ..qapi._visitors import InputVisitor
+from ._property import PropertyKind
 
 if TYPE_CHECKING:
-    from .qapi import Checker, Mode, TypeExpr
-    from .qapi._checker import Check
-    from .qom._registry import TypeRegistry
+    from ..qapi import Checker, Mode, TypeExpr
+    from ..qapi._checker import Check
+    from ._registry import TypeRegistry
 
-__all__ = ["QAPIKind", "qapi_kind", "qapi_load"]
+__all__ = ["QAPIKind", "qapi_kind"]
 
 
 @attrs.frozen
@@ -61,13 +59,13 @@ class QAPIKind(PropertyKind):
 
     def freezer(self) -> Callable[[Any], Any]:
         # The checker's values are new: frozen by a walk over the type's containers only.
-        from .qapi._frozen import freezer
+        from ..qapi._frozen import freezer
 
         assert self.checker is not None
         return freezer(self.checker.entry, self.qapi_type) or _as_is
 
     def checked_values_are_new(self) -> bool:
-        from .qapi._frozen import checked_values_are_new
+        from ..qapi._frozen import checked_values_are_new
 
         assert self.checker is not None
         return checked_values_are_new(self.checker.entry, self.qapi_type)
@@ -85,7 +83,7 @@ def _as_is(value: Any) -> Any:
 
 
 def _checker(registry: TypeRegistry) -> Checker:
-    from .qapi import Checker
+    from ..qapi import Checker
 
     found = registry.caches.qapi_checker
     if found is None or found.schema is not registry.qapi_schema:
@@ -110,20 +108,3 @@ def qapi_kind(registry: TypeRegistry, qapi_type: TypeExpr, type_name: str | None
     expr: str | tuple[str] = typ.name if element is None else (element,)
     shown = type_name if type_name is not None else (typ.name if element is None else element)
     return QAPIKind(typ.name, expr, shown, _checker(registry))
-
-
-def qapi_load(source: str | os.PathLike[str], registry: TypeRegistry | None = None) -> list[str]:
-    """
-    Add QAPI definitions (schema text, or a schema file's path) to *registry*'s schema.
-
-    The default registry's unless given (`TypeRegistry.qapi_load`).  The
-    types are then usable as property types (``property_add_qapi``) and in
-    command specs.
-
-    Returns:
-        the names defined.
-
-    Raises:
-        QAPISchemaError: a malformed definition; nothing is added then.
-    """
-    return (default_registry if registry is None else registry).qapi_load(source)
