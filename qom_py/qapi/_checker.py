@@ -38,7 +38,7 @@ deeper value (a keyval key of thousands of fragments) gets one line.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from .._codegen import compile_function
 from .._names import array_name
@@ -53,6 +53,7 @@ from ._visitors import (
     KEYVAL_VISITOR,
     STRING_VISITOR,
     InputVisitor,
+    Mode,
     expects,
     invalid_type,
     rejects_value,
@@ -63,10 +64,6 @@ if TYPE_CHECKING:
     from ._schema import QAPISchema, TypeExpr
 
 __all__ = ["Check", "Checker", "MemberCheck", "Mode", "missing", "unexpected"]
-
-#: The two input modes of QEMU's QObject input visitor, and its string input
-#: visitor (``object_property_parse``), which reads scalars only.
-Mode: TypeAlias = Literal["json", "keyval", "string"]
 
 #: A compiled check: ``(raw, full name, plain name or None) -> checked value``.
 Check: TypeAlias = Callable[[object, str, "str | None"], Any]

@@ -22,10 +22,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol, TypeAlias
 
 from ..errors import ParameterError
 from . import _scalars
+from ._scalars import expects
 
 __all__ = [
     "INT_RANGES",
@@ -36,6 +37,7 @@ __all__ = [
     "InputVisitor",
     "JSONInputVisitor",
     "KeyvalInputVisitor",
+    "Mode",
     "StringInputVisitor",
     "expects",
     "invalid_type",
@@ -66,16 +68,17 @@ def invalid_type(name: str, expected: str) -> ParameterError:
     return ParameterError(f"Invalid parameter type for '{name}', expected: {expected}")
 
 
-def expects(name: str, what: str) -> ParameterError:
-    """Return QEMU's ``Parameter 'x' expects WHAT`` error."""
-    return ParameterError(f"Parameter '{name}' expects {what}")
+#: The two input modes of QEMU's QObject input visitor, and its string input
+#: visitor (``object_property_parse``), which reads scalars only: a visitor's
+#: `InputVisitor.mode` is the checker's mode as it is.
+Mode: TypeAlias = Literal["json", "keyval", "string"]
 
 
 class InputVisitor(Protocol):
     """The typed reads a property setter (or a schema member) may ask of a visitor."""
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         """``"json"``, ``"keyval"`` or ``"string"``."""
         ...
 
@@ -119,7 +122,7 @@ def type_enum(visitor: InputVisitor, name: str, raw: object, values: Sequence[st
 class JSONInputVisitor:
     """QEMU's QObject input visitor in JSON mode: strict JSON types."""
 
-    mode: str = "json"
+    mode: Mode = "json"
 
     def type_int64(self, name: str, raw: object) -> int:
         if type(raw) is int and INT64_MIN <= raw <= INT64_MAX:
@@ -163,7 +166,7 @@ class JSONInputVisitor:
 class KeyvalInputVisitor:
     """QEMU's QObject input visitor in keyval mode: every scalar is a string."""
 
-    mode: str = "keyval"
+    mode: Mode = "keyval"
 
     @staticmethod
     def _text(name: str, raw: object) -> str:
@@ -201,7 +204,7 @@ class KeyvalInputVisitor:
 class StringInputVisitor:
     """QEMU's string input visitor (``object_property_parse``, HMP ``qom-set``)."""
 
-    mode: str = "string"
+    mode: Mode = "string"
 
     @staticmethod
     def _text(name: str, raw: object) -> str:
@@ -252,7 +255,7 @@ class ForwardVisitor:
         self.to_name = to_name
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         return self.target.mode
 
     def _name(self, name: str) -> str:

@@ -72,16 +72,6 @@ _BUILTINS: Final[dict[str, PropertyKind]] = {
 }
 
 
-def _mode(mode: str) -> Mode:
-    """The engine's mode for a visitor's (creation requests come as JSON or keyval)."""
-    if mode == "keyval":
-        return "keyval"
-    if mode == "json":
-        return "json"
-    msg = f"object options are read in JSON or keyval mode, not {mode}"
-    raise ValueError(msg)
-
-
 class StructCodec:
     """
     How one ``ObjectOptions`` branch is checked in one mode: built once per view.
@@ -393,7 +383,7 @@ class ObjectSchema:
             self._refresh()
         mode = visitor.mode
         if not isinstance(data, dict):
-            self._checker.compile(_OPTIONS, _mode(mode))(data, "", None)  # raises its message for a non-object
+            self._checker.compile(_OPTIONS, mode)(data, "", None)  # raises its message for a non-object
         asked = data.get("qom-type")
         if type(asked) is str and asked not in self._static:
             found = self._served.get(asked)
@@ -406,11 +396,11 @@ class ObjectSchema:
                 if type(id_) is not str or not self._plain_head:  # the head check has more to say
                     head = self._head.get(mode)
                     if head is None:
-                        head = self._head[mode] = self._checker.members(_HEAD, _mode(mode))
+                        head = self._head[mode] = self._checker.members(_HEAD, mode)
                     id_ = head(data, "")["id"]
                 codec = found.codecs.get(mode)
                 if codec is None:
-                    codec = self._derived_codec(found, _mode(mode))
+                    codec = self._derived_codec(found, mode)
                 return asked, id_, codec
         base = self._base.get(mode)
         if base is None:
@@ -419,13 +409,13 @@ class ObjectSchema:
         qom_type: str = fields["qom-type"]
         codec = self._codecs.get((qom_type, mode))
         if codec is None:
-            codec = self._codec(qom_type, _mode(mode))
+            codec = self._codec(qom_type, mode)
         return qom_type, fields["id"], codec
 
-    def _base_check(self, mode: str) -> MemberCheck:
+    def _base_check(self, mode: Mode) -> MemberCheck:
         entry = self._checker.entry(_OPTIONS)
         assert entry[0] == "object" and entry[3] is not None, entry
-        base = self._checker.members(entry[3], _mode(mode))
+        base = self._checker.members(entry[3], mode)
         self._base[mode] = base
         return base
 

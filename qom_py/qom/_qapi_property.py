@@ -41,7 +41,7 @@ class QAPIKind(PropertyKind):
     #: The checker over the registry's schema.
     checker: Checker | None = attrs.field(default=None, eq=False, repr=False)
     #: The compiled check per visitor mode.
-    checks: dict[str, Check] = attrs.field(factory=dict, eq=False, repr=False)
+    checks: dict[Mode, Check] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def type_name(self) -> str:  # type: ignore[override]  # per property
@@ -70,10 +70,9 @@ class QAPIKind(PropertyKind):
         assert self.checker is not None
         return checked_values_are_new(self.checker.entry, self.qapi_type)
 
-    def _compile(self, mode: str) -> Check:
+    def _compile(self, mode: Mode) -> Check:
         assert self.checker is not None
-        engine_mode: Mode = "keyval" if mode == "keyval" else "string" if mode == "string" else "json"
-        check = self.checker.compile(self.qapi_type, engine_mode)
+        check = self.checker.compile(self.qapi_type, mode)
         self.checks[mode] = check
         return check
 
