@@ -14,7 +14,8 @@ added in ``class_init``) and objects (instance properties, added in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BOOL",
+    "BUILTIN_KINDS",
     "NUMBER",
     "QDEV_RANGE_MESSAGE",
     "SIZE",
@@ -385,6 +387,15 @@ def int_kind(
 
 #: Kinds whose values are scalars: the getter's and the setter's value is the value itself.
 _SCALAR_KINDS: Final = frozenset({BoolKind, StrKind, IntKind, SizeKind, NumberKind, EnumKind})
+
+
+#: QAPI's built-in scalar types as property kinds, keyed by each kind's own
+#: `PropertyKind.schema_type` (``str``, ``bool``, ``number``, ``size``, ``int``,
+#: ``uint8`` ... ``uint64``): a member checked as one of these needs no second
+#: check when the property has that very kind.
+BUILTIN_KINDS: Final[Mapping[str, PropertyKind]] = MappingProxyType(
+    {kind.schema_type: kind for kind in (STR, BOOL, NUMBER, SIZE, *(int_kind(b, s) for b, s in INT_RANGES))}
+)
 
 
 def typed_property(
