@@ -48,6 +48,7 @@ from ._frozen import FrozenList
 from ._qdict_order import first_unexpected
 from ._table import AlternateEntry, ArrayEntry, CheckTable, EnumEntry, ObjectEntry, TypeEntry, type_entry
 from ._visitors import (
+    ENUM_SHORTCUT,
     INT_RANGES,
     JSON_VISITOR,
     KEYVAL_VISITOR,
@@ -57,6 +58,7 @@ from ._visitors import (
     expects,
     invalid_type,
     rejects_value,
+    scalar_shortcut,
 )
 
 if TYPE_CHECKING:
@@ -440,30 +442,16 @@ def _shortcut(name: str, entry: TypeEntry, mode: Mode) -> tuple[str, dict[str, A
     """
     An expression over ``raw`` true exactly when the check of the type *name* returns ``raw`` unchanged.
 
-    ("" when there is none.)  Creation is the hot path: generated member
-    checks test it inline and call the check only when it fails.
+    ("" when there is none; `scalar_shortcut` defines the built-ins'.)
+    Creation is the hot path: generated member checks test it inline and call
+    the check only when it fails.
     """
     if entry[0] == "enum":
-        return "type(raw) is str and raw in {values}", {"values": frozenset(entry[1])}
-    if entry[0] != "builtin":
+        return ENUM_SHORTCUT, {"members": frozenset(entry[1])}
+    found = scalar_shortcut(name) if entry[0] == "builtin" else None
+    if found is None or not (found[2] or mode == "json"):
         return "", {}
-    if name == "str" and mode != "string":
-        return "type(raw) is str", {}
-    if name == "any":
-        return "True", {}
-    if mode != "json":
-        return "", {}
-    if name == "bool":
-        return "type(raw) is bool", {}
-    for (bits, signed), (low, high, _) in INT_RANGES.items():
-        names = (
-            ("int", "int64")
-            if signed and bits == 64
-            else ((f"uint{bits}", "size") if bits == 64 else (f"{'int' if signed else 'uint'}{bits}",))
-        )
-        if name in names:
-            return f"type(raw) is int and {low} <= raw <= {high}", {}
-    return "", {}
+    return found[0], found[1]
 
 
 def _members_check(members: tuple[tuple[str, bool, Check, str, TypeEntry], ...], mode: Mode, owner: str) -> MemberCheck:
@@ -472,9 +460,14 @@ def _members_check(members: tuple[tuple[str, bool, Check, str, TypeEntry], ...],
     lines = ["def check_members(value, prefix):", "    result = {}"]
     for index, (name, optional, check, type_name, entry) in enumerate(members):
         shortcut, constants = _shortcut(type_name, entry, mode)
+        names: dict[str, str] = {}
         for key, constant in constants.items():
-            namespace[f"{key}_{index}"] = constant
-        shortcut = shortcut.format(**{key: f"{key}_{index}" for key in constants})
+            if type(constant) is int:  # inlined: a literal is faster than a global
+                names[key] = repr(constant)
+            else:
+                names[key] = f"{key}_{index}"
+                namespace[names[key]] = constant
+        shortcut = shortcut.format(**names)
         namespace[f"check_{index}"] = check
         call = f"check_{index}(raw, prefix + {name!r}, {name!r})"
         lines.append(f"    if {name!r} in value:")

@@ -29,6 +29,7 @@ from . import _scalars
 from ._scalars import expects
 
 __all__ = [
+    "ENUM_SHORTCUT",
     "INT_RANGES",
     "JSON_VISITOR",
     "KEYVAL_VISITOR",
@@ -42,6 +43,7 @@ __all__ = [
     "expects",
     "invalid_type",
     "rejects_value",
+    "scalar_shortcut",
     "size_to_str",
     "string_output",
 ]
@@ -61,6 +63,44 @@ INT_RANGES: Final[dict[tuple[int, bool], tuple[int, int, str]]] = {
     (32, False): (0, 2**32 - 1, "uint32_t"),
     (64, False): (0, UINT64_MAX, "uint64_t"),
 }
+
+
+#: The integer types of QAPI by name: their (bits, signed) in `INT_RANGES`.
+_INT_TYPES: Final[dict[str, tuple[int, bool]]] = {
+    "int": (64, True),
+    "size": (64, False),
+    **{("int" if signed else "uint") + str(bits): (bits, signed) for bits, signed in INT_RANGES},
+}
+
+#: The shortcut of an enum: ``{members}`` is the frozenset of its member names.
+ENUM_SHORTCUT: Final = "type(raw) is str and raw in {members}"
+
+
+def scalar_shortcut(type_name: str) -> tuple[str, dict[str, Any], bool] | None:
+    """
+    What the visitors return unchanged for the QAPI built-in scalar *type_name*; None for another type.
+
+    ``(expression, constants, every visitor)``: the expression over ``raw``
+    (naming its *constants* as ``{name}``) is true exactly when the JSON
+    visitor's read of that type returns ``raw`` as it is, and, when *every
+    visitor* is true, any visitor's.  The one definition: the checker's member
+    checks and the property kinds' setters both test it inline.
+    """
+    if type_name == "str":
+        return "type(raw) is str", {}, True  # every visitor takes a str as it is
+    if type_name == "any":
+        return "True", {}, True
+    if type_name == "bool":
+        return "type(raw) is bool", {}, False
+    if type_name == "number":
+        return "type(raw) is float", {}, False
+    width = _INT_TYPES.get(type_name)
+    if width is None:
+        return None
+    # An in-range int is what the JSON visitor returns unchanged (an unsigned
+    # read also takes negative int64 values, modulo 2**64: not a shortcut).
+    low, high, _ = INT_RANGES[width]
+    return "type(raw) is int and {low} <= raw <= {high}", {"low": low, "high": high}, False
 
 
 def invalid_type(name: str, expected: str) -> ParameterError:
