@@ -125,6 +125,7 @@ def _plain_class_init(klass: ObjectClass, data: Any) -> None:
     def setter(name: str) -> Callable[[Object, Any], None]:
         def set_(obj: Object, value: Any) -> None:
             obj.__dict__[name] = value
+
         return set_
 
     klass.property_add_bool("flag", getter("flag"), setter("flag"))
@@ -309,16 +310,30 @@ def report(title: str, rows: list[tuple[str, float]], n_ours: int, loops: int, r
 
 def main() -> None:
     sanity_checks()
-    print(f"Python {platform.python_version()}; qom_py {qom_py.__version__}, traitlets {traitlets.__version__}, "
-          f"attrs {attrs.__version__}, pydantic {pydantic.__version__}, cattrs {version('cattrs')}")
-    rows = [(label, s * 1e9) for label, s in interleaved(
-        [(label, per_call(fn)) for label, fn in set_get_contenders()], SET_GET_LOOPS, SET_GET_RUNS)]
+    print(
+        f"Python {platform.python_version()}; qom_py {qom_py.__version__}, traitlets {traitlets.__version__}, "
+        f"attrs {attrs.__version__}, pydantic {pydantic.__version__}, cattrs {version('cattrs')}"
+    )
+    rows = [
+        (label, s * 1e9)
+        for label, s in interleaved(
+            [(label, per_call(fn)) for label, fn in set_get_contenders()], SET_GET_LOOPS, SET_GET_RUNS
+        )
+    ]
     report("int64 property: one validated set + one get", rows, 2, SET_GET_LOOPS, SET_GET_RUNS)
-    rows = [(label, s * 1e9) for label, s in interleaved(
-        [(label, per_call(fn)) for label, fn in build_contenders()], BUILD_LOOPS, BUILD_RUNS)]
+    rows = [
+        (label, s * 1e9)
+        for label, s in interleaved(
+            [(label, per_call(fn)) for label, fn in build_contenders()], BUILD_LOOPS, BUILD_RUNS
+        )
+    ]
     report("object from a dict {bool, str, int, enum}", rows, 4, BUILD_LOOPS, BUILD_RUNS)
-    rows = [(label, s * 1e9) for label, s in interleaved(
-        [(label, per_call(fn)) for label, fn in rules_contenders()], RULES_LOOPS, RULES_RUNS)]
+    rows = [
+        (label, s * 1e9)
+        for label, s in interleaved(
+            [(label, per_call(fn)) for label, fn in rules_contenders()], RULES_LOOPS, RULES_RUNS
+        )
+    ]
     report("structured property: set 10 x {str, enum, uint16}", rows, 2, RULES_LOOPS, RULES_RUNS)
 
 

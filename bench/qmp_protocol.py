@@ -39,9 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qom_py.qmp import Dispatcher, JSONStreamParser, QMPServer, to_json
 
 QOM_GET_ARGS = {"path": "/objects", "property": "type"}
-QOM_GET_REQUEST = (
-    b'{"execute":"qom-get","arguments":{"path":"/objects","property":"type"},"id":"__qmp#00001"}'
-)
+QOM_GET_REQUEST = b'{"execute":"qom-get","arguments":{"path":"/objects","property":"type"},"id":"__qmp#00001"}'
 
 
 def protocol_overhead_qom_get(args: dict[str, Any]) -> Any:
@@ -146,9 +144,7 @@ async def round_trips(path: str, calls: int, rounds: int, batch: int) -> tuple[f
         for _ in range(rounds):
             start = time.perf_counter()
             for _ in range(max(1, calls // batch)):
-                replies = await asyncio.gather(
-                    *[client.execute("qom-get", QOM_GET_ARGS) for _ in range(batch)]
-                )
+                replies = await asyncio.gather(*[client.execute("qom-get", QOM_GET_ARGS) for _ in range(batch)])
                 assert replies[-1] == "container"
             pipelined.append(max(1, calls // batch) * batch / (time.perf_counter() - start))
     finally:
@@ -161,9 +157,7 @@ def bench_round_trips(calls: int, rounds: int, batch: int) -> None:
     with tempfile.TemporaryDirectory(prefix="qmp-bench-") as tmp:
         results: dict[str, tuple[float, float]] = {}
         ours_path = os.path.join(tmp, "ours.sock")
-        ours = subprocess.Popen(
-            [sys.executable, __file__, "--serve", ours_path], stdout=subprocess.DEVNULL
-        )
+        ours = subprocess.Popen([sys.executable, __file__, "--serve", ours_path], stdout=subprocess.DEVNULL)
         try:
             wait_for_socket(ours_path, ours)
             results["qom-py (protocol overhead, stub qom-get)"] = asyncio.run(
@@ -187,9 +181,7 @@ def bench_round_trips(calls: int, rounds: int, batch: int) -> None:
             )
             try:
                 wait_for_socket(qsd_path, proc)
-                results["qemu-storage-daemon 7.2"] = asyncio.run(
-                    round_trips(qsd_path, calls, rounds, batch)
-                )
+                results["qemu-storage-daemon 7.2"] = asyncio.run(round_trips(qsd_path, calls, rounds, batch))
             finally:
                 proc.terminate()
                 proc.wait(10)

@@ -20,7 +20,7 @@ per step to stderr (``qom-py: startup: STEP SECONDS``; nothing is checked or
 printed without the variable):
 
 * interpreter: ``python -c pass`` (interpreter and ``site``);
-* imports: spawn to ``qom_py.cli.main`` minus the interpreter;
+* imports: spawn to ``qom_py.daemon.cli.main`` minus the interpreter;
 * loop: the event loop, the QMP dispatcher and server objects (their imports included);
 * plugins: the entry points and ``--plugin`` modules;
 * schema: building the object schema (`object_schema`), done first when traced;

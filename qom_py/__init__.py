@@ -7,7 +7,7 @@ from ._gc_pause import GCPause
 with GCPause():  # the import's objects all stay: young collections would free nothing
     from typing import TYPE_CHECKING, Any, Final
 
-    from ._unset import UNSET
+    from ._util.unset import UNSET
     from .errors import QOMError
     from .qapi._keyval import keyval_parse
     from .qapi._visitors import InputVisitor, JSONInputVisitor, KeyvalInputVisitor, StringInputVisitor
@@ -34,6 +34,7 @@ with GCPause():  # the import's objects all stay: young collections would free n
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they pull the schema, asyncio, ...
     from ._builtin_types import install_builtin_types
+    from ._qapi_types import qapi_define, qapi_type
     from .loop import main_aio_context
     from .qom._object_schema import object_schema
     from .qom._user_creatable import (
@@ -92,7 +93,9 @@ __all__ = [
     "object_schema",
     "object_set_props",
     "prop",
+    "qapi_define",
     "qapi_load",
+    "qapi_type",
     "qom_type",
     "type_register",
 ]
@@ -112,6 +115,8 @@ _LAZY_NAMES: Final = {
     "object_option_parse": "qom_py.qom._user_creatable",
     "object_schema": "qom_py.qom._object_schema",
     "object_set_props": "qom_py.qom._user_creatable",
+    "qapi_define": "qom_py._qapi_types",
+    "qapi_type": "qom_py._qapi_types",
 }
 
 
@@ -137,7 +142,7 @@ def __getattr__(name: str) -> Any:
 
 # The built-in types register when first looked up (or listed), in this order: their
 # modules import the schema, json, logging and (the event loops) asyncio.
-default_registry.register_lazy("qom_py._chardev", ("chardev", "chardev-socket"))
+default_registry.register_lazy("qom_py.daemon._chardev", ("chardev", "chardev-socket"))
 default_registry.register_lazy("qom_py.qom._user_creatable", (TYPE_USER_CREATABLE,))
 default_registry.register_lazy("qom_py.loop._event_loop_base", (TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP))
 default_registry.register_lazy("qom_py.loop._iothread", (TYPE_IOTHREAD,))

@@ -16,7 +16,7 @@ def install_builtin_types(registry: TypeRegistry) -> None:
     ``--object iothread,id=io0`` as the default one does.  `default_registry`
     has them already (registered on first lookup, see `TypeRegistry.register_lazy`).
     """
-    from ._chardev import install_chardev_types
+    from .daemon._chardev import install_chardev_types
     from .loop import install_event_loop_types
     from .qom._user_creatable import install_user_creatable
 

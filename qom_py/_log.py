@@ -1,7 +1,7 @@
 """
 The ``qom_py`` logger, as a library keeps one: a `logging.NullHandler` and no other handler.
 
-Applications decide where records go; ``qom-py`` (`qom_py.cli`) sends them to stderr.
+Applications decide where records go; ``qom-py`` (`qom_py.daemon.cli`) sends them to stderr.
 Child loggers (``qom_py.qmp``, ...) propagate here.
 """
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from qom_py import default_registry
-from qom_py._chardev import TYPE_CHARDEV_SOCKET, chardev_socket_add, chardevs_remove, socket_address
+from qom_py.daemon._chardev import TYPE_CHARDEV_SOCKET, chardev_socket_add, chardevs_remove, socket_address
 from tests.daemon import MONITOR_ID, QOM_PY, QSD, connect_tcp, free_tcp_port, running, wait_for
 
 _QSD = pytest.mark.skipif(QSD is None, reason="qemu-storage-daemon is not installed (apt-get install qemu-utils)")

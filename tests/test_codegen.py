@@ -1,5 +1,5 @@
 """
-Generated fast paths (``qom_py._codegen``) agree with the visitors they short-cut.
+Generated fast paths (``qom_py._util.codegen``) agree with the visitors they short-cut.
 
 A generated setter or schema hook tests a kind's shortcut inline and calls the
 visitor only when it fails, so for every kind, visitor and value it must end the

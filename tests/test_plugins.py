@@ -219,7 +219,7 @@ def test_complete_failure_in_daemon_stderr(plugin_dir: Path) -> None:
 
 def test_failed_plugin_logged(caplog: pytest.LogCaptureFixture) -> None:
     """Loading a failing plugin logs the failure with its traceback on the ``qom_py`` logger."""
-    from qom_py._plugins import PluginError, load_module
+    from qom_py.daemon._plugins import PluginError, load_module
 
     with caplog.at_level(logging.DEBUG, logger="qom_py"):
         with pytest.raises(PluginError, match="^--plugin qom_py_no_such_plugin: No module named"):

@@ -537,7 +537,7 @@ def test_wheel_ships_schema(tmp_path: Path) -> None:
     for expected in ("Typing :: Typed", "Programming Language :: Python :: 3.11", "Operating System :: POSIX :: Linux"):
         assert expected in classifiers
     assert metadata["Author"] == "qom_py developers"
-    assert "qom-py = qom_py.cli:main" in entry_points
+    assert "qom-py = qom_py.daemon.cli:main" in entry_points
 
 
 class TestTableOrModel:

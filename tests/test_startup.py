@@ -18,7 +18,7 @@ import pytest
 import qom_py
 import qom_py.loop
 from qom_py import TypeInfo, TypeRegistry
-from qom_py._plugins import ENTRY_POINT_GROUP, group_may_be_declared
+from qom_py.daemon._plugins import ENTRY_POINT_GROUP, group_may_be_declared
 from qom_py.errors import TypeRegistrationError
 from tests.daemon import child_env
 
@@ -36,7 +36,7 @@ DEFERRED = [
     "ipaddress",
     "logging",
     "pathlib",
-    "qom_py._chardev",
+    "qom_py.daemon._chardev",
     "qom_py.loop",
     "qom_py.loop._aio_context",
     "qom_py.loop._thread_pool",
@@ -98,7 +98,7 @@ def test_builtin_types_after_import() -> None:
 
 def test_daemon_modules_defer() -> None:
     """The daemon's modules (CLI, QMP, the schema) leave pathlib and importlib.resources alone."""
-    code = "import qom_py.cli, qom_py.qmp\nfrom qom_py.qom._object_schema import object_schema\nobject_schema()"
+    code = "import qom_py.daemon.cli, qom_py.qmp\nfrom qom_py.qom._object_schema import object_schema\nobject_schema()"
     imported_after(code)  # the first run may fill the schema cache
     modules = imported_after(code)
     assert {"pathlib", "importlib.resources", "importlib.metadata", "decimal", "ipaddress"} & modules == set()
@@ -111,7 +111,7 @@ MODEL = ["pickle", "qom_py.qapi._entities", "qom_py.qapi._expr", "qom_py.qapi._p
 
 #: The daemon's start-up work in-process: two objects (as ``--object``), then a QMP argument check.
 DAEMON_CHECKS = """\
-import qom_py, qom_py.cli, qom_py.qmp
+import qom_py, qom_py.daemon.cli, qom_py.qmp
 from qom_py.qom._user_creatable import object_option_parse
 object_option_parse("main-loop,id=ml,thread-pool-min=1")
 qom_py.object_add("iothread", id="io0", poll_max_ns=5)
@@ -147,11 +147,11 @@ def test_daemon_checks_need_no_model() -> None:
 def test_object_help_defers() -> None:
     """``qom-py --object help`` and ``TYPE,help`` need no asyncio, QMP or importlib.metadata."""
     for request in ("help", "iothread,help"):
-        code = f"from qom_py.cli import main\nassert main(['--object', {request!r}]) == 0"
+        code = f"from qom_py.daemon.cli import main\nassert main(['--object', {request!r}]) == 0"
         modules = imported_after(code)
         assert {"asyncio", "qom_py.qmp", "qom_py.loop._aio_context", "importlib.metadata"} & modules == set()
     # The list of types needs no schema engine: it is the registry's.
-    modules = imported_after("from qom_py.cli import main\nassert main(['--object', 'help']) == 0")
+    modules = imported_after("from qom_py.daemon.cli import main\nassert main(['--object', 'help']) == 0")
     assert {
         "qom_py.qapi._entities",
         "qom_py.qapi._schema",
@@ -395,7 +395,7 @@ def test_import_and_cli_leave_the_collector_enabled() -> None:
     code = (
         "import gc, qom_py\n"
         "assert gc.isenabled()\n"
-        "from qom_py.cli import main\n"
+        "from qom_py.daemon.cli import main\n"
         "assert main(['--object', 'help']) == 0 and gc.isenabled()\n"
         "assert main(['--object', 'iothread,id=1bad']) == 1 and gc.isenabled()\n"
         "assert main(['--version']) == 0 and gc.isenabled()\n"
@@ -408,7 +408,7 @@ def test_daemon_resumes_the_collector_once_ready(tmp_path: Path) -> None:
     sock = tmp_path / "m.sock"
     code = f"""\
 import gc, json, os, socket, threading, time
-from qom_py.cli import main
+from qom_py.daemon.cli import main
 seen = []
 def client():
     deadline = time.monotonic() + 10

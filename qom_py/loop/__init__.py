@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_getattr
+from .._util.lazy import lazy_getattr
 from ._event_loop_base import TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP, EventLoopBase, MainLoop, main_loop_object
 from ._iothread import TYPE_IOTHREAD, IOThread, install_event_loop_types, query_iothreads
 from ._params import INT_MAX, check_thread_pool_params

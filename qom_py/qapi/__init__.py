@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from .._lazy import lazy_getattr
+from .._util.lazy import lazy_getattr
 
 if TYPE_CHECKING:
-    from .._names import array_name
+    from .._util.names import array_name
+    from ._builtin_types import JSONType
     from ._checker import Checker, Mode
+    from ._convert import ABSENT, Absent
     from ._entities import (
         EMPTY_OBJECT,
         AlternateType,
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
         EnumValue,
         Event,
         Feature,
-        JSONType,
         Member,
         ObjectType,
         SchemaEntity,
@@ -51,13 +52,17 @@ if TYPE_CHECKING:
     from ._loader import ROOT_SCHEMA, load_schema, load_table, schema_files
     from ._parser import ParsedExpr, SchemaReader
     from ._pragma import Pragma
+    from ._pydefine import QAPIType
+    from ._pytypes import PyTypes, py_types
     from ._schema import QAPISchema, TypeExpr
     from ._source import SourceInfo
     from ._table import CheckTable, check_table
 
 __all__ = [
+    "ABSENT",
     "EMPTY_OBJECT",
     "ROOT_SCHEMA",
+    "Absent",
     "AlternateType",
     "ArrayType",
     "BuiltinType",
@@ -74,7 +79,9 @@ __all__ = [
     "ObjectType",
     "ParsedExpr",
     "Pragma",
+    "PyTypes",
     "QAPISchema",
+    "QAPIType",
     "SchemaEntity",
     "SchemaMetaType",
     "SchemaReader",
@@ -87,11 +94,17 @@ __all__ = [
     "check_table",
     "load_schema",
     "load_table",
+    "py_types",
     "schema_files",
 ]
 
 #: Public name -> the submodule defining it.
 _LAZY: Final[dict[str, str]] = {
+    "ABSENT": "._convert",
+    "Absent": "._convert",
+    "PyTypes": "._pytypes",
+    "QAPIType": "._pydefine",
+    "py_types": "._pytypes",
     "AlternateType": "._entities",
     "ArrayType": "._entities",
     "BuiltinType": "._entities",
@@ -103,7 +116,7 @@ _LAZY: Final[dict[str, str]] = {
     "EnumValue": "._entities",
     "Event": "._entities",
     "Feature": "._entities",
-    "JSONType": "._entities",
+    "JSONType": "._builtin_types",
     "Member": "._entities",
     "Mode": "._checker",
     "ObjectType": "._entities",
@@ -119,7 +132,7 @@ _LAZY: Final[dict[str, str]] = {
     "TypeExpr": "._schema",
     "Variant": "._entities",
     "Variants": "._entities",
-    "array_name": ".._names",
+    "array_name": ".._util.names",
     "check_table": "._table",
     "load_schema": "._loader",
     "load_table": "._loader",

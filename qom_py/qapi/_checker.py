@@ -40,8 +40,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
-from .._codegen import compile_function
-from .._names import array_name
+from .._util.codegen import compile_function
+from .._util.names import array_name
 from ..errors import ParameterError, QAPITypeNotFoundError
 from ._depth import deep_retry
 from ._frozen import FrozenList

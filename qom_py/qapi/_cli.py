@@ -26,7 +26,9 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m qom_py.qapi", description="Check or introspect a QAPI schema.")
+    parser = argparse.ArgumentParser(
+        prog="python -m qom_py.qapi", description="Check, introspect or generate Python for a QAPI schema."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="check a schema; QEMU's messages on stderr")
     check.add_argument("file", metavar="FILE")
@@ -36,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         "-D", dest="defines", metavar="SYMBOL", action="append", default=[], help="an 'if' symbol the build defines"
     )
     introspect.add_argument("file", metavar="FILE")
+    gen = commands.add_parser("gen-python", help="write a typed Python module of the schema's types and commands")
+    gen.add_argument("-o", dest="output", metavar="MODULE.py", required=True, help="the module to write")
+    gen.add_argument("file", metavar="FILE")
     return parser
 
 
@@ -66,4 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         infos = schema_info(schema, unmask=args.unmask, defines=frozenset(args.defines))
         sys.stdout.write("[\n" + ",\n".join(json.dumps(_in_qdict_order(i)) for i in infos) + "\n]\n")
+    elif args.command == "gen-python":
+        from ._gen_python import gen_python
+
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(gen_python(schema, args.file))
     return 0

@@ -19,12 +19,13 @@ given a build's symbols.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar, Final, Literal, TypeAlias, final
 
 import attrs
 
-from .._names import array_name
+from .._util.names import array_name
+from ._builtin_types import JSONType
 from ._source import SourceInfo
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ __all__ = [
     "EnumValue",
     "Event",
     "Feature",
-    "JSONType",
     "Member",
     "ObjectType",
     "SchemaEntity",
@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 #: The JSON types QAPI knows (SchemaInfoBuiltin's ``json-type``).
-JSONType: TypeAlias = Literal["string", "number", "int", "boolean", "null", "object", "array", "value"]
 
 #: The kinds introspection names (SchemaInfo's ``meta-type``).
 SchemaMetaType: TypeAlias = Literal["builtin", "enum", "array", "object", "alternate", "command", "event"]
@@ -409,25 +408,6 @@ class Event(SchemaEntity):
     #: ``boxed``: the data is one object.
     boxed: bool = False
 
-
-#: The built-in types and their JSON types, in QEMU's order.
-BUILTIN_JSON_TYPES: Final[Mapping[str, JSONType]] = {
-    "str": "string",
-    "number": "number",
-    "int": "int",
-    "int8": "int",
-    "int16": "int",
-    "int32": "int",
-    "int64": "int",
-    "uint8": "int",
-    "uint16": "int",
-    "uint32": "int",
-    "uint64": "int",
-    "size": "int",
-    "bool": "boolean",
-    "any": "value",
-    "null": "null",
-}
 
 #: QEMU's predefined ``QType`` enum values (tags of alternates).
 QTYPE_VALUES: Final = ("none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool")

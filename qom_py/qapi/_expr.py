@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-from .._names import c_name
+from .._util.names import c_name
 from ._pragma import Pragma
 from ._source import SourceInfo
 

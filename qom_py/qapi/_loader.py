@@ -136,7 +136,8 @@ def _cache_folder() -> str | None:
 
 #: The modules the table depends on (they read the schema and derive it), under ``qom_py/``.
 _KEY_MODULES: Final = (
-    "_names",
+    "_util.names",
+    "qapi._builtin_types",
     "qapi._doc",
     "qapi._entities",
     "qapi._expr",

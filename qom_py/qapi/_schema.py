@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from .._names import c_name
+from .._util.names import c_name
 from ..errors import QAPISchemaError, QAPITypeNotFoundError
+from ._builtin_types import BUILTIN_JSON_TYPES
 from ._entities import (
-    BUILTIN_JSON_TYPES,
     EMPTY_OBJECT,
     QTYPE_VALUES,
     AlternateType,

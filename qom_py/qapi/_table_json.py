@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final, cast
 
+from ._builtin_types import BUILTIN_JSON_TYPES
 from ._table import _BUILTIN_QTYPES, _KIND_QTYPES
 
 if TYPE_CHECKING:
@@ -23,26 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BUILTIN_TYPES", "table_from_json", "table_to_json"]
 
-#: The built-in types and their JSON types, as the checker builds them (a test pins
-#: this to the schema's own `qom_py.qapi._entities.BUILTIN_JSON_TYPES`, which the
-#: entity model's module holds: importing it here would cost what the table saves).
-BUILTIN_TYPES: Final[dict[str, str]] = {
-    "str": "string",
-    "number": "number",
-    "int": "int",
-    "int8": "int",
-    "int16": "int",
-    "int32": "int",
-    "int64": "int",
-    "uint8": "int",
-    "uint16": "int",
-    "uint32": "int",
-    "uint64": "int",
-    "size": "int",
-    "bool": "boolean",
-    "any": "value",
-    "null": "null",
-}
+#: The built-in types and their JSON types, as the checker builds them.
+BUILTIN_TYPES: Final[Mapping[str, str]] = BUILTIN_JSON_TYPES
 
 #: The QTypes an alternate's branch may dispatch on (None: none).
 _QTYPES: Final = frozenset({None, *_BUILTIN_QTYPES.values(), *_KIND_QTYPES.values()})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_getattr
+from .._util.lazy import lazy_getattr
 from ..errors import CommandRegistrationError
 from ._commands import register_qom_commands
 from ._dispatch import (

@@ -15,7 +15,7 @@ import asyncio
 import functools
 from typing import Final, Protocol, TypeVar, cast
 
-from .._unset import UNSET
+from .._util.unset import UNSET
 from ..errors import DeviceNotFoundError, QOMError
 from ..loop import ThreadPool, main_aio_context
 from ..loop._iothread import TYPE_IOTHREAD, query_iothreads

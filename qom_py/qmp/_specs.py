@@ -17,7 +17,7 @@ from typing import Any, TypeAlias, Union, final
 
 import attrs
 
-from .._names import camel_name
+from .._util.names import camel_name
 from ..errors import CommandRegistrationError
 
 __all__ = ["QMPEnum", "TypeSpec", "spec_definitions"]

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from .._codegen import compile_function
 from .._log import blame
-from .._unset import UNSET
+from .._util.codegen import compile_function
+from .._util.unset import UNSET
 from ..errors import QOMError
 from ..qapi._visitors import JSON_VISITOR, InputVisitor
 from ._object import Object, ObjectClass

@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, Generic, TypeVar, cast, overload
 
-from .._names import wire_name
-from .._unset import UNSET
+from .._util.names import wire_name
+from .._util.unset import UNSET
 from ..errors import PropertyCallbackError, QOMError
 from ..qapi._frozen import EMPTY_LIST, freeze
 from ..qapi._visitors import JSON_VISITOR

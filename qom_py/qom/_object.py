@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, cast
 
-from .._codegen import compile_function
-from .._unset import UNSET
+from .._util.codegen import compile_function
+from .._util.unset import UNSET
 from ..errors import (
     DuplicatePropertyError,
     PropertyAccessError,

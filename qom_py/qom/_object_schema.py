@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from .._names import camel_name
+from .._util.names import camel_name
 from ..errors import QAPITypeNotFoundError, QOMError
 from ..qapi._checker import Checker, MemberCheck, Mode, check_leftovers
 from ..qapi._visitors import InputVisitor

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
-from .._codegen import make_setter
-from .._unset import UNSET, UnsetType
+from .._util.codegen import make_setter
+from .._util.unset import UNSET, UnsetType
 from ..errors import ParameterError, PropertyCallbackError, QOMError
 from ..qapi._frozen import freeze
 from ..qapi._visitors import (
@@ -122,7 +122,7 @@ class PropertyKind:
     A kind may name a *shortcut* (`shortcut`): an expression over ``raw`` (and
     the constants it names) that is true exactly when its visitor would
     return ``raw`` unchanged.  Generated setters and schema hooks test it inline
-    and call `visit` only when it fails (see `qom_py._codegen`).
+    and call `visit` only when it fails (see `qom_py._util.codegen`).
     """
 
     #: QEMU's type string for properties of this kind.

@@ -27,7 +27,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import AbstractTypeError, QAPISchemaError, QOMError, TypeNotFoundError, TypeRegistrationError
 from ._object import InterfaceClass, Object, ObjectClass, instantiate
@@ -169,6 +169,12 @@ class TypeRegistry:
             entities = schema.add(text, path)
         self._bump_revision()
         return [e.name for e in entities]
+
+    def qapi_type(self, name: TypeExpr) -> Any:
+        """The Python type of the QAPI type *name* in `qapi_schema` (``qom_py.qapi_type``)."""
+        from ..qapi._pytypes import py_types
+
+        return py_types(self.qapi_schema).py_type(name)
 
     # -- registration ------------------------------------------------------
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
-from .._unset import UNSET
+from .._util.unset import UNSET
 from ..errors import DeviceNotFoundError, ParameterError, QOMInternalError
 from ..qapi._visitors import ForwardVisitor, InputVisitor, invalid_type
 from ._property import GetFn, ObjectProperty, ReleaseFn, ResolveFn
@@ -150,7 +150,7 @@ class TreeMixin:
         On failure the caller still owns its reference.  Creation uses this: a new
         object's only reference passes to the tree, with no ref/unref pair.
         """
-        me = cast("Object", self)
+        me: Object = self  # type: ignore[assignment]  # hot path: no cast() call
         if child._parent is not None:
             msg = f"object '{child.canonical_path}' already has a parent"
             raise QOMInternalError(msg)
@@ -165,10 +165,10 @@ class TreeMixin:
         return self.canonical_path
 
     def _child_resolve(self, parent: Object, pname: str) -> Object | None:
-        return cast("Object", self)  # TreeMixin is only mixed into Object
+        return self  # type: ignore[return-value]  # hot path: no cast() call
 
     def _child_release(self, parent: Object, pname: str) -> None:
-        me = cast("Object", self)
+        me: Object = self  # type: ignore[assignment]  # hot path: no cast() call
         hook = getattr(me.klass, "unparent", None)
         if hook is not None:
             hook(me)
@@ -284,7 +284,7 @@ class TreeMixin:
 
     def resolve_component(self, part: str) -> Object | None:
         """Resolve one path component: a child, a link's target, an alias's target."""
-        me = cast("Object", self)
+        me: Object = self  # type: ignore[assignment]  # hot path: no cast() call
         prop = me.property_find(part)
         if prop is None or prop.resolve is None:
             return None
@@ -292,7 +292,7 @@ class TreeMixin:
 
     def resolve_relative(self, parts: list[str]) -> Object | None:
         """Walk *parts* from this object (QEMU's ``object_resolve_abs_path``)."""
-        node: Object | None = cast("Object", self)
+        node: Object | None = self  # type: ignore[assignment]  # hot path: no cast() call
         for part in parts:
             if node is None:
                 return None

@@ -26,8 +26,8 @@ import sys
 from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING, Any, Final, TypeVar, overload
 
-from .._names import wire_name
-from .._unset import UNSET
+from .._util.names import wire_name
+from .._util.unset import UNSET
 from ..errors import ID_HINT, ObjectInUseError, ObjectNotFoundError, ParameterError, QOMError, TypeNotFoundError
 from ..qapi._keyval import keyval_parse_with_help
 from ..qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor

@@ -1,7 +1,7 @@
 """
 Command-line parsing in ``qemu-storage-daemon``'s manner: getopt_long, then option values.
 
-Only parsing lives here (pure, no side effects), so the daemon (`qom_py.cli`) reads
+Only parsing lives here (pure, no side effects), so the daemon (`qom_py.daemon.cli`) reads
 as a sequence of actions.  Errors are `CmdlineError`\\ s whose text is what qsd
 prints after its program name: ``unrecognized option '--foo'``,
 ``--object STR: MESSAGE`` and so on.
@@ -15,9 +15,9 @@ from typing import Final
 
 import attrs
 
-from .errors import QOMError
-from .qapi._keyval import keyval_parse
-from .qapi._scalars import parse_bool
+from ..errors import QOMError
+from ..qapi._keyval import keyval_parse
+from ..qapi._scalars import parse_bool
 
 __all__ = [
     "ARGUMENT",
@@ -286,7 +286,7 @@ def parse_monitor(text: str) -> MonitorSpec:
     Raises:
         QOMError: QEMU's message.
     """
-    from .qapi import Checker, load_table  # the shipped check table: no schema model
+    from ..qapi import Checker, load_table  # the shipped check table: no schema model
 
     options = Checker.from_table(load_table()).check(_MONITOR_OPTIONS, keyval_parse(text, "chardev"), "keyval")
     max_clients = options.get("max-clients")

@@ -12,7 +12,7 @@ Start-up, in qsd's order:
 3. the main thread's asyncio loop becomes the main `AioContext`'s loop;
 4. the plugins are loaded: every entry point of the group ``qom_py.plugins``, then
    each ``--plugin MODULE`` in command-line order -- all of them before any
-   ``--object``, wherever ``--plugin`` is written (`qom_py._plugins`);
+   ``--object``, wherever ``--plugin`` is written (`qom_py.daemon._plugins`);
 5. ``--object``, ``--chardev`` and ``--monitor`` (and ``--qmp``) take effect one
    by one, in command-line order (a stray word there is ``X: Unexpected
    argument``); the first failure prints
@@ -43,6 +43,12 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Final
 
+from .._gc_pause import GCPause
+from .._log import blamed, logger
+from ..errors import PropertyCallbackError, QOMError
+from ..qapi._keyval import keyval_parse_with_help
+from ..qom._registry import default_registry
+from ..qom._user_creatable import object_option_parse
 from ._chardev import chardev_socket_add, chardevs_remove
 from ._cmdline import (
     ARGUMENT,
@@ -56,13 +62,7 @@ from ._cmdline import (
     parse_monitor,
     parse_qmp_shorthand,
 )
-from ._gc_pause import GCPause
-from ._log import blamed, logger
 from ._plugins import PluginError, PluginInterrupted, interruptible, load_entry_points, load_module
-from .errors import PropertyCallbackError, QOMError
-from .qapi._keyval import keyval_parse_with_help
-from .qom._registry import default_registry
-from .qom._user_creatable import object_option_parse
 
 if TYPE_CHECKING:
     import asyncio
@@ -125,7 +125,7 @@ block devices, exports and the NBD server of qemu-storage-daemon are not hosted.
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return (
         f"{PROGRAM} version {__version__} (QEMU 7.2 compatible)\n"
@@ -253,7 +253,7 @@ class Daemon:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         import asyncio
 
-        from .qmp import Dispatcher, QMPServer, register_qom_commands
+        from ..qmp import Dispatcher, QMPServer, register_qom_commands
 
         self.loop = loop
         self.dispatcher = Dispatcher()
@@ -427,7 +427,7 @@ class Daemon:
 
     def cleanup(self) -> None:
         """Stop serving, delete every object, stop the pools, remove files."""
-        from .loop import reset_main_aio_context
+        from ..loop import reset_main_aio_context
 
         with contextlib.suppress(Exception):
             self.loop.run_until_complete(self.server.close())
@@ -578,7 +578,7 @@ def _main(args: list[str], pause: GCPause) -> int:
                 except StartupError as err:
                     print(f"{PROGRAM}: {err.text}", file=sys.stderr)
                     return 1
-                from .qom._object_schema import object_schema
+                from ..qom._object_schema import object_schema
 
                 print(json.dumps(object_schema().json_schema(), indent=2))
                 return 0
@@ -597,7 +597,7 @@ def _run(options: list[Option], pause: GCPause) -> int:
         return _object_help(options, help_opt)
     import asyncio
 
-    from .loop import adopt_main_loop
+    from ..loop import adopt_main_loop
 
     daemon_pipe = _daemonize() if any(o.name == "daemonize" for o in options) else None
     loop = asyncio.new_event_loop()
@@ -613,7 +613,7 @@ def _run(options: list[Option], pause: GCPause) -> int:
             daemon.load_plugins(options)
             _mark("plugins")
             if _TRACE:
-                from .qom._object_schema import object_schema
+                from ..qom._object_schema import object_schema
 
                 object_schema()  # built by the first --object anyway; traced apart
                 _mark("schema")

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from .qom._object import Object, ObjectClass
-from .qom._registry import TypeRegistry, default_registry
-from .qom._typeinfo import TypeInfo
+from ..qom._object import Object, ObjectClass
+from ..qom._registry import TypeRegistry, default_registry
+from ..qom._typeinfo import TypeInfo
 
 __all__ = [
     "CHARDEVS_PATH",

@@ -28,8 +28,8 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Final, NoReturn
 
-from ._log import logger
-from .errors import QOMError
+from .._log import logger
+from ..errors import QOMError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
