@@ -44,8 +44,10 @@ fw1 = qom_py.object_option_parse(
     json.dumps({"qom-type": "firewall", "id": "fw1", "rules": [{"match": "*", "action": "accept"}]})
 )
 assert isinstance(fw0, Firewall) and isinstance(fw1, Firewall)
-print("fw0.rules:", json.dumps(fw0.rules))
-print("fw1.rules:", json.dumps(fw1.rules))
+# The attribute reads typed values (frozen attrs instances, enums, tuples); property_get the JSON.
+print("fw0.rules[0]:", fw0.rules[0])
+print("fw0.rules:", json.dumps(fw0.property_get("rules")))
+print("fw1.rules:", json.dumps(fw1.property_get("rules")))
 
 # A missing member is named as each mode writes it: rules.0.action (keyval), rules[0].action (JSON).
 for bad in [

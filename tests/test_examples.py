@@ -43,6 +43,7 @@ EXPECTED: dict[str, list[str]] = {
     "structured_property.py": [
         "complete: /objects/fw0 with 2 rule(s)",
         "complete: /objects/fw1 with 1 rule(s)",
+        "fw0.rules[0]: FirewallRule(match='10.0.0.*', action=<FirewallAction.accept: 'accept'>, port=22)",
         'fw0.rules: [{"match": "10.0.0.*", "action": "accept", "port": 22}, {"match": "*", "action": "drop"}]',
         'fw1.rules: [{"match": "*", "action": "accept"}]',
         "error: Parameter 'rules.0.action' is missing",

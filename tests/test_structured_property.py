@@ -207,15 +207,16 @@ def test_declarative() -> None:
         "test-decl-authz,id=d,rules.0.match=x,rules.0.policy=allow,one.match=a,one.policy=deny"
     )
     assert isinstance(obj, DeclAuthz)
-    rules: list[Any] = obj.rules
+    rules: list[Any] = obj.property_get("rules")  # JSON; the attribute reads typed values
     assert rules == [{"match": "x", "policy": "allow"}]
-    assert obj.nodes == []
-    assert obj.one == {"match": "a", "policy": "deny"}
+    assert obj.nodes == ()
+    assert obj.property_get("nodes") == []
+    assert obj.property_get("one") == {"match": "a", "policy": "deny"}
     obj.nodes = [1, 2]
     assert obj.property_get("nodes") == [1, 2]
     with pytest.raises(QOMError, match=r"^Parameter 'null' expects uint16_t$"):
         obj.nodes = [1, 1 << 16]
-    assert obj.nodes == [1, 2]
+    assert obj.nodes == (1, 2)
 
 
 @pytest.mark.skipif(QSD is None, reason="qemu-storage-daemon is not installed")

@@ -1,8 +1,9 @@
 """
 Values stay checked (issue 17, item 4; issue 21, item 4).
 
-- A structured value handed out (attribute, ``property_get``, ``qom-get``) cannot be
-  changed behind the checks: only a set changes it.
+- A structured value handed out as JSON (``property_get``, ``qom-get``) cannot be
+  changed behind the checks: only a set changes it.  (The attribute reads typed,
+  immutable values built from it: tests/test_typed_properties.py.)
 - A user's getter, setter or ``check=`` raising something that is not a `QOMError`
   is one line naming the type, the property and the exception, on the command
   line and over QMP (where it is logged with the command), and nothing changes.
@@ -72,20 +73,20 @@ def test_list_of_scalars_cannot_change_behind_the_checks(planner: type[Object]) 
     """``o.ports.append(99999)`` is refused; the stored value and qom-get are unchanged."""
     obj: Any = qom_py.object_add(planner, id="p0", ports=[22, 80])
     for change in (
-        lambda: obj.ports.append(99999),
-        lambda: obj.ports.extend([1]),
-        lambda: obj.ports.insert(0, 1),
-        lambda: obj.ports.__setitem__(0, 99999),
-        lambda: obj.ports.__delitem__(0),
-        lambda: obj.ports.sort(),
-        lambda: obj.ports.pop(),
-        lambda: obj.ports.clear(),
+        lambda: obj.property_get("ports").append(99999),
+        lambda: obj.property_get("ports").extend([1]),
+        lambda: obj.property_get("ports").insert(0, 1),
+        lambda: obj.property_get("ports").__setitem__(0, 99999),
+        lambda: obj.property_get("ports").__delitem__(0),
+        lambda: obj.property_get("ports").sort(),
+        lambda: obj.property_get("ports").pop(),
+        lambda: obj.property_get("ports").clear(),
     ):
         with pytest.raises(TypeError, match="set the property to a new value"):
             change()
     with pytest.raises(TypeError):
         obj.property_get("ports").append(99999)
-    assert obj.ports == [22, 80]
+    assert obj.property_get("ports") == [22, 80]
     assert qmp_client().execute("qom-get", {"path": "/objects/p0", "property": "ports"}) == [22, 80]
 
 
@@ -95,18 +96,18 @@ def test_struct_members_cannot_change_behind_the_checks(planner: type[Object]) -
     week = {"slots": SCHEDULE, "label": "w1"}
     obj.week = week
     for change in (
-        lambda: obj.schedule[0].__setitem__("bogus", "x"),
-        lambda: obj.schedule[0].update(hour=99),
-        lambda: obj.schedule[0].pop("day"),
-        lambda: obj.schedule[1].setdefault("note", "x"),
-        lambda: obj.week.__setitem__("label", 1),
-        lambda: obj.week["slots"].append({}),
-        lambda: obj.week["slots"][0].__delitem__("day"),
+        lambda: obj.property_get("schedule")[0].__setitem__("bogus", "x"),
+        lambda: obj.property_get("schedule")[0].update(hour=99),
+        lambda: obj.property_get("schedule")[0].pop("day"),
+        lambda: obj.property_get("schedule")[1].setdefault("note", "x"),
+        lambda: obj.property_get("week").__setitem__("label", 1),
+        lambda: obj.property_get("week")["slots"].append({}),
+        lambda: obj.property_get("week")["slots"][0].__delitem__("day"),
     ):
         with pytest.raises(TypeError):
             change()
-    assert obj.schedule == SCHEDULE
-    assert obj.week == week
+    assert obj.property_get("schedule") == SCHEDULE
+    assert obj.property_get("week") == week
     qmp = qmp_client()
     assert qmp.execute("qom-get", {"path": "/objects/p0", "property": "schedule"}) == SCHEDULE
     assert qmp.execute("qom-get", {"path": "/objects/p0", "property": "week"}) == week
@@ -116,42 +117,52 @@ def test_the_setters_input_is_not_shared(planner: type[Object]) -> None:
     """Changing the list given to a set later changes nothing stored (nor does an ``any`` value)."""
     obj: Any = qom_py.object_add(planner, id="p0")
     ports, rules, blob = [1, 2], [dict(SCHEDULE[0])], {"a": [1, {"b": 2}]}
-    obj.ports, obj.schedule, obj.blob = ports, rules, blob
+    obj.ports, obj.schedule, obj.blob = ports, rules, blob  # JSON in; read back as JSON below
     ports.append(3)
     rules[0]["hour"] = 99
     blob["a"][1]["b"] = 3  # type: ignore[index]
-    assert (obj.ports, obj.schedule, obj.blob) == ([1, 2], SCHEDULE[:1], {"a": [1, {"b": 2}]})
+    assert (obj.property_get("ports"), obj.property_get("schedule"), obj.property_get("blob")) == (
+        [1, 2],
+        SCHEDULE[:1],
+        {"a": [1, {"b": 2}]},
+    )
     with pytest.raises(TypeError):
-        obj.blob["a"][1]["c"] = 1
+        obj.property_get("blob")["a"][1]["c"] = 1
 
 
 def test_unset_list_is_frozen_too(planner: type[Object]) -> None:
     """A list property never set reads as an empty list that refuses changes."""
     obj: Any = qom_py.object_add(planner, id="p0")
-    assert obj.ports == []
+    assert obj.property_get("ports") == []
     with pytest.raises(TypeError):
-        obj.ports.append(1)
+        obj.property_get("ports").append(1)
     assert obj.property_get("ports") == []
 
 
 def test_frozen_values_set_again(planner: type[Object]) -> None:
     """Values read back are accepted as input (the same checks), and plain copies are mutable."""
     first: Any = qom_py.object_add(planner, id="p0", ports=[1], schedule=SCHEDULE)
-    second: Any = qom_py.object_add(planner, id="p1", ports=first.ports, schedule=first.schedule)
-    second.week = {"slots": first.schedule, "label": "copy"}
-    second.ports = first.ports + [2]
-    assert (second.ports, second.schedule, second.week["slots"]) == ([1, 2], SCHEDULE, SCHEDULE)
+    second: Any = qom_py.object_add(
+        planner, id="p1", ports=first.property_get("ports"), schedule=first.property_get("schedule")
+    )
+    second.week = {"slots": first.property_get("schedule"), "label": "copy"}
+    second.ports = first.property_get("ports") + [2]
+    assert (second.property_get("ports"), second.property_get("schedule"), second.property_get("week")["slots"]) == (
+        [1, 2],
+        SCHEDULE,
+        SCHEDULE,
+    )
     with pytest.raises(QOMError, match="Parameter 'null' expects uint16_t"):
-        second.ports = [*first.ports, 70000]
-    mutable = first.ports.copy()
+        second.ports = [*first.property_get("ports"), 70000]
+    mutable = first.property_get("ports").copy()
     mutable.append(5)
-    assert first.ports == [1]
+    assert first.property_get("ports") == [1]
 
 
 def test_frozen_values_are_plain_json_for_every_output(planner: type[Object]) -> None:
     """Equality, isinstance, JSON (QEMU's writer and the stdlib's), pickling and copies all see a list/dict."""
     obj: Any = qom_py.object_add(planner, id="p0", schedule=SCHEDULE)
-    value = obj.schedule
+    value = obj.property_get("schedule")
     assert isinstance(value, list) and isinstance(value[0], dict)
     assert to_json(value) == to_json(SCHEDULE)
     assert json.dumps(value) == json.dumps(SCHEDULE)
@@ -234,12 +245,12 @@ def test_every_kind_of_type_is_frozen_deeply() -> None:
         assert obj.property_get(name) == value
         _assert_frozen(obj.property_get(name))
     obj.either = 7
-    assert obj.either == 7
+    assert obj.property_get("either") == 7
     # An 'any' inside is the caller's object as the checker passes it on: frozen (copied) at the set.
     extra: dict[str, Any] = {"x": [1]}
     obj.tree = {"kids": [], "extra": extra}
     extra["x"].append(2)
-    assert obj.tree == {"kids": [], "extra": {"x": [1]}}
+    assert obj.property_get("tree") == {"kids": [], "extra": {"x": [1]}}
 
 
 # --- a user's exception is one line naming the property ---------------------------------------

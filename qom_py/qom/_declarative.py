@@ -22,8 +22,8 @@ the property: ``obj.sv = 1`` fails exactly as ``qom-set`` would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final, Generic, TypeVar, cast, overload
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from .._util.names import wire_name
 from .._util.unset import UNSET
@@ -36,11 +36,15 @@ from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, PropertyKind,
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
 
+if TYPE_CHECKING:
+    from ..qapi._pytypes import PyTypes
+
 __all__ = [
     "QAPI",
     "Bool",
     "Enum",
     "Int",
+    "JSONInput",
     "Link",
     "Number",
     "Property",
@@ -132,14 +136,21 @@ class Property(Generic[T]):
         klass = obj.klass
         setter = (klass._setters if klass._find_cache else klass.class_setters()).get(self.name)
         if setter is None or obj._observers:
-            obj.property_set(self.name, value)
+            try:
+                obj.property_set(self.name, value)
+            except QOMError as refused:
+                self._refused(obj, value, refused)
             return
         try:
             setter(obj, JSON_VISITOR, self.name, value)
-        except QOMError:
-            raise
+        except QOMError as refused:
+            self._refused(obj, value, refused)
         except Exception as exc:  # the user's code, as in property_set (try is free in 3.11)
             raise PropertyCallbackError.of(obj.type_name, self.name, exc) from exc
+
+    def _refused(self, obj: Object, value: Any, refused: QOMError) -> None:
+        """A set of *value* was *refused*: raise it (a `QAPIProperty` tries typed values again as JSON)."""
+        raise refused
 
     def store(self, obj: Object, value: Any) -> None:
         """
@@ -166,16 +177,18 @@ class Property(Generic[T]):
 
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass* as a class property."""
-        # The common case, with neither check nor on_change, stores straight into the slot.
-        store = StoreIn(self._slot) if self.check is None and self.on_change is None else self.store
         klass.property_add_typed(
             self.name,
             self.kind,
             self.__get__,
-            None if self.read_only else store,
+            None if self.read_only else self._store(),
             description=self.description,
             default=self.default,
         )
+
+    def _store(self) -> Callable[[Any, Any], None]:
+        # The common case, with neither check nor on_change, stores straight into the slot.
+        return StoreIn(self._slot) if self.check is None and self.on_change is None else self.store
 
 
 def Bool(**kwargs: Any) -> Property[bool]:  # noqa: N802 - reads as a type in declarations
@@ -334,23 +347,50 @@ class Link(Generic[ObjT]):
         )
 
 
-class QAPIProperty(Property[T]):
-    """A declared property of a QAPI type (`QAPI`, `QAPIList`, `QAPIStruct`), resolved when its class is made."""
+#: What a structured property's attribute takes besides its typed values: JSON as ``qom-set`` does.
+JSONInput = str | int | float | bool | Mapping[str, Any] | Sequence[Any] | None
+_ReadT = TypeVar("_ReadT")
+_WriteT = TypeVar("_WriteT")
+_QAPIT = TypeVar("_QAPIT")
 
-    def __init__(self, qapi_type: str | list[str] | tuple[str], *, type_name: str | None = None, **kwargs: Any) -> None:
+
+class QAPIProperty(Property[Any], Generic[_ReadT, _WriteT]):
+    """
+    A declared property of a QAPI type (`QAPI`, `QAPIList`, `QAPIStruct`), resolved when its class is made.
+
+    The stored value is its JSON (frozen): ``property_get``, ``qom-get`` and the
+    callbacks see that.  The attribute reads the typed value
+    (`qom_py.qapi._pytypes.PyTypes.structure`: attrs instances, tuples, enums),
+    built on the first read of each stored value and kept beside it; writing the
+    attribute takes typed values or JSON.
+    """
+
+    def __init__(
+        self, qapi_type: str | type | list[Any] | tuple[Any], *, type_name: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(PropertyKind(), **kwargs)
         self.initial = freeze(self.initial)  # handed out as every value is: frozen
+        #: The Python class declared for the type (its attribute reads are instances of it), or None.
+        declared = qapi_type if isinstance(qapi_type, (str, type)) else qapi_type[0]
+        self.py_class = declared if isinstance(declared, type) else None
+        name = declared if isinstance(declared, str) else _qapi_name(declared)
         #: The QAPI type expression (``"Rule"``, ``["uint16"]``).
-        self.qapi_type = qapi_type
+        self.qapi_type: str | list[str] = name if isinstance(qapi_type, (str, type)) else [name]
         #: The type string shown, or None for QEMU's convention.
         self.type_name = type_name
-        self._is_list = not isinstance(qapi_type, str)
+        self._is_list = not isinstance(self.qapi_type, str)
         #: Freezes a stored value on first read (the kind's freezer, once the class is made).
         self._freeze: Callable[[Any], Any] = freeze
+        self._types: PyTypes | None = None  # the registry schema's Python types, once the class is made
+        self._typed_slot = ""
 
-    def __get__(self, obj: object | None, objtype: type | None = None) -> Any:
-        if obj is None:
-            return self
+    def __set_name__(self, owner: type, attr: str) -> None:
+        super().__set_name__(owner, attr)
+        #: Where the typed value lives in the instance's ``__dict__``: (stored JSON, typed value).
+        self._typed_slot = f"_qom_typed_{attr}"
+
+    def json_get(self, obj: object, objtype: type | None = None) -> Any:
+        """The stored value as JSON carries it (frozen): the property's getter (``property_get``)."""
         state = obj.__dict__
         value = state.get(self._slot, UNSET)
         kind = type(value)
@@ -360,31 +400,129 @@ class QAPIProperty(Property[T]):
             return EMPTY_LIST if self._is_list and self.initial is None else self.initial
         return value
 
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> QAPIProperty[_ReadT, _WriteT]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> _ReadT: ...
+    def __get__(self, obj: object | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = self.json_get(obj)
+        # Frozen values are never changed: the same stored object means the same typed value.
+        cached = obj.__dict__.get(self._typed_slot)
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        if self._types is None:
+            msg = f"property '{self.name}' is read before its class is made (create an object first)"
+            raise TypeError(msg)
+        typed = None if value is None else self._types.structure(value, self.qapi_type)  # None: unset
+        obj.__dict__[self._typed_slot] = (value, typed)
+        return typed
+
+    if TYPE_CHECKING:  # what the attribute takes, to checkers; at run time `Property.__set__`
+
+        def __set__(self, obj: Object, value: _WriteT) -> None: ...
+
+    def _refused(self, obj: Object, value: Any, refused: QOMError) -> None:
+        # Typed values (never valid JSON: the checker refuses them) are set as their JSON,
+        # checked as any JSON is; the work is done only then, never on a JSON set.
+        if self._types is None or _is_json(value):
+            raise refused
+        try:
+            as_json = self._types.to_json(value)
+        except Exception:  # not a value of these types at all: QEMU's message for the value given
+            raise refused from None
+        if not _is_json(as_json):  # ditto (an object the converter passes on as it is)
+            raise refused
+        super().__set__(obj, as_json)
+
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass*, its type looked up in the class's registry's schema."""
+        from ..qapi._pytypes import py_types  # the schema engine: on first use
+
         self.kind = klass.registry.qapi_kind(self.qapi_type, self.type_name)
         self._freeze = self.kind.freezer()
-        super().add_to(klass)
+        self._types = py_types(klass.registry.qapi_schema)
+        if self.py_class is not None:
+            made = self._types.py_type(self.qapi_type[0] if self._is_list else self.qapi_type)
+            if made is not self.py_class:
+                msg = (
+                    f"property '{self.name}': {self.py_class.__qualname__} is not the Python type of QAPI type "
+                    f"'{_qapi_name(self.py_class)}' (define it with qom_py.qapi_define)"
+                )
+                raise TypeError(msg)
+        klass.property_add_typed(
+            self.name,
+            self.kind,
+            self.json_get,
+            None if self.read_only else self._store(),
+            description=self.description,
+            default=self.default,
+        )
 
 
-def QAPI(qapi_type: str | list[str] | tuple[str], **kwargs: Any) -> Property[Any]:  # noqa: N802
+def _qapi_name(cls: type) -> str:
+    from ..qapi._pydefine import type_name
+
+    return type_name(cls)
+
+
+def _is_json(value: object) -> bool:
+    """Whether *value* is JSON all through (str, numbers, bool, None, lists and dicts of them)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return True
+    if isinstance(value, dict):
+        return all(type(key) is str and _is_json(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_is_json(item) for item in value)
+    return False
+
+
+@overload
+def QAPI(qapi_type: type[_QAPIT], **kwargs: Any) -> QAPIProperty[_QAPIT | None, _QAPIT | JSONInput]: ...  # noqa: N802
+@overload
+def QAPI(qapi_type: str | list[str] | tuple[str], **kwargs: Any) -> QAPIProperty[Any, Any]: ...
+def QAPI(qapi_type: str | list[str] | tuple[str] | type, **kwargs: Any) -> QAPIProperty[Any, Any]:  # noqa: N802
     """
     Declare a property of any QAPI type: a built-in, a defined enum/struct/union/alternate, or ``[T]``.
 
-    The type must be defined (`qom_py.qapi_load`) before the class is first
-    used.  Values are in their JSON shape.  Keywords: as `Property`, plus
-    *type_name* (the type string ``qom-list`` shows).
+    The type must be defined (`qom_py.qapi_load`, `qom_py.qapi_define`) before
+    the class is first used; a class (generated, or defined with
+    `qom_py.qapi_define`) names its QAPI type.  The attribute reads typed values
+    (`qom_py.qapi_type`); ``property_get`` gives JSON.  Keywords: as `Property`,
+    plus *type_name* (the type string ``qom-list`` shows).
     """
     return QAPIProperty(qapi_type, **kwargs)
 
 
-def QAPIList(element_type: str, **kwargs: Any) -> Property[list[Any]]:  # noqa: N802
-    """Declare a list property, ``[element_type]`` (its value: a list; ``[]`` until set)."""
+@overload
+def QAPIList(  # noqa: N802
+    element_type: type[_QAPIT], **kwargs: Any
+) -> QAPIProperty[tuple[_QAPIT, ...], Sequence[_QAPIT | Mapping[str, Any]]]: ...
+@overload
+def QAPIList(element_type: str, **kwargs: Any) -> QAPIProperty[tuple[Any, ...], Sequence[Any]]: ...  # noqa: N802
+def QAPIList(element_type: str | type, **kwargs: Any) -> QAPIProperty[Any, Any]:  # noqa: N802
+    """
+    Declare a list property, ``[element_type]`` (a QAPI name or its class).
+
+    Its attribute reads a tuple of typed values (``()`` until set); writing it
+    takes a sequence of them or of JSON values.
+    """
     return QAPIProperty([element_type], **kwargs)
 
 
-def QAPIStruct(struct: str, **kwargs: Any) -> Property[dict[str, Any] | None]:  # noqa: N802
-    """Declare a struct (or union) property (its value: a dict keyed by member names; None until set)."""
+@overload
+def QAPIStruct(struct: type[_QAPIT], **kwargs: Any) -> QAPIProperty[_QAPIT | None, _QAPIT | Mapping[str, Any]]: ...  # noqa: N802
+@overload
+def QAPIStruct(struct: str, **kwargs: Any) -> QAPIProperty[Any, Any]: ...  # noqa: N802
+def QAPIStruct(struct: str | type, **kwargs: Any) -> QAPIProperty[Any, Any]:  # noqa: N802
+    """
+    Declare a struct (or union) property, a QAPI name or its class.
+
+    Its attribute reads an instance of the struct's class (None until set);
+    writing it takes an instance or a dict keyed by member names.
+    """
     return QAPIProperty(struct, **kwargs)
 
 

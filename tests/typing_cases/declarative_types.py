@@ -31,7 +31,7 @@ def check(pump: Pump, tank: Tank) -> None:
     assert_type(pump.rate, int)
     assert_type(pump.label, str)
     assert_type(pump.on, bool)
-    assert_type(pump.rules, list[Any])
+    assert_type(pump.rules, tuple[Any, ...])
     assert_type(pump.peer, Object | None)
     assert_type(tank.pump, Pump | None)
     assert_type(qom_py.object_add(Pump, id="p0"), Pump)
