@@ -23,6 +23,7 @@ with GCPause():  # the import's objects all stay: young collections would free n
         object_new,
         object_resolve_path,
         object_resolve_path_ambiguous,
+        qapi_load,
         type_register,
     )
     from .qom._declarative import declare_type, qom_type
@@ -32,7 +33,7 @@ with GCPause():  # the import's objects all stay: young collections would free n
     from .qom._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): they pull the schema, asyncio, ...
-    from ._qapi_property import qapi_load
+    from ._builtin_types import install_builtin_types
     from ._qapi_types import qapi_define, qapi_type
     from .loop import main_aio_context
     from .qom._object_schema import object_schema
@@ -72,6 +73,7 @@ __all__ = [
     "TypeRegistry",
     "declare_type",
     "default_registry",
+    "install_builtin_types",
     "keyval_parse",
     "main_aio_context",
     "object_add",
@@ -105,6 +107,7 @@ _LAZY_SUBMODULES = frozenset({"loop", "qmp", "testing", "errors", "cli"})
 
 #: Public names defined by modules imported on first access (PEP 562): name -> module.
 _LAZY_NAMES: Final = {
+    "install_builtin_types": "qom_py._builtin_types",
     "main_aio_context": "qom_py.loop",
     "object_add": "qom_py.qom._user_creatable",
     "object_del": "qom_py.qom._user_creatable",
@@ -113,7 +116,6 @@ _LAZY_NAMES: Final = {
     "object_schema": "qom_py.qom._object_schema",
     "object_set_props": "qom_py.qom._user_creatable",
     "qapi_define": "qom_py._qapi_types",
-    "qapi_load": "qom_py._qapi_property",
     "qapi_type": "qom_py._qapi_types",
 }
 

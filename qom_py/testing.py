@@ -3,8 +3,9 @@ Helpers for tests of code that uses qom_py: a clean slate, and a thread-leak che
 
 ``reset()`` returns the process to its state right after ``import qom_py``: every
 object under ``/objects`` is deleted (iothreads are stopped and joined), the
-types registered since import are forgotten, and the main-loop singleton is
-cleared.  ``reset(keep=...)`` keeps the types named too: a fixture that keeps the
+types registered since import are forgotten, and the main-loop singleton and
+the (process-wide) main context are cleared.  ``reset(registry)`` does the same
+for a standalone registry's objects and types, leaving the main context alone.  ``reset(keep=...)`` keeps the types named too: a fixture that keeps the
 types registered before its test (by imports, ``conftest.py``, plugins) and forgets
 only the test's own, as the pytest plugin's ``qmp`` fixture does::
 
@@ -55,7 +56,7 @@ def registered_type_names(registry: TypeRegistry = default_registry) -> frozense
 
 
 def add_reset_hook(hook: Callable[[], None]) -> None:
-    """Run *hook* on every `reset` (for layers holding process-wide state)."""
+    """Run *hook* on every `reset` of `default_registry` (for layers holding process-wide state)."""
     _reset_hooks.append(hook)
 
 
@@ -65,22 +66,25 @@ def reset(registry: TypeRegistry = default_registry, *, keep: Iterable[str] = ()
 
     Args:
         registry: the registry to reset.  For one other than `default_registry`,
-            the types kept are the ones a new `TypeRegistry` has, and
-            ``user-creatable`` if it was registered.
+            the types kept are the ones a new `TypeRegistry` has and the
+            built-in ones it holds (`qom_py.install_builtin_types`,
+            ``user-creatable``).
         keep: names of further types to keep, typically `registered_type_names`
             taken before a test: a module imported once (at collection, in a
             ``conftest.py``) registers its types once, so forgetting them would
             leave the next tests without them.
 
+    The main `AioContext` (and its thread) is process-wide, not a registry's:
+    only a reset of `default_registry` stops it and runs the `add_reset_hook`
+    hooks.  A reset of another registry leaves them alone; a ``main-loop``
+    object of that registry (the singleton is process-wide too: one at a time,
+    in any registry) is deleted with its objects, which frees the singleton.
+
     QAPI definitions added with `qom_py.qapi_load` are kept (a test module
     loads its definitions once).
     """
-    if registry is default_registry:
-        builtins = builtin_type_names()
-    else:
-        from .qom._user_creatable import TYPE_USER_CREATABLE
-
-        builtins = frozenset([*TypeRegistry().type_names(), TYPE_USER_CREATABLE])
+    process = registry is default_registry
+    builtins = builtin_type_names() if process else frozenset(TypeRegistry().type_names()).union(builtin_type_names())
     builtins = builtins.union(keep)
     root = registry.root
     objects = registry.objects_root
@@ -89,11 +93,12 @@ def reset(registry: TypeRegistry = default_registry, *, keep: Iterable[str] = ()
     for name, _ in list(root.children()):
         if name != "objects":
             root.property_del(name)
-    for hook in list(_reset_hooks):
-        hook()
-    from .loop import reset_main_aio_context  # the loop layer sits above this helper's core
+    if process:
+        for hook in list(_reset_hooks):
+            hook()
+        from .loop import reset_main_aio_context  # the loop layer sits above this helper's core
 
-    reset_main_aio_context()
+        reset_main_aio_context()
     for name in registry.type_names():
         if name not in builtins:
             registry.unregister(name)

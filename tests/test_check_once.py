@@ -16,7 +16,7 @@ import pytest
 
 import qom_py
 from qom_py import Object, QOMError, prop, qom_type
-from qom_py._qapi_property import QAPIKind
+from qom_py.qom._qapi_property import QAPIKind
 from qom_py.testing import qmp_client
 
 RULES = [{"match": "a", "policy": "allow"}, {"match": "b", "policy": "deny"}]

@@ -130,7 +130,12 @@ else:
 
 #: What else a daemon's start-up leaves alone: users' command specs, the in-process client,
 #: structured properties, the pool statistics record (each an attrs class to build).
-RARELY_NEEDED = ["qom_py._qapi_property", "qom_py.loop._pool_statistics", "qom_py.qmp._inprocess", "qom_py.qmp._specs"]
+RARELY_NEEDED = [
+    "qom_py.qom._qapi_property",
+    "qom_py.loop._pool_statistics",
+    "qom_py.qmp._inprocess",
+    "qom_py.qmp._specs",
+]
 
 
 def test_daemon_checks_need_no_model() -> None:

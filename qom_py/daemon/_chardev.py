@@ -29,6 +29,7 @@ __all__ = [
     "ChardevSocket",
     "chardev_socket_add",
     "chardevs_remove",
+    "install_chardev_types",
     "socket_address",
 ]
 
@@ -86,16 +87,17 @@ def _chardev_socket_class_init(klass: ObjectClass, data: Any) -> None:
     klass.property_add("addr", _SOCKET_ADDRESS, _addr)
 
 
-def _register(registry: TypeRegistry) -> None:
-    registry.register(TypeInfo(TYPE_CHARDEV, abstract=True))
-    registry.register(
-        TypeInfo(
-            TYPE_CHARDEV_SOCKET,
-            parent=TYPE_CHARDEV,
-            class_init=_chardev_socket_class_init,
-            instance_class=ChardevSocket,
-        )
-    )
+_TYPES: Final = (
+    TypeInfo(TYPE_CHARDEV, abstract=True),
+    TypeInfo(
+        TYPE_CHARDEV_SOCKET, parent=TYPE_CHARDEV, class_init=_chardev_socket_class_init, instance_class=ChardevSocket
+    ),
+)
+
+
+def install_chardev_types(registry: TypeRegistry) -> None:
+    """Register ``chardev`` and ``chardev-socket`` in *registry* unless it has them (`default_registry` has them)."""
+    registry.install(_TYPES)
 
 
 def chardev_socket_add(
@@ -135,4 +137,5 @@ def chardevs_remove(registry: TypeRegistry = default_registry) -> None:
     container.unparent()
 
 
-_register(default_registry)
+for _info in _TYPES:
+    default_registry.register(_info)

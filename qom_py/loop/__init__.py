@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .._util.lazy import lazy_getattr
 from ._event_loop_base import TYPE_EVENT_LOOP_BASE, TYPE_MAIN_LOOP, EventLoopBase, MainLoop, main_loop_object
-from ._iothread import TYPE_IOTHREAD, IOThread, query_iothreads
+from ._iothread import TYPE_IOTHREAD, IOThread, install_event_loop_types, query_iothreads
 from ._params import INT_MAX, check_thread_pool_params
 
 if TYPE_CHECKING:  # at run time imported on first access (__getattr__): they import asyncio
@@ -105,6 +105,7 @@ __all__ = [
     "adjust_poll_ns",
     "adopt_main_loop",
     "check_thread_pool_params",
+    "install_event_loop_types",
     "main_aio_context",
     "main_loop_object",
     "peek_main_aio_context",

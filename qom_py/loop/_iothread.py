@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from ..qom._declarative import qom_type
+from ..qom._declarative import declared_type_info, qom_type
 from ..qom._object import ObjectClass
 from ..qom._registry import TypeRegistry, default_registry
 from ._event_loop_base import EventLoopBase, EventLoopBaseClass, apply_base_params, loop_int
@@ -23,7 +23,7 @@ from ._event_loop_base import EventLoopBase, EventLoopBaseClass, apply_base_para
 if TYPE_CHECKING:
     from ._aio_context import AioContext
 
-__all__ = ["POLL_MAX_NS_DEFAULT", "TYPE_IOTHREAD", "IOThread", "query_iothreads"]
+__all__ = ["POLL_MAX_NS_DEFAULT", "TYPE_IOTHREAD", "IOThread", "install_event_loop_types", "query_iothreads"]
 
 TYPE_IOTHREAD: Final = "iothread"
 #: QEMU's IOTHREAD_POLL_MAX_NS_DEFAULT on POSIX hosts.
@@ -90,6 +90,21 @@ class IOThread(EventLoopBase):
         if ctx is not None:
             self.aio_context = None
             ctx.stop()
+
+
+def install_event_loop_types(registry: TypeRegistry) -> None:
+    """
+    Register ``event-loop-base``, ``main-loop`` and ``iothread`` (and ``user-creatable``) in *registry*.
+
+    Types it has already are left alone (`default_registry` has these).  The
+    main `AioContext` and the ``main-loop`` singleton stay process-wide: one
+    ``main-loop`` object exists at a time, whichever registry holds it.
+    """
+    from ..qom._user_creatable import install_user_creatable
+    from ._event_loop_base import MainLoop
+
+    install_user_creatable(registry)
+    registry.install(declared_type_info(cls) for cls in (EventLoopBase, MainLoop, IOThread))
 
 
 def iothread_thread_id(obj: IOThread) -> int:

@@ -38,7 +38,7 @@ deeper value (a keyval key of thousands of fragments) gets one line.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from .._util.codegen import compile_function
 from .._util.names import array_name
@@ -48,24 +48,23 @@ from ._frozen import FrozenList
 from ._qdict_order import first_unexpected
 from ._table import AlternateEntry, ArrayEntry, CheckTable, EnumEntry, ObjectEntry, TypeEntry, type_entry
 from ._visitors import (
+    ENUM_SHORTCUT,
     INT_RANGES,
     JSON_VISITOR,
     KEYVAL_VISITOR,
     STRING_VISITOR,
     InputVisitor,
+    Mode,
     expects,
     invalid_type,
     rejects_value,
+    scalar_shortcut,
 )
 
 if TYPE_CHECKING:
     from ._schema import QAPISchema, TypeExpr
 
 __all__ = ["Check", "Checker", "MemberCheck", "Mode", "missing", "unexpected"]
-
-#: The two input modes of QEMU's QObject input visitor, and its string input
-#: visitor (``object_property_parse``), which reads scalars only.
-Mode: TypeAlias = Literal["json", "keyval", "string"]
 
 #: A compiled check: ``(raw, full name, plain name or None) -> checked value``.
 Check: TypeAlias = Callable[[object, str, "str | None"], Any]
@@ -438,30 +437,16 @@ def _shortcut(name: str, entry: TypeEntry, mode: Mode) -> tuple[str, dict[str, A
     """
     An expression over ``raw`` true exactly when the check of the type *name* returns ``raw`` unchanged.
 
-    ("" when there is none.)  Creation is the hot path: generated member
-    checks test it inline and call the check only when it fails.
+    ("" when there is none; `scalar_shortcut` defines the built-ins'.)
+    Creation is the hot path: generated member checks test it inline and call
+    the check only when it fails.
     """
     if entry[0] == "enum":
-        return "type(raw) is str and raw in {values}", {"values": frozenset(entry[1])}
-    if entry[0] != "builtin":
+        return ENUM_SHORTCUT, {"members": frozenset(entry[1])}
+    found = scalar_shortcut(name) if entry[0] == "builtin" else None
+    if found is None or not (found[2] or mode == "json"):
         return "", {}
-    if name == "str" and mode != "string":
-        return "type(raw) is str", {}
-    if name == "any":
-        return "True", {}
-    if mode != "json":
-        return "", {}
-    if name == "bool":
-        return "type(raw) is bool", {}
-    for (bits, signed), (low, high, _) in INT_RANGES.items():
-        names = (
-            ("int", "int64")
-            if signed and bits == 64
-            else ((f"uint{bits}", "size") if bits == 64 else (f"{'int' if signed else 'uint'}{bits}",))
-        )
-        if name in names:
-            return f"type(raw) is int and {low} <= raw <= {high}", {}
-    return "", {}
+    return found[0], found[1]
 
 
 def _members_check(members: tuple[tuple[str, bool, Check, str, TypeEntry], ...], mode: Mode, owner: str) -> MemberCheck:
@@ -470,9 +455,14 @@ def _members_check(members: tuple[tuple[str, bool, Check, str, TypeEntry], ...],
     lines = ["def check_members(value, prefix):", "    result = {}"]
     for index, (name, optional, check, type_name, entry) in enumerate(members):
         shortcut, constants = _shortcut(type_name, entry, mode)
+        names: dict[str, str] = {}
         for key, constant in constants.items():
-            namespace[f"{key}_{index}"] = constant
-        shortcut = shortcut.format(**{key: f"{key}_{index}" for key in constants})
+            if type(constant) is int:  # inlined: a literal is faster than a global
+                names[key] = repr(constant)
+            else:
+                names[key] = f"{key}_{index}"
+                namespace[names[key]] = constant
+        shortcut = shortcut.format(**names)
         namespace[f"check_{index}"] = check
         call = f"check_{index}(raw, prefix + {name!r}, {name!r})"
         lines.append(f"    if {name!r} in value:")

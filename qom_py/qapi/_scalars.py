@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SIZE_HINT",
+    "expects",
     "parse_bool",
     "parse_bool_string",
     "parse_int64",
@@ -113,7 +114,7 @@ def parse_int64(name: str, text: str) -> int:
     """
     value = _strtox(text)
     if value is None or not INT64_MIN <= value <= INT64_MAX:
-        raise _expects(name, "integer")
+        raise expects(name, "integer")
     return value
 
 
@@ -130,7 +131,7 @@ def parse_uint64(name: str, text: str) -> int:
     """
     value = _strtou(text)
     if value is None:
-        raise _expects(name, "integer")
+        raise expects(name, "integer")
     return value
 
 
@@ -158,7 +159,7 @@ def parse_size(name: str, text: str) -> int:
     """
     value = _strtosz(text)
     if isinstance(value, str):
-        raise _expects(name, "size")
+        raise expects(name, "size")
     return value
 
 
@@ -173,7 +174,7 @@ def parse_bool(name: str, text: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise _expects(name, "'on' or 'off'")
+    raise expects(name, "'on' or 'off'")
 
 
 def parse_number(name: str, text: str) -> float:
@@ -209,7 +210,7 @@ def parse_int64_string(name: str, text: str) -> int:
     """
     value = _strtox(text)
     if value is None or not INT64_MIN <= value <= INT64_MAX:
-        raise _expects(name, "int64")
+        raise expects(name, "int64")
     return value
 
 
@@ -224,7 +225,7 @@ def parse_uint64_string(name: str, text: str) -> int:
     """
     value = _strtou(text)
     if value is None:
-        raise _expects(name, "uint64")
+        raise expects(name, "uint64")
     return value
 
 
@@ -272,7 +273,8 @@ def parse_number_string(name: str, text: str) -> float:
 # --- the C library, re-implemented ---------------------------------------------
 
 
-def _expects(name: str, what: str) -> ParameterError:
+def expects(name: str, what: str) -> ParameterError:
+    """Return QEMU's ``Parameter 'x' expects WHAT`` error (every reader's: the one definition)."""
     return ParameterError(f"Parameter '{name}' expects {what}")
 
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol, TypeAlias
 
 from ..errors import ParameterError
 from . import _scalars
+from ._scalars import expects
 
 __all__ = [
+    "ENUM_SHORTCUT",
     "INT_RANGES",
     "JSON_VISITOR",
     "KEYVAL_VISITOR",
@@ -36,10 +38,12 @@ __all__ = [
     "InputVisitor",
     "JSONInputVisitor",
     "KeyvalInputVisitor",
+    "Mode",
     "StringInputVisitor",
     "expects",
     "invalid_type",
     "rejects_value",
+    "scalar_shortcut",
     "size_to_str",
     "string_output",
 ]
@@ -61,21 +65,60 @@ INT_RANGES: Final[dict[tuple[int, bool], tuple[int, int, str]]] = {
 }
 
 
+#: The integer types of QAPI by name: their (bits, signed) in `INT_RANGES`.
+_INT_TYPES: Final[dict[str, tuple[int, bool]]] = {
+    "int": (64, True),
+    "size": (64, False),
+    **{("int" if signed else "uint") + str(bits): (bits, signed) for bits, signed in INT_RANGES},
+}
+
+#: The shortcut of an enum: ``{members}`` is the frozenset of its member names.
+ENUM_SHORTCUT: Final = "type(raw) is str and raw in {members}"
+
+
+def scalar_shortcut(type_name: str) -> tuple[str, dict[str, Any], bool] | None:
+    """
+    What the visitors return unchanged for the QAPI built-in scalar *type_name*; None for another type.
+
+    ``(expression, constants, every visitor)``: the expression over ``raw``
+    (naming its *constants* as ``{name}``) is true exactly when the JSON
+    visitor's read of that type returns ``raw`` as it is, and, when *every
+    visitor* is true, any visitor's.  The one definition: the checker's member
+    checks and the property kinds' setters both test it inline.
+    """
+    if type_name == "str":
+        return "type(raw) is str", {}, True  # every visitor takes a str as it is
+    if type_name == "any":
+        return "True", {}, True
+    if type_name == "bool":
+        return "type(raw) is bool", {}, False
+    if type_name == "number":
+        return "type(raw) is float", {}, False
+    width = _INT_TYPES.get(type_name)
+    if width is None:
+        return None
+    # An in-range int is what the JSON visitor returns unchanged (an unsigned
+    # read also takes negative int64 values, modulo 2**64: not a shortcut).
+    low, high, _ = INT_RANGES[width]
+    return "type(raw) is int and {low} <= raw <= {high}", {"low": low, "high": high}, False
+
+
 def invalid_type(name: str, expected: str) -> ParameterError:
     """Return QEMU's ``Invalid parameter type for 'x', expected: T`` error."""
     return ParameterError(f"Invalid parameter type for '{name}', expected: {expected}")
 
 
-def expects(name: str, what: str) -> ParameterError:
-    """Return QEMU's ``Parameter 'x' expects WHAT`` error."""
-    return ParameterError(f"Parameter '{name}' expects {what}")
+#: The two input modes of QEMU's QObject input visitor, and its string input
+#: visitor (``object_property_parse``), which reads scalars only: a visitor's
+#: `InputVisitor.mode` is the checker's mode as it is.
+Mode: TypeAlias = Literal["json", "keyval", "string"]
 
 
 class InputVisitor(Protocol):
     """The typed reads a property setter (or a schema member) may ask of a visitor."""
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         """``"json"``, ``"keyval"`` or ``"string"``."""
         ...
 
@@ -119,7 +162,7 @@ def type_enum(visitor: InputVisitor, name: str, raw: object, values: Sequence[st
 class JSONInputVisitor:
     """QEMU's QObject input visitor in JSON mode: strict JSON types."""
 
-    mode: str = "json"
+    mode: Mode = "json"
 
     def type_int64(self, name: str, raw: object) -> int:
         if type(raw) is int and INT64_MIN <= raw <= INT64_MAX:
@@ -163,7 +206,7 @@ class JSONInputVisitor:
 class KeyvalInputVisitor:
     """QEMU's QObject input visitor in keyval mode: every scalar is a string."""
 
-    mode: str = "keyval"
+    mode: Mode = "keyval"
 
     @staticmethod
     def _text(name: str, raw: object) -> str:
@@ -201,7 +244,7 @@ class KeyvalInputVisitor:
 class StringInputVisitor:
     """QEMU's string input visitor (``object_property_parse``, HMP ``qom-set``)."""
 
-    mode: str = "string"
+    mode: Mode = "string"
 
     @staticmethod
     def _text(name: str, raw: object) -> str:
@@ -252,7 +295,7 @@ class ForwardVisitor:
         self.to_name = to_name
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         return self.target.mode
 
     def _name(self, name: str) -> str:

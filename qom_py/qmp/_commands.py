@@ -5,27 +5,29 @@ Each handler takes the command's arguments (already checked against its
 argument spec by the dispatcher, except ``object-add``, whose arguments are an
 ``ObjectOptions`` checked by the schema) and returns the JSON reply value.
 Errors are `QOMError`\\ s with QEMU's messages and classes.  Each handler
-serves the registry given as *registry* (`register_qom_commands` binds the
-dispatcher's).
+serves the registry given as *registry* (no default: `register_qom_commands`
+binds the dispatcher's); bound, it is a `qom_py.qmp._dispatch.Handler`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Final
+from typing import Final, Protocol, TypeVar, cast
 
 from .._util.unset import UNSET
 from ..errors import DeviceNotFoundError, QOMError
 from ..loop import ThreadPool, main_aio_context
 from ..loop._iothread import TYPE_IOTHREAD, query_iothreads
+from ..qapi._json_parser import JSONValue
 from ..qapi._json_writer import EncodedJSON, to_json
 from ..qapi._visitors import JSON_VISITOR
 from ..qom._object import Object, ObjectClass
 from ..qom._property import ObjectProperty
-from ..qom._registry import TypeRegistry, default_registry
+from ..qom._registry import TypeRegistry
 from ..qom._tree import resolve_path_ambiguous
 from ..qom._user_creatable import object_del, user_creatable_add_qapi
+from ._command_table import HandlerResult
 from ._dispatch import Dispatcher, current_session
 from ._introspect import QueryQMPSchema
 
@@ -43,6 +45,20 @@ __all__ = [
     "qmp_query_thread_pools",
     "register_qom_commands",
 ]
+
+
+_T = TypeVar("_T")
+
+
+class _RegistryHandler(Protocol):
+    """A handler here: the checked arguments and the registry it serves (bound by `register_qom_commands`)."""
+
+    def __call__(self, args: dict[str, JSONValue], registry: TypeRegistry) -> HandlerResult: ...
+
+
+def _arg(args: dict[str, JSONValue], name: str, kind: type[_T]) -> _T:
+    """Argument *name*, of the *kind* the dispatcher checked it to be (against the command's spec)."""
+    return cast(_T, args[name])
 
 
 def _resolve_strict(path: str, registry: TypeRegistry) -> Object:
@@ -79,20 +95,23 @@ def _listing_order(klass: ObjectClass, obj: Object | None = None) -> list[Object
     return props
 
 
-def qmp_qom_list(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_qom_list(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """``qom-list {path}`` -> ``[{name, type}]``."""
-    obj = _resolve_strict(args["path"], registry)
+    obj = _resolve_strict(_arg(args, "path", str), registry)
     return [{"name": p.name, "type": p.type} for p in _listing_order(obj.klass, obj)]
 
 
-def qmp_qom_get(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_qom_get(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """``qom-get {path, property}`` -> the value as JSON."""
-    return _resolve_loose(args["path"], registry).property_get(args["property"])
+    value: JSONValue = _resolve_loose(_arg(args, "path", str), registry).property_get(_arg(args, "property", str))
+    return value
 
 
-def qmp_qom_set(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_qom_set(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """``qom-set {path, property, value}`` (strict JSON typing)."""
-    _resolve_loose(args["path"], registry).property_visit(args["property"], JSON_VISITOR, args["value"])
+    _resolve_loose(_arg(args, "path", str), registry).property_visit(
+        _arg(args, "property", str), JSON_VISITOR, args["value"]
+    )
     return {}
 
 
@@ -103,10 +122,10 @@ MAX_LIST_GET_REPLY: Final = 16 << 20
 _LIST_GET_SLICE: Final = 256
 
 
-def _list_get_entries(obj: Object) -> list[dict[str, Any]]:
-    entries = []
+def _list_get_entries(obj: Object) -> list[JSONValue]:
+    entries: list[JSONValue] = []
     for prop in _listing_order(obj.klass, obj):
-        entry: dict[str, Any] = {"name": prop.name, "type": prop.type}
+        entry: dict[str, JSONValue] = {"name": prop.name, "type": prop.type}
         if prop.get is not None:
             try:
                 entry["value"] = prop.get(obj)
@@ -121,7 +140,7 @@ def _list_get_too_big() -> QOMError:
     return QOMError(msg)
 
 
-async def qmp_qom_list_get(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+async def qmp_qom_list_get(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """
     ``qom-list-get {paths}`` (QEMU 10.1): every property with its value, per path.
 
@@ -129,7 +148,7 @@ async def qmp_qom_list_get(args: dict[str, Any], registry: TypeRegistry = defaul
     answered meanwhile; each object's part of the reply is written once per
     request, and the reply is bounded by `MAX_LIST_GET_REPLY`.
     """
-    paths: list[str] = args["paths"]
+    paths: list[str] = _arg(args, "paths", list)
     objects = []
     for index, path in enumerate(paths):
         if index and not index % _LIST_GET_SLICE:
@@ -155,25 +174,25 @@ async def qmp_qom_list_get(args: dict[str, Any], registry: TypeRegistry = defaul
     return EncodedJSON("[" + ", ".join(pieces) + "]")
 
 
-def qmp_object_add(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_object_add(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """``object-add`` with an ``ObjectOptions`` (``qom-type``, ``id``, properties)."""
     user_creatable_add_qapi(args, JSON_VISITOR, registry=registry)
     return {}
 
 
-def qmp_object_del(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_object_del(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """``object-del {id}``."""
-    object_del(args["id"], registry=registry)
+    object_del(_arg(args, "id", str), registry=registry)
     return {}
 
 
-def qmp_qom_list_types(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_qom_list_types(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """``qom-list-types {implements?, abstract?}`` -> ``[{name, parent?, abstract?}]``."""
-    implements = args.get("implements")
+    implements = cast("str | None", args.get("implements"))
     include_abstract = bool(args.get("abstract", False))
-    result = []
+    result: list[JSONValue] = []
     for klass in registry.class_get_list(implements, include_abstract):
-        entry: dict[str, Any] = {"name": klass.type_name}
+        entry: dict[str, JSONValue] = {"name": klass.type_name}
         if klass.abstract:
             entry["abstract"] = True
         if klass.parent_class is not None:
@@ -182,14 +201,14 @@ def qmp_qom_list_types(args: dict[str, Any], registry: TypeRegistry = default_re
     return result
 
 
-def qmp_qom_list_properties(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_qom_list_properties(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """
     ``qom-list-properties {typename}``.
 
     An abstract type lists its class properties; a concrete one gets a throwaway
     instance (``instance_init`` runs, ``complete`` does not), as QEMU does.
     """
-    typename = args["typename"]
+    typename = _arg(args, "typename", str)
     klass = registry.class_by_name(typename)
     if klass is None:
         msg = f"Class '{typename}' not found"
@@ -204,9 +223,9 @@ def qmp_qom_list_properties(args: dict[str, Any], registry: TypeRegistry = defau
             props = _listing_order(klass, obj)
         finally:
             obj.unref()
-    result = []
+    result: list[JSONValue] = []
     for prop in props:
-        entry: dict[str, Any] = {"name": prop.name, "type": prop.type}
+        entry: dict[str, JSONValue] = {"name": prop.name, "type": prop.type}
         if prop.description is not None:
             entry["description"] = prop.description
         if prop.default is not UNSET:
@@ -215,12 +234,13 @@ def qmp_qom_list_properties(args: dict[str, Any], registry: TypeRegistry = defau
     return result
 
 
-def qmp_query_iothreads(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_query_iothreads(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """``query-iothreads``: the iothreads under *registry*'s ``/objects``."""
-    return query_iothreads(registry)
+    result: list[JSONValue] = [*query_iothreads(registry)]
+    return result
 
 
-def _pool_entry(name: str, pool: ThreadPool) -> dict[str, Any]:
+def _pool_entry(name: str, pool: ThreadPool) -> dict[str, JSONValue]:
     stats = pool.statistics()
     return {
         "id": name,
@@ -234,13 +254,13 @@ def _pool_entry(name: str, pool: ThreadPool) -> dict[str, Any]:
     }
 
 
-def qmp_query_thread_pools(args: dict[str, Any], registry: TypeRegistry = default_registry) -> Any:
+def qmp_query_thread_pools(args: dict[str, JSONValue], registry: TypeRegistry) -> JSONValue:
     """
     ``query-thread-pools`` (qom-py only): each event-loop context's pool statistics.
 
     The main loop's context is listed as ``main-loop``; each iothread by its id.
     """
-    result = [_pool_entry("main-loop", main_aio_context().thread_pool)]
+    result: list[JSONValue] = [_pool_entry("main-loop", main_aio_context().thread_pool)]
     for name, obj in registry.objects_root.children():
         if obj.dynamic_cast(TYPE_IOTHREAD) is None:
             continue
@@ -256,7 +276,7 @@ def register_qom_commands(dispatcher: Dispatcher) -> None:
     dispatcher.register("query-qmp-schema", QueryQMPSchema(dispatcher))
     # object-add's ObjectOptions: the registry's object schema checks them.
     dispatcher.register("object-add", functools.partial(qmp_object_add, registry=registry), None)
-    for name, handler in [
+    handlers: list[tuple[str, _RegistryHandler]] = [
         ("object-del", qmp_object_del),
         ("qom-list", qmp_qom_list),
         ("qom-get", qmp_qom_get),
@@ -266,5 +286,6 @@ def register_qom_commands(dispatcher: Dispatcher) -> None:
         ("qom-list-properties", qmp_qom_list_properties),
         ("query-iothreads", qmp_query_iothreads),
         ("query-thread-pools", qmp_query_thread_pools),
-    ]:
+    ]
+    for name, handler in handlers:
         dispatcher.register(name, functools.partial(handler, registry=registry))

@@ -15,10 +15,11 @@ query costs only the encoding.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from ..qapi import QAPISchema
+    from ..qapi._json_parser import JSONValue
     from ..qapi.introspect import SchemaInfo
     from ._dispatch import Dispatcher
 
@@ -51,6 +52,6 @@ class QueryQMPSchema:
             self._key = (schema, served)
         return self._answer
 
-    def __call__(self, args: dict[str, Any]) -> Any:
+    def __call__(self, args: dict[str, JSONValue]) -> JSONValue:
         """``query-qmp-schema`` -> ``[SchemaInfo]`` (the JSON writer only reads it: no copy)."""
-        return self.answer()
+        return cast("JSONValue", self.answer())  # SchemaInfo entries are JSON objects (TypedDicts)

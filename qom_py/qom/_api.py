@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Final
 
 from ..errors import QOMInternalError
 from ._object import Object, ObjectClass
-from ._registry import default_registry
+from ._registry import TypeRegistry, default_registry
 from ._tree import resolve_path_ambiguous
 from ._typeinfo import TypeInfo
 
@@ -21,6 +22,7 @@ __all__ = [
     "object_new",
     "object_resolve_path",
     "object_resolve_path_ambiguous",
+    "qapi_load",
     "type_register",
 ]
 
@@ -91,3 +93,20 @@ def object_resolve_path(path: str, typename: str | None = None) -> Object | None
 def object_resolve_path_ambiguous(path: str, typename: str | None = None) -> tuple[Object | None, bool]:
     """Resolve *path*; return ``(object or None, ambiguous)``."""
     return resolve_path_ambiguous(default_registry.root, path, typename)
+
+
+def qapi_load(source: str | os.PathLike[str], registry: TypeRegistry | None = None) -> list[str]:
+    """
+    Add QAPI definitions (schema text, or a schema file's path) to *registry*'s schema.
+
+    The default registry's unless given (`TypeRegistry.qapi_load`).  The
+    types are then usable as property types (``property_add_qapi``) and in
+    command specs.
+
+    Returns:
+        the names defined.
+
+    Raises:
+        QAPISchemaError: a malformed definition; nothing is added then.
+    """
+    return (default_registry if registry is None else registry).qapi_load(source)

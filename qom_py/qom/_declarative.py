@@ -31,13 +31,13 @@ from ..errors import PropertyCallbackError, QOMError
 from ..qapi._frozen import EMPTY_LIST, freeze
 from ..qapi._visitors import JSON_VISITOR
 from ._declared import check_declaration
+from ._object import Object, ObjectClass
 from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, PropertyKind, StoreIn, int_kind
 from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:
     from ..qapi._pytypes import PyTypes
-    from ._object import Object, ObjectClass
 
 __all__ = [
     "QAPI",
@@ -247,6 +247,20 @@ def Enum(enum_name: str, values: Sequence[str], **kwargs: Any) -> Property[str]:
     return Property(EnumKind(enum_name, tuple(values)), **kwargs)
 
 
+def declared_type_info(cls: type[Object]) -> TypeInfo:
+    """
+    The `TypeInfo` of the declarative class *cls* (`qom_type`, `declare_type`): registrable in any registry.
+
+    Raises:
+        TypeError: *cls* is not a declarative class.
+    """
+    info = cls.__dict__.get("__qom_type_info__")
+    if not isinstance(info, TypeInfo):
+        msg = f"{cls.__qualname__} is not a declarative QOM type (use @qom_type)"
+        raise TypeError(msg)
+    return info
+
+
 def declared_type_name(cls: type[Object]) -> str:
     """
     The QOM type name of the declarative class *cls* (`qom_type`, `declare_type`).
@@ -254,12 +268,7 @@ def declared_type_name(cls: type[Object]) -> str:
     Raises:
         TypeError: *cls* is not a declarative class.
     """
-    info = cls.__dict__.get("__qom_type_info__")
-    if info is None:
-        msg = f"{cls.__qualname__} is not a declarative QOM type (use @qom_type)"
-        raise TypeError(msg)
-    name: str = info.name
-    return name
+    return declared_type_info(cls).name
 
 
 class Link(Generic[ObjT]):
@@ -425,10 +434,9 @@ class QAPIProperty(Property[Any], Generic[_ReadT, _WriteT]):
 
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass*, its type looked up in the class's registry's schema."""
-        from .._qapi_property import qapi_kind  # the schema engine: on first use
-        from ..qapi._pytypes import py_types
+        from ..qapi._pytypes import py_types  # the schema engine: on first use
 
-        self.kind = qapi_kind(klass.registry, self.qapi_type, self.type_name)
+        self.kind = klass.registry.qapi_kind(self.qapi_type, self.type_name)
         self._freeze = self.kind.freezer()
         self._types = py_types(klass.registry.qapi_schema)
         if self.py_class is not None:
@@ -623,6 +631,9 @@ def call_declared(cls: type[ObjT], args: tuple[Any, ...], props: dict[str, Any])
     request = {wire_name(key): value for key, value in props.items()}
     obj = (klass.memo.get(PLAIN_BUILDER) or builder(klass))(None, None, request, JSON_VISITOR)
     return cast("ObjT", obj)
+
+
+Object._call_class = call_declared  # ``Cls(**props)`` (the object layer does not import this one)
 
 
 def qom_type(

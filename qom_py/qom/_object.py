@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, cast
 
 from .._util.codegen import compile_function
 from .._util.unset import UNSET
@@ -272,11 +272,16 @@ class Object(PropertyBuilders, TreeMixin):
     # starts as the class-level defaults above and gets a per-object value only
     # when first changed: creation is a hot path.
 
+    #: What calling a class does (``Lamp(watts=5)``): set by the layer above,
+    #: `qom_py.qom._declarative` (``call_declared``), which ``import qom_py``
+    #: imports; so this module imports nothing above it.
+    _call_class: ClassVar[Callable[[type[Any], tuple[Any, ...], dict[str, Any]], Any] | None] = None
+
     def __new__(cls, /, *args: Any, **props: Any) -> Self:
         """``Lamp(watts=5)``: a new object of the declarative class (see the class's description)."""
-        from ._declarative import call_declared  # the layer above: declarative classes
-
-        return call_declared(cls, args, props)
+        call = Object._call_class
+        assert call is not None, "qom_py.qom._declarative sets Object._call_class"
+        return cast(Self, call(cls, args, props))
 
     def __init__(self, /, *args: Any, **props: Any) -> None:
         """Nothing: `__new__` made and filled the object."""

@@ -36,18 +36,18 @@ from typing import TYPE_CHECKING, Any, Final
 from .._util.names import camel_name
 from ..errors import QAPITypeNotFoundError, QOMError
 from ..qapi._checker import Checker, MemberCheck, Mode, check_leftovers
-from ..qapi._visitors import INT_RANGES, InputVisitor
+from ..qapi._visitors import InputVisitor
 from ._object import Object, ObjectClass
-from ._property import BOOL, NUMBER, SIZE, STR, EnumKind, IntKind, ObjectProperty, PropertyKind, int_kind
+from ._property import BUILTIN_KINDS, EnumKind, IntKind, ObjectProperty, PropertyKind
 from ._registry import TypeRegistry, default_registry
 
 if TYPE_CHECKING:
-    from .._qapi_property import QAPIKind
-    from ..qapi import Member, ObjectType, QAPISchema
+    from ..qapi import ObjectType, QAPISchema
     from ..qapi._source import SourceInfo
     from ..qapi._table import TypeEntry
+    from ._qapi_property import QAPIKind
 
-__all__ = ["ObjectSchema", "StructCodec", "add_derived_struct", "derive_members", "json_type", "object_schema"]
+__all__ = ["ObjectSchema", "StructCodec", "add_derived_struct", "derive_members", "object_schema"]
 
 #: The user-creatable interface's name (the interface itself lives one module up).
 _USER_CREATABLE: Final = "user-creatable"
@@ -57,29 +57,6 @@ _OPTIONS: Final = "ObjectOptions"
 _HEAD: Final = "q_qompy_ObjectOptions-head"
 #: The class memo key of a run-time type's derived branch.
 _DERIVED: Final = "object-schema-branch"
-
-#: QAPI's built-in scalar types as property kinds: a member checked as one of
-#: these needs no second check when the property has that very kind.
-_BUILTINS: Final[dict[str, PropertyKind]] = {
-    "str": STR,
-    "bool": BOOL,
-    "number": NUMBER,
-    "size": SIZE,
-    **{
-        ("int" if signed else "uint") + ("" if bits == 64 and signed else str(bits)): int_kind(bits, signed)
-        for bits, signed in INT_RANGES
-    },
-}
-
-
-def _mode(mode: str) -> Mode:
-    """The engine's mode for a visitor's (creation requests come as JSON or keyval)."""
-    if mode == "keyval":
-        return "keyval"
-    if mode == "json":
-        return "json"
-    msg = f"object options are read in JSON or keyval mode, not {mode}"
-    raise ValueError(msg)
 
 
 class StructCodec:
@@ -191,10 +168,9 @@ class ObjectSchema:
     @staticmethod
     def of(registry: TypeRegistry) -> ObjectSchema:
         """The `ObjectSchema` of *registry* (made on first use, kept with the registry)."""
-        found: ObjectSchema | None = registry.memo.get("object-schema")
+        found = registry.caches.object_schema
         if found is None:
-            found = ObjectSchema(registry)
-            registry.memo["object-schema"] = found
+            found = registry.caches.object_schema = ObjectSchema(registry)
         return found
 
     # -- the view -----------------------------------------------------------
@@ -394,7 +370,7 @@ class ObjectSchema:
             self._refresh()
         mode = visitor.mode
         if not isinstance(data, dict):
-            self._checker.compile(_OPTIONS, _mode(mode))(data, "", None)  # raises its message for a non-object
+            self._checker.compile(_OPTIONS, mode)(data, "", None)  # raises its message for a non-object
         asked = data.get("qom-type")
         if type(asked) is str and asked not in self._static:
             found = self._served.get(asked)
@@ -407,11 +383,11 @@ class ObjectSchema:
                 if type(id_) is not str or not self._plain_head:  # the head check has more to say
                     head = self._head.get(mode)
                     if head is None:
-                        head = self._head[mode] = self._checker.members(_HEAD, _mode(mode))
+                        head = self._head[mode] = self._checker.members(_HEAD, mode)
                     id_ = head(data, "")["id"]
                 codec = found.codecs.get(mode)
                 if codec is None:
-                    codec = self._derived_codec(found, _mode(mode))
+                    codec = self._derived_codec(found, mode)
                 return asked, id_, codec
         base = self._base.get(mode)
         if base is None:
@@ -420,13 +396,13 @@ class ObjectSchema:
         qom_type: str = fields["qom-type"]
         codec = self._codecs.get((qom_type, mode))
         if codec is None:
-            codec = self._codec(qom_type, _mode(mode))
+            codec = self._codec(qom_type, mode)
         return qom_type, fields["id"], codec
 
-    def _base_check(self, mode: str) -> MemberCheck:
+    def _base_check(self, mode: Mode) -> MemberCheck:
         entry = self._checker.entry(_OPTIONS)
         assert entry[0] == "object" and entry[3] is not None, entry
-        base = self._checker.members(entry[3], _mode(mode))
+        base = self._checker.members(entry[3], mode)
         self._base[mode] = base
         return base
 
@@ -451,7 +427,7 @@ class ObjectSchema:
 
     def _kind_of(self, typ: str) -> PropertyKind | None:
         """The property kind a value checked as QAPI type *typ* is good for (a built-in or an enum)."""
-        kind = _BUILTINS.get(typ)
+        kind = BUILTIN_KINDS.get(typ)
         if kind is None:
             entry = self._checker.entry(typ)
             if entry[0] == "enum":
@@ -462,86 +438,36 @@ class ObjectSchema:
 
     def json_schema(self, typename: str | None = None) -> dict[str, Any]:
         """
-        Return a JSON Schema (draft 2020-12) of creation requests.
+        Return a JSON Schema (draft 2020-12) of creation requests (`qom_py.qapi.json_schema` makes it).
 
         For *typename*, the schema of that type's ``object-add`` arguments; for
         None, a ``oneOf`` over every creatable type.
         """
+        from ..qapi.json_schema import DIALECT
+
         if typename is None:
             return {
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$schema": DIALECT,
                 "title": "ObjectOptions",
                 "oneOf": [self._type_schema(t) for t in self.object_types()],
             }
         schema = self._type_schema(typename)
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$schema"] = DIALECT
         return schema
 
     def _type_schema(self, typename: str) -> dict[str, Any]:
-        props: dict[str, Any] = {
+        from ..qapi.json_schema import request_schema
+
+        head = {
             "qom-type": {"const": typename},
             "id": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9._-]*$"},
         }
-        required = ["qom-type", "id"]
-        members = self.struct_for(typename).members
-        for m in members:
-            props[m.name] = self._json_type(m)
-            if not m.optional:
-                required.append(m.name)
         klass = self.registry.class_by_name(typename)
-        if klass is not None:
-            for name, (low, high) in declared_ranges(klass, [m.name for m in members if "minimum" in props[m.name]]):
-                props[name]["minimum"], props[name]["maximum"] = low, high
-        return {
-            "title": typename,
-            "type": "object",
-            "properties": props,
-            "required": required,
-            "additionalProperties": False,
-        }
 
-    def _json_type(self, member: Member) -> dict[str, Any]:
-        return json_type(self._model_view(), member.type)
+        def ranges(names: list[str]) -> list[tuple[str, tuple[int, int]]]:
+            return [] if klass is None else declared_ranges(klass, names)
 
-
-def json_type(schema: QAPISchema, type_name: str) -> dict[str, Any]:
-    """The JSON Schema of values of the QAPI type *type_name* (what the checker accepts in JSON mode)."""
-    if type_name == "str":
-        return {"type": "string"}
-    if type_name == "bool":
-        return {"type": "boolean"}
-    if type_name == "number":
-        return {"type": "number"}
-    if type_name == "null":
-        return {"type": "null"}
-    if type_name in ("int", "int64"):
-        return {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}
-    if type_name in ("size", "uint64"):
-        # QEMU's JSON visitor also takes negative int64 values, modulo 2**64.
-        return {"type": "integer", "minimum": -(2**63), "maximum": 2**64 - 1}
-    for (bits, signed), (low, high, _) in INT_RANGES.items():
-        if type_name == ("int" if signed else "uint") + str(bits):
-            return {"type": "integer", "minimum": low, "maximum": high}
-    typ = schema.lookup_type(type_name)
-    if typ is None or type_name == "any":
-        return {}
-    if typ.meta == "enum":
-        return {"enum": list(schema.enum_type(type_name).value_names)}
-    if typ.meta == "array":
-        return {"type": "array", "items": json_type(schema, schema.resolve_type(type_name).element_type)}  # type: ignore[attr-defined]
-    if typ.meta == "alternate":
-        branches = typ.variants.variants  # type: ignore[attr-defined]
-        return {"anyOf": [json_type(schema, v.type) for v in branches]}
-    obj = schema.object_type(type_name)
-    result: dict[str, Any] = {
-        "type": "object",
-        "properties": {m.name: json_type(schema, m.type) for m in obj.members},
-        "required": [m.name for m in obj.members if not m.optional],
-        "additionalProperties": False,
-    }
-    if obj.variants is not None:
-        del result["additionalProperties"]
-    return result
+        return request_schema(self._model_view(), typename, head, self.struct_for(typename).members, ranges)
 
 
 def declared_ranges(klass: ObjectClass, names: list[str]) -> list[tuple[str, tuple[int, int]]]:
@@ -664,8 +590,8 @@ class _Target:
             the struct's name, and per member the property kind its checked value
             is good for as is (None: the property's setter checks again).
         """
-        from .._qapi_property import QAPIKind  # a kind only structured properties have
         from ..qapi._source import SourceInfo
+        from ._qapi_property import QAPIKind  # a kind only structured properties have
 
         info = SourceInfo(f"<{typename}>", 1)
         name = f"{camel_name(typename)}Properties"
@@ -684,9 +610,9 @@ class _Target:
             elif type(kind) is EnumKind:
                 typ = self._enum(kind, info, enums)
                 good = kind
-            elif kind is not None and kind.schema_type in _BUILTINS:
+            elif kind is not None and kind.schema_type in BUILTIN_KINDS:
                 typ = kind.schema_type
-                good = _BUILTINS[typ] if _BUILTINS[typ] == kind else None
+                good = BUILTIN_KINDS[typ] if BUILTIN_KINDS[typ] == kind else None
             elif prop.type.startswith("link<"):
                 typ = "str"
             else:

@@ -14,7 +14,8 @@ added in ``class_init``) and objects (instance properties, added in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
@@ -23,7 +24,15 @@ from .._util.codegen import make_setter
 from .._util.unset import UNSET, UnsetType
 from ..errors import ParameterError, PropertyCallbackError, QOMError
 from ..qapi._frozen import freeze
-from ..qapi._visitors import INT_RANGES, JSON_VISITOR, InputVisitor, type_enum, type_int
+from ..qapi._visitors import (
+    ENUM_SHORTCUT,
+    INT_RANGES,
+    JSON_VISITOR,
+    InputVisitor,
+    scalar_shortcut,
+    type_enum,
+    type_int,
+)
 
 if TYPE_CHECKING:
     from ._object import Object
@@ -31,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BOOL",
+    "BUILTIN_KINDS",
     "NUMBER",
     "QDEV_RANGE_MESSAGE",
     "SIZE",
@@ -109,8 +119,8 @@ class PropertyKind:
     """
     A typed value kind: its type string and how a visitor reads it.
 
-    A kind may name a *shortcut*: an expression over ``raw`` (and the names
-    `shortcut_constants` gives) that is true exactly when its visitor would
+    A kind may name a *shortcut* (`shortcut`): an expression over ``raw`` (and
+    the constants it names) that is true exactly when its visitor would
     return ``raw`` unchanged.  Generated setters and schema hooks test it inline
     and call `visit` only when it fails (see `qom_py._util.codegen`).
     """
@@ -119,14 +129,15 @@ class PropertyKind:
     type_name: ClassVar[str] = "any"
     #: The JSON type name used by schemas (``int``, ``bool``, ``str``, ``size``, ...).
     schema_type: ClassVar[str] = "any"
-    #: The shortcut expression ("" when there is none).
-    shortcut: ClassVar[str] = ""
-    #: Whether the shortcut holds for every visitor, not only the JSON one.
-    shortcut_any_visitor: ClassVar[bool] = False
 
-    def shortcut_constants(self) -> dict[str, Any]:
-        """The values the shortcut expression refers to by name."""
-        return {}
+    def shortcut(self) -> tuple[str, dict[str, Any], bool]:
+        """
+        ``(expression, constants, every visitor)``: the shortcut, the values it names, whether it holds for any visitor.
+
+        ("", {}, False) when there is none.  Scalar kinds have their QAPI
+        type's (`qom_py.qapi._visitors.scalar_shortcut`, the checker's too).
+        """
+        return "", {}, False
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> Any:
         """Read *raw* through *visitor* as this kind."""
@@ -146,11 +157,9 @@ class PropertyKind:
 
     def setter(self, user_set: Callable[[Object, Any], None]) -> SetFn:
         """A property setter handing values checked as this kind to *user_set*."""
-        if isinstance(user_set, StoreIn):
-            slot: str | None = user_set.slot
-        elif self.shortcut:
-            slot = None
-        else:
+        slot = user_set.slot if isinstance(user_set, StoreIn) else None
+        fast, constants, any_visitor = self.shortcut()
+        if slot is None and not fast:
             visit = self.visit
 
             def setter(obj: Object, visitor: InputVisitor, pname: str, raw: object) -> None:
@@ -159,9 +168,9 @@ class PropertyKind:
             return setter
         return make_setter(
             self.visit,
-            self.shortcut or "False",
-            self.shortcut_any_visitor,
-            self.shortcut_constants(),
+            fast or "False",
+            any_visitor,
+            constants,
             JSON_VISITOR,
             user_set=user_set,
             slot=slot,
@@ -183,13 +192,21 @@ class StoreIn:
         obj.__dict__[self.slot] = value
 
 
+def _scalar_shortcut(self: PropertyKind) -> tuple[str, dict[str, Any], bool]:
+    """A scalar kind's shortcut: its QAPI type's (`scalar_shortcut`), the constants named as they are."""
+    found = scalar_shortcut(self.schema_type)
+    assert found is not None, self
+    expression, constants, any_visitor = found
+    return expression.format(**{name: name for name in constants}), constants, any_visitor
+
+
 @attrs.frozen
 class BoolKind(PropertyKind):
     """``bool``."""
 
     type_name: ClassVar[str] = "bool"
     schema_type: ClassVar[str] = "bool"
-    shortcut: ClassVar[str] = "type(raw) is bool"
+    shortcut = _scalar_shortcut
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> bool:
         return visitor.type_bool(name, raw)
@@ -201,8 +218,7 @@ class StrKind(PropertyKind):
 
     type_name: ClassVar[str] = "string"
     schema_type: ClassVar[str] = "str"
-    shortcut: ClassVar[str] = "type(raw) is str"  # every visitor takes a str as it is
-    shortcut_any_visitor: ClassVar[bool] = True
+    shortcut = _scalar_shortcut
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> str:
         return visitor.type_str(name, raw)
@@ -214,7 +230,7 @@ class NumberKind(PropertyKind):
 
     type_name: ClassVar[str] = "number"
     schema_type: ClassVar[str] = "number"
-    shortcut: ClassVar[str] = "type(raw) is float"
+    shortcut = _scalar_shortcut
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> float:
         return visitor.type_number(name, raw)
@@ -226,10 +242,7 @@ class SizeKind(PropertyKind):
 
     type_name: ClassVar[str] = "size"
     schema_type: ClassVar[str] = "size"
-    shortcut: ClassVar[str] = "type(raw) is int and 0 <= raw <= high"
-
-    def shortcut_constants(self) -> dict[str, Any]:
-        return {"high": INT_RANGES[64, False][1]}
+    shortcut = _scalar_shortcut
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> int:
         return visitor.type_size(name, raw)
@@ -260,9 +273,7 @@ class IntKind(PropertyKind):
     #: wording).  A type wording its own (QEMU's event loops) keeps its description
     #: as given, without the range.
     range_message: str = attrs.field(default=QDEV_RANGE_MESSAGE, eq=False, kw_only=True)
-    # An in-range int is what the JSON visitor returns unchanged (an unsigned
-    # read also takes negative int64 values, modulo 2**64: not a shortcut).
-    shortcut: ClassVar[str] = "type(raw) is int and low <= raw <= high"
+    shortcut = _scalar_shortcut
 
     @property
     def type_name(self) -> str:  # type: ignore[override]  # computed from the width
@@ -277,10 +288,6 @@ class IntKind(PropertyKind):
         if self.bits == 64:
             return "int" if self.signed else "uint64"
         return self.type_name
-
-    def shortcut_constants(self) -> dict[str, Any]:
-        low, high, _ = INT_RANGES[self.bits, self.signed]
-        return {"low": low, "high": high}
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> int:
         return type_int(visitor, name, raw, self.bits, self.signed)
@@ -326,9 +333,6 @@ class EnumKind(PropertyKind):
 
     enum_name: str = "enum"
     values: tuple[str, ...] = ()
-    # Every visitor takes a member's name as it is.
-    shortcut: ClassVar[str] = "type(raw) is str and raw in members"
-    shortcut_any_visitor: ClassVar[bool] = True
 
     @property
     def type_name(self) -> str:  # type: ignore[override]  # the enum's own name
@@ -338,8 +342,9 @@ class EnumKind(PropertyKind):
     def schema_type(self) -> str:  # type: ignore[override]  # the enum's own name
         return self.enum_name
 
-    def shortcut_constants(self) -> dict[str, Any]:
-        return {"members": frozenset(self.values)}
+    def shortcut(self) -> tuple[str, dict[str, Any], bool]:
+        # Every visitor takes a member's name as it is.
+        return ENUM_SHORTCUT.format(members="members"), {"members": frozenset(self.values)}, True
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> str:
         return type_enum(visitor, name, raw, self.values)
@@ -385,6 +390,15 @@ def int_kind(
 
 #: Kinds whose values are scalars: the getter's and the setter's value is the value itself.
 _SCALAR_KINDS: Final = frozenset({BoolKind, StrKind, IntKind, SizeKind, NumberKind, EnumKind})
+
+
+#: QAPI's built-in scalar types as property kinds, keyed by each kind's own
+#: `PropertyKind.schema_type` (``str``, ``bool``, ``number``, ``size``, ``int``,
+#: ``uint8`` ... ``uint64``): a member checked as one of these needs no second
+#: check when the property has that very kind.
+BUILTIN_KINDS: Final[Mapping[str, PropertyKind]] = MappingProxyType(
+    {kind.schema_type: kind for kind in (STR, BOOL, NUMBER, SIZE, *(int_kind(b, s) for b, s in INT_RANGES))}
+)
 
 
 def typed_property(
@@ -560,10 +574,8 @@ class PropertyBuilders:
             QAPITypeNotFoundError: *qapi_type* is not defined (see ``qom_py.qapi_load``).
             DuplicatePropertyError: *name* is already used.
         """
-        from .._qapi_property import qapi_kind  # sits on the schema engine: loaded on first use
-
         registry: TypeRegistry = self.registry  # type: ignore[attr-defined]  # both subclasses have one
-        kind = qapi_kind(registry, qapi_type, type_name)
+        kind = registry.qapi_kind(qapi_type, type_name)
         return self.property_add_typed(name, kind, get, set, description=description)
 
     def property_set_default(self, prop: ObjectProperty, default: Any) -> None:

@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import AbstractTypeError, QAPISchemaError, QOMError, TypeNotFoundError, TypeRegistrationError
 from ._object import InterfaceClass, Object, ObjectClass, instantiate
+from ._registry_caches import RegistryCaches
 from ._typeinfo import TYPE_INTERFACE, TYPE_OBJECT, TypeInfo
 
 if TYPE_CHECKING:
     from ..qapi import CheckTable, QAPISchema, TypeExpr
+    from ._qapi_property import QAPIKind
 
 __all__ = ["TYPE_CONTAINER", "TypeRegistry", "default_registry"]
 
@@ -67,13 +69,13 @@ class TypeRegistry:
         self._objects: Object | None = None  # cache of /objects (see objects_root)
         #: Bumped whenever a type is registered or unregistered.
         self.generation = 0
-        #: Bumped on every change of `generation` and whenever a class property is
-        #: added to a realized class (not by its own class hooks): what derived
-        #: schemas depend on.
+        #: Bumped on every change of `generation`, whenever a class property is
+        #: added to a realized class (not by its own class hooks) and when QAPI
+        #: definitions are added: what derived schemas depend on.  Only
+        #: `_bump_revision` changes it.
         self.revision = 0
-        #: What layers above keep per registry (the object schema, by name):
-        #: state that lives and dies with the registry, not in module caches.
-        self.memo: dict[str, Any] = {}
+        #: What layers above keep per registry, one typed field each.
+        self.caches = RegistryCaches()
         self._qapi: QAPISchema | None = None
         self._realizing = 0  # depth of class hooks running
         # The class whose hooks are running (innermost), and how many classes were realized then.
@@ -123,6 +125,21 @@ class TypeRegistry:
 
         return load_table()
 
+    def qapi_kind(self, qapi_type: TypeExpr, type_name: str | None = None) -> QAPIKind:
+        """
+        The property kind of *qapi_type* (``"str"``, ``"Rule"``, ``["Rule"]``) in `qapi_schema`.
+
+        *type_name* is the type string shown (default: QEMU's convention, the
+        type's name, for a list its element type's).  Structured properties get
+        their kind here: the schema engine is loaded on first use.
+
+        Raises:
+            QAPITypeNotFoundError: *qapi_type* names no type (`qapi_load` defines one).
+        """
+        from ._qapi_property import qapi_kind  # sits on the schema engine
+
+        return qapi_kind(self, qapi_type, type_name)
+
     def qapi_load(self, source: str | os.PathLike[str]) -> list[str]:
         """
         Add QAPI definitions: schema text, or the path of a schema file (``include`` relative to it).
@@ -150,7 +167,7 @@ class TypeRegistry:
                 msg = f"can't read schema file '{path}': {err.strerror}"
                 raise QAPISchemaError(None, 0, msg) from err
             entities = schema.add(text, path)
-        self.revision += 1
+        self._bump_revision()
         return [e.name for e in entities]
 
     def qapi_type(self, name: TypeExpr) -> Any:
@@ -181,8 +198,19 @@ class TypeRegistry:
             raise TypeRegistrationError(msg)
         self._infos[info.name] = info
         self.generation += 1
-        self.revision += 1
+        self._bump_revision()
         return info
+
+    def install(self, infos: Iterable[TypeInfo]) -> None:
+        """
+        Register those of *infos* this registry lacks (by name), in order: what the layers' ``install_*`` do.
+
+        A name registered already (or promised by `register_lazy`, whose module
+        then registers it) is left as it is, so installing twice is harmless.
+        """
+        for info in infos:
+            if self.type_info(info.name) is None:
+                self.register(info)
 
     def register_lazy(self, module: str, names: Iterable[str]) -> None:
         """
@@ -225,7 +253,12 @@ class TypeRegistry:
                 each._plan = None
                 each.memo.clear()
         if not self._realizing:  # properties a class_init adds are part of its type
-            self.revision += 1
+            self._bump_revision()
+
+    def _bump_revision(self) -> None:
+        """The one invalidation point: a new revision, and the caches valid for one revision dropped."""
+        self.revision += 1
+        self.caches.invalidate()
 
     def unregister(self, name: str) -> None:
         """Forget type *name* and its realized class (for test isolation)."""
@@ -234,7 +267,7 @@ class TypeRegistry:
         self._infos.pop(name, None)
         self._classes.pop(name, None)
         self.generation += 1
-        self.revision += 1
+        self._bump_revision()
 
     def type_names(self, *, load: bool = True) -> list[str]:
         """

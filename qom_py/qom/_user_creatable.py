@@ -38,10 +38,11 @@ from ._registry import TypeRegistry, default_registry
 from ._typeinfo import TYPE_INTERFACE, TypeInfo
 
 if TYPE_CHECKING:
-    from ._object_schema import ObjectSchema, StructCodec
+    from ._object_schema import StructCodec
 
 __all__ = [
     "TYPE_USER_CREATABLE",
+    "install_user_creatable",
     "object_add",
     "object_del",
     "object_help",
@@ -62,7 +63,15 @@ ObjT = TypeVar("ObjT", bound=Object)
 #: The interface of objects that ``object-add`` / ``--object`` may create.
 TYPE_USER_CREATABLE: Final = "user-creatable"
 
-default_registry.register(TypeInfo(TYPE_USER_CREATABLE, parent=TYPE_INTERFACE))
+_TYPES: Final = (TypeInfo(TYPE_USER_CREATABLE, parent=TYPE_INTERFACE),)
+for _info in _TYPES:
+    default_registry.register(_info)
+
+
+def install_user_creatable(registry: TypeRegistry) -> None:
+    """Register ``user-creatable`` in *registry* unless it has it (`default_registry` has it)."""
+    registry.install(_TYPES)
+
 
 #: QEMU's ``id_wellformed()``: a letter, then letters, digits, ``-``, ``.``, ``_``.
 _ID: Final = re.compile(r"[A-Za-z][A-Za-z0-9._-]*\Z")
@@ -82,24 +91,23 @@ def user_creatable_can_be_deleted(obj: Object) -> bool:
     return True if hook is None else bool(hook(obj))
 
 
-class _Cache:
-    """What creation computes once per revision of a registry (kept in ``registry.memo``)."""
+class CreationCache:
+    """What creation computes once per revision of a registry (``registry.caches.creation``)."""
 
-    __slots__ = ("builders", "classes", "revision")
+    __slots__ = ("builders", "classes")
 
-    def __init__(self, revision: int) -> None:
-        self.revision = revision
+    def __init__(self) -> None:
         #: typename -> its class, checked to be creatable
         self.classes: dict[str, ObjectClass] = {}
         #: schema codec -> the builder of its type for the requests it checks
         self.builders: dict[StructCodec, Builder] = {}
 
 
-def _current_cache(registry: TypeRegistry) -> _Cache:
-    cache: _Cache | None = registry.memo.get("user-creatable")
-    if cache is None or cache.revision != registry.revision:
-        cache = _Cache(registry.revision)
-        registry.memo["user-creatable"] = cache
+def _current_cache(registry: TypeRegistry) -> CreationCache:
+    caches = registry.caches
+    cache = caches.creation
+    if cache is None:  # the registry drops it at each revision
+        cache = caches.creation = CreationCache()
     return cache
 
 
@@ -163,7 +171,7 @@ def user_creatable_add_qapi(
 
     This is where QMP ``object-add`` (JSON) and ``--object`` (keyval or JSON) meet.
     """
-    schema: ObjectSchema | None = registry.memo.get("object-schema")
+    schema = registry.caches.object_schema
     if schema is None:
         # The schema engine is loaded by the first creation, not by import
         # (``--object help`` needs none of it).
@@ -184,13 +192,33 @@ def user_creatable_add_qapi(
 
 
 @overload
-def object_add(typename: str, /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any) -> Object: ...
+def object_add(
+    typename: str,
+    /,
+    id: Any = UNSET,
+    props: Mapping[str, Any] | None = None,
+    *,
+    registry: TypeRegistry = default_registry,
+    **kwargs: Any,
+) -> Object: ...
 @overload
 def object_add(
-    typename: type[ObjT], /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any
+    typename: type[ObjT],
+    /,
+    id: Any = UNSET,
+    props: Mapping[str, Any] | None = None,
+    *,
+    registry: TypeRegistry = default_registry,
+    **kwargs: Any,
 ) -> ObjT: ...
 def object_add(
-    typename: str | type[Object], /, id: Any = UNSET, props: Mapping[str, Any] | None = None, **kwargs: Any
+    typename: str | type[Object],
+    /,
+    id: Any = UNSET,
+    props: Mapping[str, Any] | None = None,
+    *,
+    registry: TypeRegistry = default_registry,
+    **kwargs: Any,
 ) -> Object:
     """
     Create a user-creatable object, typed strictly as QMP ``object-add`` types it.
@@ -198,14 +226,20 @@ def object_add(
     ``object_add("main-loop", id="ml", thread_pool_min=1)``: keyword names map to
     QEMU's dashed names; *props* takes dashed names directly.  *typename* may be
     a declarative class (``object_add(Pump, id="p0")``): the result is then typed
-    as that class.
+    as that class.  The object goes to *registry* (keyword only); a property
+    named ``registry`` is passed in *props*: ``props={"registry": value}``.
 
     Returns:
         the new object (``/objects/<id>``).
 
     Raises:
         QOMError: with QEMU's message; nothing is created then.
+        TypeError: *registry* is not a `TypeRegistry` (a property value given by keyword).
     """
+    given: object = registry  # untyped callers may pass a property's value here
+    if not isinstance(given, TypeRegistry):
+        msg = "object_add() takes registry= for the TypeRegistry; pass a property named 'registry' in props"
+        raise TypeError(msg)
     options: dict[str, Any] = {}
     if id is not UNSET:
         options["id"] = id
@@ -217,7 +251,7 @@ def object_add(
         msg = "object_add() takes the type as its first argument only, not as 'qom-type'"
         raise ParameterError(msg)
     options["qom-type"] = typename if isinstance(typename, str) else declared_type_name(typename)
-    return user_creatable_add_qapi(options, JSON_VISITOR)
+    return user_creatable_add_qapi(options, JSON_VISITOR, registry=registry)
 
 
 def object_new_with_props(
@@ -225,10 +259,11 @@ def object_new_with_props(
     props: Mapping[str, Any] | None = None,
     *,
     parent: Object | None = None,
-    id: str | None = None,  # QEMU's name
+    id: str | None = None,
+    registry: TypeRegistry = default_registry,
 ) -> Object:
     """
-    Create *typename* with *props* set in order, all or nothing (QEMU's ``object_new_with_props``).
+    Create *typename* of *registry* with *props* set in order, all or nothing (QEMU's ``object_new_with_props``).
 
     Values are typed as JSON carries them, checked as `Object.property_set`
     checks them.  With *parent* and *id* the object is attached as child *id*
@@ -244,12 +279,12 @@ def object_new_with_props(
     if (parent is None) is not (id is None):
         msg = "object_new_with_props() takes parent and id together, or neither"
         raise ParameterError(msg)
-    klass = default_registry.classes.get(typename)  # concrete_class, its common case inlined
+    klass = registry.classes.get(typename)  # concrete_class, its common case inlined
     if klass is None or klass.abstract:
-        if default_registry.class_by_name(typename) is None:  # realizes it
+        if registry.class_by_name(typename) is None:  # realizes it
             msg = f"invalid object type: {typename}"  # QEMU's words here (object_new says "unknown type")
             raise TypeNotFoundError(msg)
-        klass = default_registry.concrete_class(typename)  # abstract: raises
+        klass = registry.concrete_class(typename)  # abstract: raises
     return (klass.memo.get(PLAIN_BUILDER) or builder(klass))(parent, id, props or (), JSON_VISITOR)
 
 

@@ -12,22 +12,20 @@ its JSON shape, the getter returns that shape.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .qapi._visitors import InputVisitor
-from .qom._property import PropertyKind
-from .qom._registry import default_registry
+from ..qapi._visitors import InputVisitor
+from ._property import PropertyKind
 
 if TYPE_CHECKING:
-    from .qapi import Checker, Mode, TypeExpr
-    from .qapi._checker import Check
-    from .qom._registry import TypeRegistry
+    from ..qapi import Checker, Mode, TypeExpr
+    from ..qapi._checker import Check
+    from ._registry import TypeRegistry
 
-__all__ = ["QAPIKind", "qapi_kind", "qapi_load"]
+__all__ = ["QAPIKind", "qapi_kind"]
 
 
 @attrs.frozen
@@ -43,7 +41,7 @@ class QAPIKind(PropertyKind):
     #: The checker over the registry's schema.
     checker: Checker | None = attrs.field(default=None, eq=False, repr=False)
     #: The compiled check per visitor mode.
-    checks: dict[str, Check] = attrs.field(factory=dict, eq=False, repr=False)
+    checks: dict[Mode, Check] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def type_name(self) -> str:  # type: ignore[override]  # per property
@@ -61,21 +59,20 @@ class QAPIKind(PropertyKind):
 
     def freezer(self) -> Callable[[Any], Any]:
         # The checker's values are new: frozen by a walk over the type's containers only.
-        from .qapi._frozen import freezer
+        from ..qapi._frozen import freezer
 
         assert self.checker is not None
         return freezer(self.checker.entry, self.qapi_type) or _as_is
 
     def checked_values_are_new(self) -> bool:
-        from .qapi._frozen import checked_values_are_new
+        from ..qapi._frozen import checked_values_are_new
 
         assert self.checker is not None
         return checked_values_are_new(self.checker.entry, self.qapi_type)
 
-    def _compile(self, mode: str) -> Check:
+    def _compile(self, mode: Mode) -> Check:
         assert self.checker is not None
-        engine_mode: Mode = "keyval" if mode == "keyval" else "string" if mode == "string" else "json"
-        check = self.checker.compile(self.qapi_type, engine_mode)
+        check = self.checker.compile(self.qapi_type, mode)
         self.checks[mode] = check
         return check
 
@@ -85,12 +82,11 @@ def _as_is(value: Any) -> Any:
 
 
 def _checker(registry: TypeRegistry) -> Checker:
-    from .qapi import Checker
+    from ..qapi import Checker
 
-    found: Checker | None = registry.memo.get("qapi-checker")
+    found = registry.caches.qapi_checker
     if found is None or found.schema is not registry.qapi_schema:
-        found = Checker(registry.qapi_schema)
-        registry.memo["qapi-checker"] = found
+        found = registry.caches.qapi_checker = Checker(registry.qapi_schema)
     return found
 
 
@@ -111,20 +107,3 @@ def qapi_kind(registry: TypeRegistry, qapi_type: TypeExpr, type_name: str | None
     expr: str | tuple[str] = typ.name if element is None else (element,)
     shown = type_name if type_name is not None else (typ.name if element is None else element)
     return QAPIKind(typ.name, expr, shown, _checker(registry))
-
-
-def qapi_load(source: str | os.PathLike[str], registry: TypeRegistry | None = None) -> list[str]:
-    """
-    Add QAPI definitions (schema text, or a schema file's path) to *registry*'s schema.
-
-    The default registry's unless given (`TypeRegistry.qapi_load`).  The
-    types are then usable as property types (``property_add_qapi``) and in
-    command specs.
-
-    Returns:
-        the names defined.
-
-    Raises:
-        QAPISchemaError: a malformed definition; nothing is added then.
-    """
-    return (default_registry if registry is None else registry).qapi_load(source)
