@@ -200,8 +200,8 @@ class PyTypes:
 
     def _enum(self, typ: EnumType) -> str:
         key = py_name(typ.name)
-        cls = enum.Enum(key, [(enum_member_name(v), v) for v in typ.value_names], module=_MODULE)  # type: ignore[misc]
-        cls.__qapi_name__ = typ.name  # type: ignore[attr-defined]
+        cls = enum.Enum(key, [(enum_member_name(v), v) for v in typ.value_names], module=_MODULE)  # type: ignore[misc]  # the functional API with a computed name
+        cls.__qapi_name__ = typ.name  # type: ignore[attr-defined]  # our marker on a made class
         self._namespace[key] = cls
         return key
 

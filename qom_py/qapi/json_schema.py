@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from ._entities import AlternateType, ArrayType  # a JSON Schema is made from the schema model
 from ._visitors import INT_RANGES
 
 if TYPE_CHECKING:
@@ -48,11 +49,10 @@ def json_type(schema: QAPISchema, type_name: str) -> dict[str, Any]:
         return {}
     if typ.meta == "enum":
         return {"enum": list(schema.enum_type(type_name).value_names)}
-    if typ.meta == "array":
-        return {"type": "array", "items": json_type(schema, schema.resolve_type(type_name).element_type)}  # type: ignore[attr-defined]
-    if typ.meta == "alternate":
-        branches = typ.variants.variants  # type: ignore[attr-defined]
-        return {"anyOf": [json_type(schema, v.type) for v in branches]}
+    if isinstance(typ, ArrayType):
+        return {"type": "array", "items": json_type(schema, typ.element_type)}
+    if isinstance(typ, AlternateType):
+        return {"anyOf": [json_type(schema, v.type) for v in typ.variants.variants]}
     obj = schema.object_type(type_name)
     result: dict[str, Any] = {
         "type": "object",
