@@ -192,14 +192,7 @@ class JSONStreamParser:
     @property
     def is_idle(self) -> bool:
         """True when no partial message, error recovery or pending input is left."""
-        return (
-            self._state == IN_START
-            and not self._token
-            and not self._kinds
-            and not self._skipping
-            and self._parsing is None
-            and self._input_pos >= len(self._input)
-        )
+        return self.is_idle_lexer and self._input_pos >= len(self._input)
 
     @property
     def has_work(self) -> bool:

@@ -13,6 +13,7 @@ import pytest
 import qom_py._version
 from qom_py.qapi import QAPISchema, _loader, check_table
 from qom_py.qapi._table import CheckTable
+from tests.qapi.cache_helpers import clear_memo, load_fresh
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -28,31 +29,6 @@ def schemas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     clear_memo()
     yield folder
     clear_memo()  # later tests get the real shipped schema back
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The roots `QAPISchema.from_file` parsed (that is: cache misses)."""
-    calls: list[str] = []
-    real = QAPISchema.from_file.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[QAPISchema], file: str, *args: object) -> QAPISchema:
-        calls.append(file)
-        return real(cls, file, *args)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(QAPISchema, "from_file", classmethod(counting))
-    return calls
-
-
-def clear_memo() -> None:
-    _loader._shipped.cache_clear()
-    _loader.load_table.cache_clear()
-
-
-def load_fresh() -> CheckTable:
-    """`load_table` as a new process would run it (the per-process memo cleared)."""
-    clear_memo()
-    return _loader.load_table()
 
 
 def parsed_table() -> CheckTable:

@@ -30,6 +30,7 @@ from qom_py.qapi import QAPISchema, _loader, check_table
 from qom_py.qapi._table import CheckTable
 from qom_py.qapi._table_json import table_to_json
 from tests.daemon import TIMEOUT, child_env, run, running
+from tests.qapi.cache_helpers import clear_memo, load_fresh
 
 NOBODY: int = 65534
 SETPRIV = shutil.which("setpriv")
@@ -44,30 +45,6 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     clear_memo()
     yield folder
     clear_memo()
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The roots `QAPISchema.from_file` parsed (that is: cache misses)."""
-    calls: list[str] = []
-    real = QAPISchema.from_file.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[QAPISchema], file: str, *args: object) -> QAPISchema:
-        calls.append(file)
-        return real(cls, file, *args)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(QAPISchema, "from_file", classmethod(counting))
-    return calls
-
-
-def clear_memo() -> None:
-    _loader._shipped.cache_clear()
-    _loader.load_table.cache_clear()
-
-
-def load_fresh() -> CheckTable:
-    clear_memo()
-    return _loader.load_table()
 
 
 #: The real parse, bound now: `parses` counts the loader's calls only.
