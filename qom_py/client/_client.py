@@ -25,6 +25,7 @@ import attrs
 from ..errors import QOMError
 from ..qapi import Command, ObjectType, QAPISchema, py_types
 from ..qapi._pynames import py_name
+from ..qapi._typed_json import typed_json
 from ..qmp import QMPError
 from ._schema_info import schema_from_info
 
@@ -98,9 +99,10 @@ class Client:
             msg = f"{py_name(command.name)}() takes at most one positional argument (a boxed value)"
             raise TypeError(msg)
         names = self._names(command)
-        raw: dict[str, Any] = dict(self.types.to_json(args[0])) if args and args[0] is not None else {}
+        # Typed values become their JSON (a bad value inside an instance is then the checker's to name).
+        raw: dict[str, Any] = dict(typed_json(args[0])) if args and args[0] is not None else {}
         for key, value in kwargs.items():
-            raw[names.get(key, key)] = self.types.to_json(value)
+            raw[names.get(key, key)] = typed_json(value)
         if command.arg_type is None:
             if raw:
                 raise QMPError("GenericError", f"Parameter '{next(iter(raw))}' is unexpected")

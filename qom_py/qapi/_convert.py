@@ -8,12 +8,13 @@ generated here (as cattrs generates its own), building an instance by
 setting its ``__dict__`` at once and writing members in the schema's order
 (cattrs' generated unstructuring moves omittable members last); a
 hand-written class (`qom_py.qapi._pydefine`) is built through its
-``__init__`` by cattrs' own generated hook.  Every class
-made for (or adopted by) a QAPI type carries ``__qapi_members__``: its
-attributes' Python and QAPI names, in QEMU's member order (base first), and
-which are optional; the hooks rename, omit absent optional members when
-unstructuring, and dispatch a union on its tag and an alternate on the JSON
-type of the value.
+``__init__`` by cattrs' own generated hook.  Every class made for (or
+adopted by) a QAPI type carries ``__qapi_members__``: its attributes' Python
+and QAPI names, in QEMU's member order (base first), and which are optional
+(the mark is `qom_py.qapi._typed_json`'s, which reads it without cattrs to
+turn typed input values into JSON); the hooks rename, omit absent optional
+members when unstructuring, and dispatch a union on its tag and an alternate
+on the JSON type of the value.
 """
 
 from __future__ import annotations
@@ -28,26 +29,11 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from ._typed_json import ABSENT, Absent, QAPIMembers
+from ._typed_json import MEMBERS as _MEMBERS
+
 __all__ = ["ABSENT", "Absent", "QAPIMembers", "make_converter"]
 
-
-class Absent(enum.Enum):
-    """The type of `ABSENT`."""
-
-    ABSENT = "absent"
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-
-#: The value of an absent optional member whose type admits null (``any``, an alternate with
-#: a ``null`` branch), where None is a value: ``SchemaInfoObjectMember.default``.
-ABSENT: Final = Absent.ABSENT
-
-#: A class's members: (Python attribute, QAPI name, optional), in QEMU's order.
-QAPIMembers = tuple[tuple[str, str, bool], ...]
-
-_MEMBERS: Final = "__qapi_members__"
 _BRANCHES: Final = "__qapi_branches__"
 _TAG: Final = "__qapi_tag__"
 _GENERATED: Final = "__qapi_generated__"  # a class made by qom_py.qapi._pytypes (instances have a __dict__)

@@ -136,21 +136,14 @@ class Property(Generic[T]):
         klass = obj.klass
         setter = (klass._setters if klass._find_cache else klass.class_setters()).get(self.name)
         if setter is None or obj._observers:
-            try:
-                obj.property_set(self.name, value)
-            except QOMError as refused:
-                self._refused(obj, value, refused)
+            obj.property_set(self.name, value)
             return
         try:
             setter(obj, JSON_VISITOR, self.name, value)
-        except QOMError as refused:
-            self._refused(obj, value, refused)
+        except QOMError:
+            raise
         except Exception as exc:  # the user's code, as in property_set (try is free in 3.11)
             raise PropertyCallbackError.of(obj.type_name, self.name, exc) from exc
-
-    def _refused(self, obj: Object, value: Any, refused: QOMError) -> None:
-        """A set of *value* was *refused*: raise it (a `QAPIProperty` tries typed values again as JSON)."""
-        raise refused
 
     def store(self, obj: Object, value: Any) -> None:
         """
@@ -419,19 +412,6 @@ class QAPIProperty(Property[Any], Generic[_ReadT, _WriteT]):
 
         def __set__(self, obj: Object, value: _WriteT) -> None: ...
 
-    def _refused(self, obj: Object, value: Any, refused: QOMError) -> None:
-        # Typed values (never valid JSON: the checker refuses them) are set as their JSON,
-        # checked as any JSON is; the work is done only then, never on a JSON set.
-        if self._types is None or _is_json(value):
-            raise refused
-        try:
-            as_json = self._types.to_json(value)
-        except Exception:  # not a value of these types at all: QEMU's message for the value given
-            raise refused from None
-        if not _is_json(as_json):  # ditto (an object the converter passes on as it is)
-            raise refused
-        super().__set__(obj, as_json)
-
     def add_to(self, klass: ObjectClass) -> None:
         """Add this property to *klass*, its type looked up in the class's registry's schema."""
         from ..qapi._pytypes import py_types  # the schema engine: on first use
@@ -461,18 +441,6 @@ def _qapi_name(cls: type) -> str:
     from ..qapi._pydefine import type_name
 
     return type_name(cls)
-
-
-def _is_json(value: object) -> bool:
-    """Whether *value* is JSON all through (str, numbers, bool, None, lists and dicts of them)."""
-    kind = type(value)
-    if kind is str or kind is int or kind is float or kind is bool or value is None:
-        return True
-    if isinstance(value, dict):
-        return all(type(key) is str and _is_json(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_is_json(item) for item in value)
-    return False
 
 
 @overload

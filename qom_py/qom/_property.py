@@ -14,6 +14,7 @@ added in ``class_init``) and objects (instance properties, added in
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -24,6 +25,7 @@ from .._util.codegen import make_setter
 from .._util.unset import UNSET, UnsetType
 from ..errors import ParameterError, PropertyCallbackError, QOMError
 from ..qapi._frozen import freeze
+from ..qapi._typed_json import typed_json
 from ..qapi._visitors import (
     ENUM_SHORTCUT,
     INT_RANGES,
@@ -347,6 +349,8 @@ class EnumKind(PropertyKind):
         return ENUM_SHORTCUT.format(members="members"), {"members": frozenset(self.values)}, True
 
     def visit(self, visitor: InputVisitor, name: str, raw: object) -> str:
+        if visitor.mode == "json" and isinstance(raw, enum.Enum):  # a typed value (qom_py.qapi_type): its JSON
+            raw = typed_json(raw)
         return type_enum(visitor, name, raw, self.values)
 
 

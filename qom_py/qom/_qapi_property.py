@@ -7,7 +7,10 @@ registry's schema (`TypeRegistry.qapi_schema`, grown by `qom_py.qapi_load`):
 a built-in, an enum, a struct, a union, an alternate or a list of one of
 them.  JSON values are read strictly, keyval values (``rules.0.match=x``)
 as strings, with QEMU's messages for each mode; the setter gets the value in
-its JSON shape, the getter returns that shape.
+its JSON shape, the getter returns that shape.  A JSON value the check refused
+is checked again as its JSON if it holds typed values (`qom_py.qapi_type`'s
+instances, enum members, tuples: `qom_py.qapi._typed_json`), so plain JSON
+costs nothing more and typed values get the same checks and messages.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..errors import ParameterError
+from ..qapi._typed_json import typed_json
 from ..qapi._visitors import InputVisitor
 from ._property import PropertyKind
 
@@ -55,7 +60,13 @@ class QAPIKind(PropertyKind):
         check = self.checks.get(visitor.mode)
         if check is None:
             check = self._compile(visitor.mode)
-        return check(raw, name, name)
+        try:
+            return check(raw, name, name)
+        except ParameterError:
+            as_json = typed_json(raw) if visitor.mode == "json" else raw
+            if as_json is raw:
+                raise
+        return check(as_json, name, name)
 
     def freezer(self) -> Callable[[Any], Any]:
         # The checker's values are new: frozen by a walk over the type's containers only.

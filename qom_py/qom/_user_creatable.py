@@ -30,6 +30,7 @@ from .._util.names import wire_name
 from .._util.unset import UNSET
 from ..errors import ID_HINT, ObjectInUseError, ObjectNotFoundError, ParameterError, QOMError, TypeNotFoundError
 from ..qapi._keyval import keyval_parse_with_help
+from ..qapi._typed_json import typed_json
 from ..qapi._visitors import JSON_VISITOR, KEYVAL_VISITOR, InputVisitor
 from ._creation import PLAIN_BUILDER, Builder, builder, hooks
 from ._declarative import declared_type_name
@@ -179,7 +180,13 @@ def user_creatable_add_qapi(
 
         schema = ObjectSchema.of(registry)
     typename, id_, codec = schema.dispatch(options, visitor)
-    typed = codec.check(options)
+    try:
+        typed = codec.check(options)
+    except ParameterError:  # typed values from Python (qom_py.qapi_type) are checked as their JSON
+        as_json = typed_json(options)
+        if as_json is options:
+            raise
+        typed = codec.check(as_json)
     if _id_match(id_) is None:  # _check_id, its common case inlined (hot path)
         _check_id(id_)
     # The schema typed every value as JSON carries it; its codec says how.
