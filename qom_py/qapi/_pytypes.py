@@ -13,9 +13,13 @@ Every QAPI type as a Python type, built from a `QAPISchema` on demand.
 * an alternate is the Python union of its branches' types; ``any`` stays JSON
   (`typing.Any`), ``null`` is None, ``number`` is float, every integer type int.
 
-`PyTypes` (one per schema: `py_types`) makes a type's class the first time it
-is asked for, with the classes it refers to; the schema may grow meanwhile
-(new union branches are added to the union's class).  `PyTypes.from_json`
+`PyTypes` (one per schema: `py_types`, kept with the schema) makes a type's
+class the first time it is asked for, with the classes it refers to; the
+schema may grow meanwhile: new types are made on first use, and when
+definitions already made change (`QAPISchema.add_union_branches`, followed
+through `QAPISchema.generation`) the classes grow in place -- the union's
+class gets the new branches' classes, the tag's enum the new members -- and
+the compiled checks are made anew.  `PyTypes.from_json`
 checks JSON with `qom_py.qapi.Checker` (QEMU's messages) and then structures
 it with the cattrs converter of `qom_py.qapi._convert`; `PyTypes.to_json`
 gives QEMU's JSON back, QAPI names, base members first.
@@ -28,8 +32,8 @@ absent member is `qom_py.qapi._convert.ABSENT` (QEMU's ``has_*`` flag).
 from __future__ import annotations
 
 import enum
-import weakref
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
@@ -89,6 +93,8 @@ class PyTypes:
         self._namespace: dict[str, Any] = {"Any": Any, "None": None, "Absent": Absent}
         self._annotations: dict[str, str] = {}  # QAPI type name -> annotation in _namespace
         self._unions: dict[str, ObjectType] = {}  # union name -> the entity its branches were made from
+        self._enums: dict[str, type[enum.Enum]] = {}  # enum name -> its class (made or adopted)
+        self._generation = schema.generation  # the schema's, when the classes were last followed up
         self._pending: list[type] = []  # classes whose annotations are not resolved yet
         self._checker: Checker | None = None
         self._py_types: dict[object, Any] = {}  # type expression (a list as a tuple) -> Python type
@@ -99,15 +105,19 @@ class PyTypes:
 
     def py_type(self, type_expr: TypeExpr) -> Any:
         """The Python type of *type_expr* (``"FirewallRule"``, ``["str"]``)."""
+        if self._generation != self.schema.generation:
+            self._follow_schema()
         key = type_expr if isinstance(type_expr, str) else tuple(type_expr)
         found = self._py_types.get(key, _MISSING)
-        if found is _MISSING or (key in self._unions and self._unions[key] is not self.schema.lookup(key)):
+        if found is _MISSING:
             annotation = self.annotation(type_expr)
             found = self._py_types[key] = eval(annotation, self._namespace)  # made here from names
         return found
 
     def annotation(self, type_expr: TypeExpr) -> str:
         """The Python type of *type_expr* as an annotation (``tuple[FirewallRule, ...]``), made on first use."""
+        if self._generation != self.schema.generation:
+            self._follow_schema()
         typ = self.schema.resolve_type(type_expr)
         outermost = not self._pending
         try:
@@ -123,6 +133,10 @@ class PyTypes:
             attrs.resolve_types(cls)  # string annotations (a generated module's): the converter reads the types
         self._namespace[key] = cls
         self._annotations[name] = key
+        if issubclass(cls, enum.Enum):
+            self._enums[name] = cls
+        self._py_types.clear()  # a type asked for before may be this one now
+        self._from_json.clear()
         if members is not None:
             type.__setattr__(cls, "__qapi_members__", members)
             type.__setattr__(cls, "__qapi_name__", name)
@@ -151,9 +165,11 @@ class PyTypes:
         Raises:
             ParameterError: QEMU's message for the first problem met.
         """
+        if self._generation != self.schema.generation:
+            self._follow_schema()
         key = (type_expr if isinstance(type_expr, str) else tuple(type_expr), mode)
         found = self._from_json.get(key)
-        if found is None or found[2] is not self.py_type(type_expr):
+        if found is None:
             py_type = self.py_type(type_expr)
             check = self.checker.compile(self.schema.resolve_type(type_expr).name, mode)
             found = self._from_json[key] = (check, self.converter.get_structure_hook(py_type), py_type)
@@ -178,9 +194,6 @@ class PyTypes:
     def _annotation(self, typ: SchemaType) -> str:
         found = self._annotations.get(typ.name)
         if found is not None:
-            if typ.name in self._unions and self._unions[typ.name] is not typ:
-                assert isinstance(typ, ObjectType)
-                self._add_branches(typ)
             return found
         if isinstance(typ, BuiltinType):
             annotation = BUILTIN_PY_TYPES[typ.name]
@@ -203,6 +216,7 @@ class PyTypes:
         cls = enum.Enum(key, [(enum_member_name(v), v) for v in typ.value_names], module=_MODULE)  # type: ignore[misc]  # the functional API with a computed name
         cls.__qapi_name__ = typ.name  # type: ignore[attr-defined]  # our marker on a made class
         self._namespace[key] = cls
+        self._enums[typ.name] = cast("type[enum.Enum]", cls)  # pyright reads the functional call as a member
         return key
 
     def _members(self, members: tuple[Any, ...]) -> tuple[dict[str, Any], QAPIMembers]:
@@ -276,18 +290,56 @@ class PyTypes:
             self._namespace[key] = branch
             branches[variant.case] = branch
 
+    def _follow_schema(self) -> None:
+        """Follow the schema's changed definitions: grow the enums and unions made, compile the checks anew."""
+        self._generation = self.schema.generation
+        self._checker = None  # a checker compiles each definition once
+        self._from_json.clear()
+        for name, cls in self._enums.items():
+            _grow_enum(cls, self.schema.enum_type(name).value_names)
+        outermost = not self._pending
+        for name, made in list(self._unions.items()):
+            union = self.schema.object_type(name)
+            if union is not made:
+                self._add_branches(union)
+        if outermost:
+            self._resolve_pending()
+
     def _resolve_pending(self) -> None:
         pending, self._pending = self._pending, []
         for cls in pending:
             attrs.resolve_types(cls, globalns=self._namespace, localns=self._namespace)
 
 
-_MEMO: Final[weakref.WeakKeyDictionary[QAPISchema, PyTypes]] = weakref.WeakKeyDictionary()
+def _grow_enum(cls: type[enum.Enum], values: Iterable[str]) -> None:
+    """
+    Give the enum class *cls* a member for each of *values* it lacks, in place.
+
+    The schema grew the enum (`QAPISchema.add_union_branches`); the class
+    stays the one every class, hook and user already holds.  The members are
+    made as `enum.EnumType` makes its own (Python 3.11 to 3.13).
+    """
+    for value in values:
+        if value in cls._value2member_map_:
+            continue
+        name = enum_member_name(value)
+        member = object.__new__(cls)
+        member._name_ = name
+        member._value_ = value
+        object.__setattr__(member, "_sort_order_", len(cls._member_names_))
+        type.__setattr__(cls, name, member)  # EnumType.__setattr__ refuses to set a member
+        cls._member_names_.append(name)
+        cls._member_map_[name] = member
+        cls._value2member_map_[value] = member
+
+
+#: The `QAPISchema.derived` key of a schema's `PyTypes`.
+_DERIVED: Final = "py_types"
 
 
 def py_types(schema: QAPISchema) -> PyTypes:
-    """The `PyTypes` of *schema*, made on first use and kept as long as the schema."""
-    found = _MEMO.get(schema)
+    """The `PyTypes` of *schema*, made on first use and kept with the schema (dropped with it)."""
+    found: PyTypes | None = schema.derived.get(_DERIVED)
     if found is None:
-        found = _MEMO[schema] = PyTypes(schema)
+        found = schema.derived[_DERIVED] = PyTypes(schema)
     return found

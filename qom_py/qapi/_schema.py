@@ -480,6 +480,12 @@ class QAPISchema:
         self.files: list[str] = []
         #: The doc comments read, in source order (definitions' docs are also on their entities).
         self.docs: list[QAPIDoc] = []
+        #: Counts the changes to definitions already made (`add_union_branches`); what
+        #: compiles definitions (checks, Python types) compares it to know when to start anew.
+        self.generation = 0
+        #: What other modules derive from this schema, kept with it and dropped with it
+        #: (``qom_py.qapi._pytypes.py_types``); a copy starts without.
+        self.derived: dict[str, Any] = {}
         for name, json_type in BUILTIN_JSON_TYPES.items():
             self._entities[name] = BuiltinType(name=name, builtin_json_type=json_type)
             list_name = array_name(name)
@@ -626,6 +632,7 @@ class QAPISchema:
                 )
                 variants = Variants(entity.variants.tag, [*own, *_implicit_variants(enum, own)])
                 self._entities[name] = attrs.evolve(entity, variants=variants)
+        self.generation += 1
         return self.object_type(union)
 
     def add_derived(self, entities: Iterable[SchemaType]) -> None:
@@ -664,6 +671,8 @@ class QAPISchema:
         new.pragma = copy.deepcopy(self.pragma)
         new.files = list(self.files)
         new.docs = list(self.docs)
+        new.generation = self.generation
+        new.derived = {}
         return new
 
     # -- lookups ------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import gc
 import json
+import weakref
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -122,6 +124,48 @@ def test_union_branches_added_later_get_classes() -> None:
     schema.add("{ 'struct': 'OpenA', 'data': { 'y': 'str' } }")
     schema.add_union_branches("Open", {"a": "OpenA"})
     assert types.from_json("Open", {"kind": "a", "y": "z"}).y == "z"
+
+
+GROWING = """
+{ 'enum': 'GrowKind', 'data': [ 'a' ] }
+{ 'struct': 'GrowBase', 'data': { 'kind': 'GrowKind' } }
+{ 'struct': 'GrowA', 'data': { 'x': 'int' } }
+{ 'struct': 'GrowB', 'data': { 'y': 'str' } }
+{ 'union': 'Grow', 'base': 'GrowBase', 'discriminator': 'kind', 'data': { 'a': 'GrowA' } }
+{ 'struct': 'GrowBox', 'data': { 'grow': 'Grow' } }
+"""
+
+
+def test_union_branches_added_after_use_are_seen() -> None:
+    """As registering a type adds a branch to ObjectOptions: the classes grow in place, the checks follow."""
+    schema = QAPISchema()
+    schema.add(GROWING)
+    types = py_types(schema)
+    grow, kind = types.py_type("Grow"), types.py_type("GrowKind")
+    a = types.from_json("GrowBox", {"grow": {"kind": "a", "x": 1}}).grow
+    with pytest.raises(ParameterError, match=r"^Parameter 'kind' does not accept value 'b'$"):
+        types.from_json("GrowBox", {"grow": {"kind": "b", "y": "z"}})
+    schema.add_union_branches("Grow", {"b": "GrowB"})
+    assert types.py_type("Grow") is grow and types.py_type("GrowKind") is kind  # the very classes, grown
+    assert [m.value for m in kind] == ["a", "b"] and kind("b") is kind.b and kind.a is a.kind
+    b = types.from_json("Grow", {"kind": "b", "y": "z"})
+    assert type(b) is grow.__qapi_branches__["b"] and b.kind is kind.b and b.y == "z"
+    assert types.from_json("GrowBox", {"grow": {"kind": "b", "y": "z"}}).grow == b  # a compiled check made before
+    assert types.from_json("GrowKind", "b") is kind.b
+    assert types.to_json(b) == {"kind": "b", "y": "z"}
+    assert types.from_json("Grow", {"kind": "a", "x": 2}) == attrs.evolve(a, x=2)
+
+
+def test_python_types_live_as_long_as_their_schema() -> None:
+    schema = QAPISchema()
+    schema.add(SMALL)
+    types = py_types(schema)
+    assert types.from_json("Rule", {"match": "a", "next": []}).match == "a"
+    assert py_types(schema) is types and py_types(schema.copy()) is not types
+    alive = weakref.ref(schema)
+    del schema, types
+    gc.collect()
+    assert alive() is None
 
 
 def test_qapi_type_of_a_registry_schema() -> None:
