@@ -446,10 +446,18 @@ def _qapi_name(cls: type) -> str:
 @overload
 def QAPI(qapi_type: type[_QAPIT], **kwargs: Any) -> QAPIProperty[_QAPIT | None, _QAPIT | JSONInput]: ...
 @overload
+def QAPI(
+    qapi_type: list[type[_QAPIT]] | tuple[type[_QAPIT]], **kwargs: Any
+) -> QAPIProperty[tuple[_QAPIT, ...], Sequence[_QAPIT | Mapping[str, Any]]]: ...
+@overload
 def QAPI(qapi_type: str | list[str] | tuple[str], **kwargs: Any) -> QAPIProperty[Any, Any]: ...
-def QAPI(qapi_type: str | list[str] | tuple[str] | type, **kwargs: Any) -> QAPIProperty[Any, Any]:
+def QAPI(
+    qapi_type: str | list[str] | tuple[str] | type | list[type] | tuple[type], **kwargs: Any
+) -> QAPIProperty[Any, Any]:
     """
     Declare a property of any QAPI type: a built-in, a defined enum/struct/union/alternate, or ``[T]``.
+
+    ``QAPI([Rule])`` (a one-element list of a class) is `QAPIList`'s ``QAPIList(Rule)``.
 
     The type must be defined (`qom_py.qapi_load`, `qom_py.qapi_define`) before
     the class is first used; a class (generated, or defined with

@@ -43,6 +43,8 @@ class Firewall(Object):
     first = prop.QAPIStruct(FirewallRule)
     verdict = prop.QAPI(Verdict)
     names = prop.QAPIList("str")
+    listed = prop.QAPI([FirewallRule])
+    verdicts = prop.QAPI((Verdict,))
 
 
 def check(fw: Firewall) -> None:
@@ -51,14 +53,19 @@ def check(fw: Firewall) -> None:
     assert_type(fw.first, FirewallRule | None)
     assert_type(fw.verdict, Verdict | None)
     assert_type(fw.rules[0].verdict, Verdict)
+    assert_type(fw.listed, tuple[FirewallRule, ...])
+    assert_type(fw.verdicts, tuple[Verdict, ...])
     fw.rules = [FirewallRule(match="*", verdict=Verdict.ALLOW)]
     fw.rules = (*fw.rules, {"match": "10.0.0.*", "verdict": "deny"})
     fw.first = {"match": "x", "verdict": "deny"}
     fw.verdict = Verdict.DENY
     fw.verdict = "deny"
     fw.names = ["a", "b"]
+    fw.listed = (FirewallRule(match="*", verdict=Verdict.ALLOW), {"match": "x", "verdict": "deny"})
     fw.rules = [Other(1)]  # E: assignment
     fw.rules = 5  # E: assignment
     fw.first = Other(1)  # E: assignment
     fw.verdict = Other(1)  # E: assignment
     fw.rules[0].match = "y"  # E: frozen
+    fw.listed = [Other(1)]  # E: assignment
+    fw.listed = FirewallRule(match="*", verdict=Verdict.ALLOW)  # E: assignment
