@@ -66,15 +66,23 @@ def typed_json(value: object) -> Any:
     An instance of a QAPI type's class becomes a dict of its members in
     QEMU's order (absent optional members left out), an enum member its
     value, a tuple (or another sequence) a list, another mapping a dict;
-    containers are new only where something in them changed.
+    containers are new only where something in them changed.  A value too
+    deep to walk is given back as it is: the checker then reports its depth.
     """
+    try:
+        return _walk(value)
+    except RecursionError:
+        return value
+
+
+def _walk(value: object) -> Any:
     if type(value) in _SCALARS:
         return value
     if isinstance(value, dict):
-        items = {key: typed_json(item) for key, item in value.items()}
+        items = {key: _walk(item) for key, item in value.items()}
         return value if all(items[key] is item for key, item in value.items()) else items
     if isinstance(value, list):
-        elements = [typed_json(item) for item in value]
+        elements = [_walk(item) for item in value]
         return value if all(new is old for new, old in zip(elements, value, strict=True)) else elements
     if isinstance(value, enum.Enum):
         return value if value is ABSENT else value.value
@@ -82,9 +90,9 @@ def typed_json(value: object) -> Any:
     if members is not None:
         return _instance_json(value, members)
     if isinstance(value, Mapping):
-        return {key: typed_json(item) for key, item in value.items()}
+        return {key: _walk(item) for key, item in value.items()}
     if isinstance(value, Sequence) and not isinstance(value, _TEXT):
-        return [typed_json(item) for item in value]
+        return [_walk(item) for item in value]
     return value
 
 
